@@ -1,0 +1,132 @@
+/**
+ * Chooses the tfjs backend once, at start-up, in the entry point (never inside library code).
+ *
+ * Preference order: node-gpu (@tensorflow/tfjs-node-gpu) > node (@tensorflow/tfjs-node) > wasm
+ * (@tensorflow/tfjs-backend-wasm, with infobound's kernel fixes) > cpu (pure JavaScript).
+ * tfjs-node and tfjs-node-gpu are optional peer dependencies: they cannot install on machines
+ * that cannot reach libtensorflow's download host, so they are used only when present.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  /** infobound's name for the backend. */
+  name: BackendName;
+  /** the name tfjs knows it by (tf.getBackend()). */
+  tfBackend: string;
+  /** true when chosen by --backend or INFOBOUND_BACKEND rather than by preference order. */
+  forced: boolean;
+  /** why preferred backends were skipped, for the run record. */
+  skipped: { name: BackendName; reason: string }[];
+  tfjsVersion: string;
+}
+
+const INSTALL_HINT: Record<BackendName, string> = {
+  'node-gpu':
+    'npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs CUDA/cuDNN and network access to storage.googleapis.com for libtensorflow)',
+  node: 'npm install @tensorflow/tfjs-node@4.22.0 (its install script downloads libtensorflow from storage.googleapis.com)',
+  wasm: 'npm install @tensorflow/tfjs-backend-wasm@4.22.0 (a dependency of infobound; reinstall with npm ci)',
+  cpu: 'the cpu backend ships with @tensorflow/tfjs and needs nothing else',
+};
+
+let current: BackendInfo | null = null;
+
+/** Parses a backend name from a flag or environment variable, with an error naming the choices. */
+export function parseBackendName(value: string, source: string): BackendName {
+  const v = value.trim().toLowerCase();
+  if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
+  throw new Error(`${source}: unknown backend "${value}"; expected one of ${BACKEND_NAMES.join(', ')}`);
+}
+
+async function tryLoad(name: BackendName): Promise<string> {
+  switch (name) {
+    case 'node-gpu': {
+      // A variable specifier keeps bundlers and tsc from requiring the optional package.
+      const spec = '@tensorflow/tfjs-node-gpu';
+      await import(spec);
+      await setBackendOrThrow('tensorflow');
+      return 'tensorflow';
+    }
+    case 'node': {
+      const spec = '@tensorflow/tfjs-node';
+      await import(spec);
+      await setBackendOrThrow('tensorflow');
+      return 'tensorflow';
+    }
+    case 'wasm': {
+      const before = {
+        uncaughtException: new Set(process.listeners('uncaughtException')),
+        unhandledRejection: new Set(process.listeners('unhandledRejection')),
+      };
+      await import('@tensorflow/tfjs-backend-wasm');
+      const { registerWasmKernelFixes } = await import('./wasmKernels.js');
+      registerWasmKernelFixes();
+      await setBackendOrThrow('wasm');
+      // The Emscripten module re-throws every uncaught exception from its own handler, so Node
+      // prints the module's minified source instead of the error. Remove what it added.
+      for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
+        for (const l of process.listeners(ev)) if (!before[ev].has(l)) process.removeListener(ev, l as (...a: unknown[]) => void);
+      }
+      return 'wasm';
+    }
+    case 'cpu': {
+      await setBackendOrThrow('cpu');
+      return 'cpu';
+    }
+  }
+}
+
+async function setBackendOrThrow(tfName: string): Promise<void> {
+  const ok = await tf.setBackend(tfName);
+  if (!ok) throw new Error(`tf.setBackend("${tfName}") returned false`);
+  await tf.ready();
+}
+
+function shortReason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 200);
+}
+
+/**
+ * Selects and initialises the backend. `requested` (from --backend) wins over the environment
+ * variable INFOBOUND_BACKEND; with neither, the first backend that loads in preference order.
+ * Forcing a backend that cannot load throws an error that says how to install it.
+ */
+export async function initBackend(
+  opts: { requested?: string; env?: Record<string, string | undefined> } = {},
+): Promise<BackendInfo> {
+  const env = opts.env ?? process.env;
+  let forcedName: BackendName | null = null;
+  if (opts.requested !== undefined && opts.requested !== '' && opts.requested !== 'auto') {
+    forcedName = parseBackendName(opts.requested, '--backend');
+  } else if (env.INFOBOUND_BACKEND && env.INFOBOUND_BACKEND !== 'auto') {
+    forcedName = parseBackendName(env.INFOBOUND_BACKEND, 'INFOBOUND_BACKEND');
+  }
+  if (current && (forcedName === null || forcedName === current.name)) return current;
+
+  const skipped: BackendInfo['skipped'] = [];
+  const candidates = forcedName ? [forcedName] : [...BACKEND_NAMES];
+  for (const name of candidates) {
+    try {
+      const tfBackend = await tryLoad(name);
+      current = { name, tfBackend, forced: forcedName !== null, skipped, tfjsVersion: tf.version.tfjs };
+      return current;
+    } catch (e) {
+      if (forcedName) {
+        throw new Error(
+          `backend "${name}" was requested but cannot load: ${shortReason(e)}. To install it: ${INSTALL_HINT[name]}`,
+        );
+      }
+      skipped.push({ name, reason: shortReason(e) });
+    }
+  }
+  throw new Error(`no tfjs backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/** The backend chosen by initBackend, or an error if none was chosen yet. */
+export function currentBackend(): BackendInfo {
+  if (!current) throw new Error('initBackend() has not been called');
+  return current;
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * The infobound command line. The backend is chosen here, once, from --backend or
+ * INFOBOUND_BACKEND; library code never chooses it.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/validate.js';
+import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
+import { createProgress } from './progress.js';
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const USAGE = `infobound — GANs and information bottlenecks with neural MI estimators
+
+usage:
+  infobound start                      the main job: a short MI staircase benchmark (no download, no flags)
+  infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR]
+                                       run one experiment; outputs go to DIR/<experiment>/<run-id>/ (DIR = outputs)
+  infobound list                       the shipped experiments
+  infobound help
+
+backends (--backend or INFOBOUND_BACKEND): node-gpu, node, wasm, cpu; default: the first that loads.`;
+
+function experimentPath(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const shipped = join(PACKAGE_ROOT, 'experiments', arg.endsWith('.json') ? arg : `${arg}.json`);
+  if (existsSync(shipped)) return shipped;
+  throw new ConfigError(`experiment file not found: ${arg} (also looked for ${shipped}); see \`infobound list\``);
+}
+
+function intFlag(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ConfigError(`--${name} must be an integer, got "${v}"`);
+  return n;
+}
+
+async function cmdRun(file: string, values: Record<string, string | boolean | undefined>, extraSteps?: number): Promise<number> {
+  const raw = readExperimentFile(experimentPath(file));
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n');
+  };
+  process.on('SIGINT', onSigint);
+  const progress = createProgress();
+  const outcome = await runExperiment(raw, {
+    steps: intFlag(values.steps as string | undefined, 'steps') ?? extraSteps,
+    seed: intFlag(values.seed as string | undefined, 'seed'),
+    backend: values.backend as string | undefined,
+    out: values.out as string | undefined,
+    progress,
+    shouldStop: () => stop,
+  });
+  process.off('SIGINT', onSigint);
+  const files = outcome.result?.files ?? [];
+  if (outcome.status === 'completed') {
+    process.stdout.write(`\n${outcome.status}: ${outcome.dir}\n`);
+    for (const f of files) process.stdout.write(`  ${f}\n`);
+    return 0;
+  }
+  process.stderr.write(`\n${outcome.status}: ${outcome.error}\nthe partial record is in ${outcome.dir} (metrics.jsonl, summary.json)\n`);
+  return outcome.status === 'interrupted' ? 130 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  if (values.help || cmd === undefined || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  switch (cmd) {
+    case 'start':
+      // The main job on the embedded default: the 20-D staircase, shortened to a few minutes.
+      return cmdRun('mi-staircase-20d', values, values.steps === undefined ? 2500 : undefined);
+    case 'run':
+      if (rest.length !== 1) throw new ConfigError('usage: infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR]');
+      return cmdRun(rest[0], values);
+    case 'list': {
+      const dir = join(PACKAGE_ROOT, 'experiments');
+      for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+        const raw = readExperimentFile(join(dir, f));
+        process.stdout.write(`${f.replace(/\.json$/, '').padEnd(24)} ${String(raw.description ?? '')}\n`);
+      }
+      return 0;
+    }
+    default:
+      throw new ConfigError(`unknown command "${cmd}"; expected one of start, run, list, help`);
+  }
+}
+
+const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly || process.env.INFOBOUND_CLI === '1') {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      const err = e as Error;
+      process.stderr.write(`infobound: ${err instanceof ConfigError || err.name === 'TypeError' && /parseArgs|Unknown option/.test(err.message) ? err.message : err.stack ?? String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}

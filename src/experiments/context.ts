@@ -1,0 +1,32 @@
+/** What a task receives to run: its resolved config, seed, output directory and reporters. */
+import type { RunDir } from '../io/runDir.js';
+import type { BackendInfo } from '../backend/backend.js';
+
+export interface Progress {
+  /** starts a named phase of `total` steps (one cell of a benchmark, one epoch, …). */
+  start(label: string, total: number): void;
+  tick(done: number, total: number): void;
+  done(): void;
+  /** a line of text that stays (results as they come). */
+  note(line: string): void;
+}
+
+export interface RunContext {
+  seed: number;
+  out: RunDir;
+  backend: BackendInfo;
+  progress: Progress;
+  /** polled between steps: true when the user asked to stop (SIGINT). */
+  shouldStop(): boolean;
+}
+
+export interface TaskResult {
+  /** final figures, flat name → number (what sweeps compare). */
+  metrics: Record<string, number>;
+  /** benchmark rows (MI tasks: estimator, trueMI, mean, bias, variance, mse). */
+  rows?: Record<string, unknown>[];
+  /** files written into the run directory (PNGs, tables). */
+  files: string[];
+}
+
+export const silentProgress: Progress = { start() {}, tick() {}, done() {}, note() {} };

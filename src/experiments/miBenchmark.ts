@@ -1,0 +1,336 @@
+/**
+ * The MI-estimation benchmark task: train each estimator's critic on data with known MI and report
+ * bias, variance and MSE against the truth (MINE Fig. 1; Poole et al. Fig. 2; ReMINE Table 1).
+ * `vary` runs the same benchmark over settings (ρ values, batch sizes, …), each a cell of
+ * estimators that share the data stream and critic initialisation (common random numbers).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, expectKeys, expectObject, isObject, num, posInt, str } from '../config/validate.js';
+import { correlatedGaussians, gaussianStaircase } from '../data/correlatedGaussians.js';
+import { oneHotPairs } from '../data/oneHot.js';
+import type { PairSampler } from '../data/types.js';
+import { estimateStats } from '../eval/miStats.js';
+import { ksgMutualInformation } from '../mi/ksg.js';
+import { createEstimator, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
+import type { Pooling } from '../mi/baseEstimator.js';
+import { WindowedEstimate } from '../mi/window.js';
+import { createCritic, CRITIC_KINDS, type CriticConfig } from '../nets/critics.js';
+import { checkActivation } from '../nets/mlp.js';
+import { runLoop } from '../train/loop.js';
+import { miTrainStep } from '../train/miStep.js';
+import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
+import { deriveSeed } from '../util/hash.js';
+import { Rng } from '../util/rng.js';
+import type { RunContext, TaskResult } from './context.js';
+import { cartesian, labelOf, setPath } from './paths.js';
+import { renderMiFigures, type MiCurve } from './miFigures.js';
+
+export type MiDataConfig =
+  | { kind: 'gaussian'; dim: number; rho: number }
+  | { kind: 'staircase'; dim: number; levels: number[]; stepsPerLevel: number; cubic: boolean }
+  | { kind: 'onehot'; categories: number };
+
+export interface MiSetting {
+  label: string;
+  data: MiDataConfig;
+  batchSize: number;
+  /** the value of each varied field, for plots against it. */
+  values: Record<string, unknown>;
+}
+
+export interface MiBenchmarkConfig {
+  name: string;
+  task: 'mi-benchmark';
+  description?: string;
+  seed: number;
+  steps: number;
+  logEvery: number;
+  batchSize: number;
+  data: MiDataConfig;
+  vary: { path: string; values: unknown[] }[];
+  estimators: EstimatorConfig[];
+  baselines: { kind: 'ksg'; samples: number; k: number; repeats: number }[];
+  critic: CriticConfig;
+  optimizer: OptimizerConfig;
+  /** steps skipped at the start of each MI level before statistics are taken (adaptation). */
+  evaluation: { skip: number };
+  /** the raw JSON this was parsed from: each setting re-parses it with its `vary` values applied. */
+  source: Record<string, unknown>;
+}
+
+const TOP_KEYS = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'data', 'vary', 'estimators', 'baselines', 'critic', 'optimizer', 'evaluation'];
+
+function parseData(v: unknown, steps: number): MiDataConfig {
+  const o = expectObject(v, 'data');
+  const kind = str(o, 'kind', 'data', ['gaussian', 'staircase', 'onehot'] as const);
+  switch (kind) {
+    case 'gaussian':
+      expectKeys(o, ['kind', 'dim', 'rho'], 'data');
+      return { kind, dim: posInt(o, 'dim', 'data'), rho: num(o, 'rho', 'data', { min: -0.999999, max: 0.999999 }) };
+    case 'staircase': {
+      expectKeys(o, ['kind', 'dim', 'levels', 'stepsPerLevel', 'cubic'], 'data');
+      const levels = o.levels;
+      if (!Array.isArray(levels) || levels.length === 0 || levels.some((l) => typeof l !== 'number' || !(l > 0))) {
+        throw new ConfigError(`data.levels must be a non-empty list of positive MI values (nats), got ${JSON.stringify(levels)}`);
+      }
+      const per = o.stepsPerLevel === undefined ? Math.max(1, Math.floor(steps / levels.length)) : posInt(o, 'stepsPerLevel', 'data');
+      if (o.cubic !== undefined && typeof o.cubic !== 'boolean') throw new ConfigError(`data.cubic must be true or false, got ${JSON.stringify(o.cubic)}`);
+      return { kind, dim: posInt(o, 'dim', 'data'), levels: levels as number[], stepsPerLevel: per, cubic: o.cubic === true };
+    }
+    case 'onehot':
+      expectKeys(o, ['kind', 'categories'], 'data');
+      return { kind, categories: num(o, 'categories', 'data', { integer: true, min: 2 }) };
+  }
+}
+
+function parseCritic(v: unknown): CriticConfig {
+  const o = expectObject(v ?? { kind: 'concat', hidden: [256, 256] }, 'critic');
+  const kind = str(o, 'kind', 'critic', CRITIC_KINDS, 'concat');
+  const hidden = (): number[] => {
+    const h = o.hidden ?? [256, 256];
+    if (!Array.isArray(h) || h.some((x) => !Number.isInteger(x) || x <= 0)) {
+      throw new ConfigError(`critic.hidden must be a list of positive integers (hidden widths), got ${JSON.stringify(h)}`);
+    }
+    return h as number[];
+  };
+  switch (kind) {
+    case 'concat':
+      expectKeys(o, ['kind', 'hidden', 'activation'], 'critic');
+      return { kind, hidden: hidden(), activation: checkActivation(o.activation ?? 'relu', 'critic.activation') };
+    case 'separable':
+      expectKeys(o, ['kind', 'hidden', 'embedding', 'activation'], 'critic');
+      return { kind, hidden: hidden(), embedding: posInt(o, 'embedding', 'critic', 32), activation: checkActivation(o.activation ?? 'relu', 'critic.activation') };
+    case 'bilinear':
+      expectKeys(o, ['kind'], 'critic');
+      return { kind };
+  }
+}
+
+function parseVary(v: unknown): { path: string; values: unknown[] }[] {
+  if (v === undefined) return [];
+  const o = expectObject(v, 'vary');
+  return Object.entries(o).map(([path, values]) => {
+    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values, got ${JSON.stringify(values)}`);
+    if (!/^(data\.[a-zA-Z]+|batchSize|steps)$/.test(path)) {
+      throw new ConfigError(`vary.${path}: only data.<field>, batchSize and steps can be varied`);
+    }
+    return { path, values };
+  });
+}
+
+/** Validates a raw mi-benchmark config (from JSON, after CLI overrides). */
+export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfig {
+  expectKeys(raw, TOP_KEYS, '');
+  const steps = posInt(raw, 'steps', '');
+  const estimatorsRaw = raw.estimators;
+  if (!Array.isArray(estimatorsRaw) || estimatorsRaw.length === 0) {
+    throw new ConfigError(`estimators must be a non-empty list of estimator configs, got ${JSON.stringify(estimatorsRaw)}`);
+  }
+  const baselines = (Array.isArray(raw.baselines) ? raw.baselines : raw.baselines === undefined ? [] : null);
+  if (baselines === null) throw new ConfigError(`baselines must be a list, got ${JSON.stringify(raw.baselines)}`);
+  const evaluation = expectObject(raw.evaluation ?? {}, 'evaluation');
+  expectKeys(evaluation, ['skip'], 'evaluation');
+  const cfg: MiBenchmarkConfig = {
+    name: String(raw.name),
+    task: 'mi-benchmark',
+    description: typeof raw.description === 'string' ? raw.description : undefined,
+    seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }),
+    steps,
+    logEvery: posInt(raw, 'logEvery', '', 10),
+    batchSize: num(raw, 'batchSize', '', { default: 64, integer: true, min: 2 }),
+    data: parseData(raw.data, steps),
+    vary: parseVary(raw.vary),
+    estimators: estimatorsRaw.map((e, i) => parseEstimatorConfig(e, `estimators[${i}]`)),
+    baselines: baselines.map((b, i) => {
+      const o = expectObject(typeof b === 'string' ? { kind: b } : b, `baselines[${i}]`);
+      expectKeys(o, ['kind', 'samples', 'k', 'repeats'], `baselines[${i}]`);
+      str(o, 'kind', `baselines[${i}]`, ['ksg'] as const);
+      return { kind: 'ksg' as const, samples: posInt(o, 'samples', `baselines[${i}]`, 1000), k: posInt(o, 'k', `baselines[${i}]`, 3), repeats: posInt(o, 'repeats', `baselines[${i}]`, 3) };
+    }),
+    critic: parseCritic(raw.critic),
+    optimizer: parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 5e-4 }),
+    evaluation: { skip: num(evaluation, 'skip', 'evaluation', { default: 0, integer: true, min: 0 }) },
+    source: raw,
+  };
+  const kinds = cfg.estimators.map((e) => labelOfEstimator(e));
+  const dup = kinds.find((k, i) => kinds.indexOf(k) !== i);
+  if (dup) throw new ConfigError(`estimators: "${dup}" appears twice; give the second one different settings`);
+  // Every setting must itself be valid: check now, not halfway through the run.
+  settingsOf(cfg);
+  return cfg;
+}
+
+/** A readable, unique label: the kind plus any non-default knobs (remine(lambda=0.5)). */
+export function labelOfEstimator(e: EstimatorConfig): string {
+  const extras: string[] = [];
+  if (e.regularizer && e.kind !== 'remine' && e.kind !== 'remine-j') extras.push(`reg=${e.regularizer.lambda}`);
+  if ((e.kind === 'remine' || e.kind === 'remine-j') && e.regularizer && e.regularizer.lambda !== 0.1) extras.push(`lambda=${e.regularizer.lambda}`);
+  if (e.movingAverageRate !== undefined && e.movingAverageRate !== 0.01) extras.push(`rate=${e.movingAverageRate}`);
+  if (e.kind === 'smile' && e.clip !== 5) extras.push(`tau=${e.clip}`);
+  return extras.length ? `${e.kind}(${extras.join(',')})` : e.kind;
+}
+
+export function settingsOf(cfg: MiBenchmarkConfig): MiSetting[] {
+  return cartesian(cfg.vary).map((combo) => {
+    const copy = JSON.parse(JSON.stringify(cfg.source)) as Record<string, unknown>;
+    for (const c of combo) setPath(copy, c.path, c.value);
+    const steps = typeof copy.steps === 'number' ? copy.steps : cfg.steps;
+    const data = parseData(copy.data, steps);
+    const batchSize = copy.batchSize === undefined ? cfg.batchSize : num(copy, 'batchSize', '', { integer: true, min: 2 });
+    return { label: labelOf(combo), data, batchSize, values: Object.fromEntries(combo.map((c) => [c.path, c.value])) };
+  });
+}
+
+export function samplerOf(d: MiDataConfig): PairSampler {
+  switch (d.kind) {
+    case 'gaussian':
+      return correlatedGaussians({ dim: d.dim, rho: d.rho });
+    case 'staircase':
+      return gaussianStaircase({ dim: d.dim, levels: d.levels, stepsPerLevel: d.stepsPerLevel, cubic: d.cubic });
+    case 'onehot':
+      return oneHotPairs({ categories: d.categories });
+  }
+}
+
+export interface CellTrace {
+  setting: string;
+  estimator: string;
+  steps: number[];
+  trueMI: number[];
+  estimate: number[];
+  macro: number[];
+  micro: (number | null)[];
+  jointTerm: number[];
+  logMeanExpMarginal: number[];
+}
+
+/** Contiguous runs of equal true MI: [start, end) per level. */
+function levelsOf(trueMI: Float64Array): { start: number; end: number; value: number }[] {
+  const out: { start: number; end: number; value: number }[] = [];
+  for (let i = 0; i < trueMI.length; i++) {
+    if (out.length === 0 || out[out.length - 1].value !== trueMI[i]) out.push({ start: i, end: i + 1, value: trueMI[i] });
+    else out[out.length - 1].end = i + 1;
+  }
+  return out;
+}
+
+export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): Promise<TaskResult> {
+  const settings = settingsOf(cfg);
+  const rows: Record<string, unknown>[] = [];
+  const traces: CellTrace[] = [];
+  const files: string[] = [];
+  for (const setting of settings) {
+    const sampler = samplerOf(setting.data);
+    const steps = typeof setting.values.steps === 'number' ? (setting.values.steps as number) : cfg.steps;
+    for (const est of cfg.estimators) {
+      const estLabel = labelOfEstimator(est);
+      // Same data and critic initialisation for every estimator of a setting (common random numbers).
+      const base = new Rng(deriveSeed(ctx.seed, setting.label));
+      const criticRng = base.split();
+      const dataRng = base.split();
+      const permRng = base.split();
+      const critic = createCritic(cfg.critic, sampler.dx, sampler.dy, criticRng);
+      const estimator = createEstimator(est);
+      const optimizer = createOptimizer(cfg.optimizer);
+      const ownOptimizer = tf.train.sgd(est.etaLearningRate ?? 0.05);
+      const window = new WindowedEstimate(est.window ?? 100, (estimator as unknown as { pooling: Pooling }).pooling);
+      const estimates = new Float64Array(steps);
+      const truth = new Float64Array(steps);
+      const trace: CellTrace = { setting: setting.label, estimator: estLabel, steps: [], trueMI: [], estimate: [], macro: [], micro: [], jointTerm: [], logMeanExpMarginal: [] };
+      const microAtLevelEnd = new Map<number, number | null>();
+      ctx.progress.start(`${setting.label} ${estLabel}`, steps);
+      try {
+        runLoop({
+          steps,
+          logEvery: cfg.logEvery,
+          shouldStop: ctx.shouldStop,
+          onProgress: (d, t) => ctx.progress.tick(d, t),
+          step: (i) => {
+            const t = sampler.trueMI(i) ?? NaN;
+            const r = miTrainStep({ critic, estimator, optimizer, ownOptimizer }, sampler.sample(setting.batchSize, dataRng, i), permRng);
+            const w = window.push(r);
+            estimates[i] = r.estimate;
+            truth[i] = t;
+            if (i + 1 === steps || sampler.trueMI(i + 1) !== t) microAtLevelEnd.set(i, w.micro);
+            return { ...r, macro: w.macro, micro: w.micro ?? NaN, trueMI: t };
+          },
+          allowNonFinite: ['micro', 'trueMI'],
+          onLog: (i, n) => {
+            ctx.out.appendMetrics({ setting: setting.label, estimator: estLabel, step: i, ...n, micro: n.micro === undefined || Number.isNaN(n.micro) ? null : n.micro });
+            trace.steps.push(i);
+            trace.trueMI.push(n.trueMI);
+            trace.estimate.push(n.estimate);
+            trace.macro.push(n.macro);
+            trace.micro.push(Number.isNaN(n.micro) ? null : n.micro);
+            trace.jointTerm.push(n.jointTerm);
+            trace.logMeanExpMarginal.push(n.logMeanExpMarginal);
+          },
+        });
+      } finally {
+        critic.dispose();
+        estimator.dispose();
+        optimizer.dispose();
+        ownOptimizer.dispose();
+        ctx.progress.done();
+      }
+      traces.push(trace);
+      for (const lv of levelsOf(truth)) {
+        const len = lv.end - lv.start;
+        const from = lv.start + (cfg.evaluation.skip < len ? cfg.evaluation.skip : Math.floor(len / 2));
+        const s = estimateStats(estimates.subarray(from, lv.end), lv.value);
+        const row = { setting: setting.label, ...setting.values, estimator: estLabel, trueMI: lv.value, mean: s.mean, bias: s.bias, variance: s.variance, mse: s.mse, micro: microAtLevelEnd.get(lv.end - 1) ?? null, n: s.n };
+        rows.push(row);
+        ctx.progress.note(`${setting.label} ${estLabel} I=${lv.value.toFixed(3)}: mean ${s.mean.toFixed(3)} bias ${s.bias.toFixed(3)} var ${s.variance.toFixed(4)} mse ${s.mse.toFixed(4)}`);
+      }
+    }
+    for (const b of cfg.baselines) {
+      const base = new Rng(deriveSeed(ctx.seed, `${setting.label}/ksg`));
+      const levelStarts = new Map<number, number>();
+      for (let i = 0; i < steps; i++) {
+        const t = sampler.trueMI(i) ?? NaN;
+        if (!levelStarts.has(t)) levelStarts.set(t, i);
+      }
+      for (const [t, step] of levelStarts) {
+        const vals: number[] = [];
+        for (let r = 0; r < b.repeats; r++) {
+          const batch = sampler.sample(b.samples, base, step);
+          vals.push(ksgMutualInformation(batch.x, batch.y, batch.n, batch.dx, batch.dy, { k: b.k }));
+        }
+        const s = estimateStats(vals, t);
+        rows.push({ setting: setting.label, ...setting.values, estimator: `ksg(k=${b.k},n=${b.samples})`, trueMI: t, mean: s.mean, bias: s.bias, variance: s.variance, mse: s.mse, micro: null, n: s.n });
+        ctx.progress.note(`${setting.label} ksg I=${t.toFixed(3)}: mean ${s.mean.toFixed(3)} (${b.repeats} repeats of ${b.samples} samples)`);
+      }
+    }
+  }
+  // Flat metrics for sweeps: per estimator, averaged over its rows.
+  const metrics: Record<string, number> = {};
+  const byEst = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) byEst.set(r.estimator as string, [...(byEst.get(r.estimator as string) ?? []), r]);
+  for (const [e, rs] of byEst) {
+    for (const k of ['bias', 'variance', 'mse'] as const) metrics[`${e}.${k}`] = rs.reduce((a, r) => a + (r[k] as number), 0) / rs.length;
+  }
+  files.push(ctx.out.write('table.md', miTableMarkdown(cfg, rows)));
+  files.push(ctx.out.writeJson('table.json', rows));
+  files.push(...renderMiFigures(cfg, settings, traces as MiCurve[], rows, ctx.out));
+  return { metrics, rows, files };
+}
+
+export function miTableMarkdown(cfg: MiBenchmarkConfig, rows: Record<string, unknown>[]): string {
+  const f = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : v === null || v === undefined ? '–' : String(v));
+  const lines = [
+    `# ${cfg.name}: MI estimates against the truth`,
+    '',
+    `Statistics over the per-batch estimates of each level (first ${cfg.evaluation.skip} steps of a level skipped); micro = windowed micro-average at the level's last step.`,
+    '',
+    '| setting | estimator | true MI | mean | bias | variance | MSE | micro |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.setting} | ${r.estimator} | ${f(r.trueMI)} | ${f(r.mean)} | ${f(r.bias)} | ${f(r.variance, 4)} | ${f(r.mse, 4)} | ${f(r.micro)} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function isMiBenchmark(raw: unknown): boolean {
+  return isObject(raw) && raw.task === 'mi-benchmark';
+}

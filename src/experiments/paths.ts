@@ -1,0 +1,24 @@
+/** Reads and writes values at dotted paths ("data.rho") in plain JSON objects (for `vary` and sweep grids). */
+import { ConfigError, isObject } from '../config/validate.js';
+
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let o: Record<string, unknown> = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (o[p] === undefined) o[p] = {};
+    if (!isObject(o[p])) throw new ConfigError(`${path}: cannot set a field inside ${p}, which is ${JSON.stringify(o[p])}`);
+    o = o[p] as Record<string, unknown>;
+  }
+  o[parts[parts.length - 1]] = value;
+}
+
+export function cartesian(axes: { path: string; values: unknown[] }[]): { path: string; value: unknown }[][] {
+  let out: { path: string; value: unknown }[][] = [[]];
+  for (const a of axes) out = out.flatMap((combo) => a.values.map((value) => [...combo, { path: a.path, value }]));
+  return out;
+}
+
+export function labelOf(combo: { path: string; value: unknown }[]): string {
+  if (combo.length === 0) return 'default';
+  return combo.map((c) => `${c.path.split('.').pop()}=${typeof c.value === 'object' ? JSON.stringify(c.value) : String(c.value)}`).join(',');
+}

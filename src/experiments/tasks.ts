@@ -1,0 +1,33 @@
+/**
+ * The task registry: an experiment's "task" field picks how its config is validated and run.
+ * One runner (runExperiment) runs them all.
+ */
+import { ConfigError } from '../config/validate.js';
+import type { RunContext, TaskResult } from './context.js';
+import { parseMiBenchmark, runMiBenchmark, type MiBenchmarkConfig } from './miBenchmark.js';
+
+export interface Task<C> {
+  parse(raw: Record<string, unknown>): C;
+  run(cfg: C, ctx: RunContext): Promise<TaskResult>;
+  /** applies `--steps N` to the raw config (the task knows what a step count means for it). */
+  overrideSteps(raw: Record<string, unknown>, steps: number): void;
+}
+
+const miBenchmark: Task<MiBenchmarkConfig> = {
+  parse: parseMiBenchmark,
+  run: runMiBenchmark,
+  overrideSteps: (raw, steps) => {
+    raw.steps = steps;
+  },
+};
+
+export const TASKS = { 'mi-benchmark': miBenchmark } as const;
+export type TaskKind = keyof typeof TASKS;
+
+export function taskOf(raw: Record<string, unknown>): Task<unknown> {
+  const kind = raw.task;
+  if (typeof kind !== 'string' || !(kind in TASKS)) {
+    throw new ConfigError(`task: unknown task ${JSON.stringify(kind)}; expected one of ${Object.keys(TASKS).join(', ')}`);
+  }
+  return TASKS[kind as TaskKind] as unknown as Task<unknown>;
+}

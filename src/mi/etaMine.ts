@@ -1,0 +1,62 @@
+/**
+ * η-MINE (Mroueh, Melnyk, Dognin, Ross & Sercu 2021): the η-DV bound with a scalar η trained
+ * jointly by stochastic block-coordinate descent (their Algorithm 1): a gradient step on the critic
+ * with η fixed, then a step on η with the critic fixed. The bound is linear in E_Q[e^T], so its
+ * minibatch gradient is unbiased (no moving average needed); at the optimum η = log E_Q[e^T].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BaseEstimator, type CoreOutput } from './baseEstimator.js';
+import { donskerVaradhan, etaDonskerVaradhan } from './bounds.js';
+import type { CriticScores } from './interface.js';
+import { logMeanExp, stopGradient } from './ops.js';
+import type { RegularizerConfig } from './regularizer.js';
+
+export class EtaMine extends BaseEstimator {
+  readonly eta: tf.Variable<tf.Rank.R0>;
+  private initialised = false;
+
+  constructor(regularizer: RegularizerConfig | null = null) {
+    super('eta-mine', 'shuffle', 'dv', regularizer);
+    this.eta = tf.variable(tf.scalar(0), true);
+    this.ownVariables.push(this.eta);
+  }
+
+  /** η starts at log E_Q[e^T] of the first batch, where the η-bound equals DV. */
+  private warmStart(marginal: tf.Tensor1D): void {
+    if (this.initialised) return;
+    this.eta.assign(stopGradient(logMeanExp(marginal)));
+    this.initialised = true;
+  }
+
+  protected core(scores: CriticScores): CoreOutput {
+    this.warmStart(scores.marginal);
+    // The critic's block treats η as a constant.
+    const parts = etaDonskerVaradhan(scores.joint, scores.marginal, stopGradient(this.eta as tf.Scalar));
+    return { parts, miForGradient: parts.mi, estimate: parts.mi };
+  }
+
+  /** η's block: minimise e^{−η}E_Q[e^T] + η − 1 over η with the critic's scores fixed. */
+  ownObjective(scores: CriticScores): tf.Scalar {
+    this.warmStart(scores.marginal);
+    const m = stopGradient(scores.marginal);
+    return tf.neg(etaDonskerVaradhan(stopGradient(scores.joint), m, this.eta as tf.Scalar).mi) as tf.Scalar;
+  }
+
+  /** The DV value at the current critic (η-DV at its optimal η), for comparisons. */
+  dvValue(scores: CriticScores): tf.Scalar {
+    return donskerVaradhan(scores.joint, scores.marginal).mi;
+  }
+
+  override getState(): Record<string, number> {
+    return { eta: this.eta.dataSync()[0], etaInitialised: this.initialised ? 1 : 0 };
+  }
+
+  override setState(state: Record<string, number>): void {
+    if (state.eta !== undefined) this.eta.assign(tf.scalar(state.eta));
+    this.initialised = state.etaInitialised === 1;
+  }
+
+  override dispose(): void {
+    this.eta.dispose();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A multi-layer perceptron held as plain tf.Variables (no tf.layers model): the trainer owns the
+ * variable lists it optimises, weights are initialised from an explicit seed, and a step is a few
+ * fused matmuls.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.js';
+
+export const ACTIVATIONS = ['relu', 'leakyRelu', 'elu', 'tanh', 'sigmoid', 'softplus', 'linear'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface MlpSpec {
+  /** layer widths including input and output, e.g. [40, 256, 256, 1]. */
+  sizes: number[];
+  /** activation between hidden layers (default relu). */
+  activation?: Activation;
+  /** activation after the last layer (default linear). */
+  outputActivation?: Activation;
+}
+
+export function checkActivation(a: unknown, field: string): Activation {
+  if (typeof a === 'string' && (ACTIVATIONS as readonly string[]).includes(a)) return a as Activation;
+  throw new Error(`${field}: unknown activation ${JSON.stringify(a)}; expected one of ${ACTIVATIONS.join(', ')}`);
+}
+
+export function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
+  switch (a) {
+    case 'relu':
+      return tf.relu(x);
+    case 'leakyRelu':
+      return tf.leakyRelu(x, 0.2);
+    case 'elu':
+      return tf.elu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'linear':
+      return x;
+  }
+}
+
+export class Mlp {
+  readonly weights: tf.Variable<tf.Rank.R2>[] = [];
+  readonly biases: tf.Variable<tf.Rank.R1>[] = [];
+  readonly activation: Activation;
+  readonly outputActivation: Activation;
+
+  /**
+   * Weights and biases ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's nn.Linear default, so that
+   * runs are comparable with the PyTorch peer and the papers' reference code.
+   */
+  /** `name` appears in error messages; tfjs variable names stay auto-generated (they must be unique per process). */
+  constructor(readonly spec: MlpSpec, rng: Rng, readonly name = 'mlp') {
+    const { sizes } = spec;
+    if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
+      throw new Error(`${name}: layer sizes must be at least two positive integers, got ${JSON.stringify(sizes)}`);
+    }
+    this.activation = checkActivation(spec.activation ?? 'relu', `${name}.activation`);
+    this.outputActivation = checkActivation(spec.outputActivation ?? 'linear', `${name}.outputActivation`);
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      const bound = 1 / Math.sqrt(sizes[i]);
+      this.weights.push(
+        tf.variable(tf.randomUniform([sizes[i], sizes[i + 1]], -bound, bound, 'float32', rng.tfSeed()), true),
+      );
+      this.biases.push(tf.variable(tf.randomUniform([sizes[i + 1]], -bound, bound, 'float32', rng.tfSeed()), true));
+    }
+  }
+
+  get inputSize(): number {
+    return this.spec.sizes[0];
+  }
+
+  get outputSize(): number {
+    return this.spec.sizes[this.spec.sizes.length - 1];
+  }
+
+  get variables(): tf.Variable[] {
+    const v: tf.Variable[] = [];
+    for (let i = 0; i < this.weights.length; i++) v.push(this.weights[i], this.biases[i]);
+    return v;
+  }
+
+  /** x: [n, sizes[0]] → [n, sizes[last]]. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
+      throw new Error(`${this.name}: expected input of shape [n, ${this.inputSize}], got [${x.shape.join(', ')}]`);
+    }
+    let h = x;
+    const last = this.weights.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const a = i === last ? this.outputActivation : this.activation;
+      // fused matmul+bias(+relu) is one kernel; other activations are applied separately because
+      // tfjs can only differentiate fused linear/relu.
+      if (a === 'relu' || a === 'linear') {
+        h = tf.fused.matMul({ a: h, b: this.weights[i], bias: this.biases[i], activation: a }) as tf.Tensor2D;
+      } else {
+        h = activate(tf.fused.matMul({ a: h, b: this.weights[i], bias: this.biases[i] }) as tf.Tensor2D, a);
+      }
+    }
+    return h;
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+  }
+}

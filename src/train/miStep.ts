@@ -1,0 +1,80 @@
+/**
+ * One training step of an MI estimator: a critic update on one batch, then (η-MINE) the
+ * estimator's own block. Returns the batch's numbers. Everything runs inside tf.tidy; the only
+ * tensors that outlive the step are variables and optimizer slots.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Critic } from '../nets/critics.js';
+import type { MIEstimator } from '../mi/interface.js';
+import type { PairBatch } from '../data/types.js';
+import type { Rng } from '../util/rng.js';
+import { criticScores } from './criticScores.js';
+
+export interface MiStepNumbers {
+  estimate: number;
+  mi: number;
+  jointTerm: number;
+  marginalTerm: number;
+  logMeanExpMarginal: number;
+  regularizer: number;
+  loss: number;
+}
+
+const FIELDS = ['estimate', 'mi', 'jointTerm', 'marginalTerm', 'logMeanExpMarginal', 'regularizer', 'loss'] as const;
+
+export interface MiLearner {
+  critic: Critic;
+  estimator: MIEstimator;
+  optimizer: tf.Optimizer;
+  /** optimizer for the estimator's own variables (η); required when it has any. */
+  ownOptimizer?: tf.Optimizer;
+}
+
+export function miTrainStep(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNumbers {
+  const perm = rng.permutation(batch.n);
+  let stats: tf.Tensor1D | null = null;
+  tf.tidy(() => {
+    const x = tf.tensor2d(batch.x, [batch.n, batch.dx]);
+    const y = tf.tensor2d(batch.y, [batch.n, batch.dy]);
+    l.optimizer.minimize(
+      () => {
+        const out = l.estimator.objective(criticScores(l.critic, l.estimator.sampling, x, y, perm));
+        // keep the numbers past variableGrads' own tidy; disposed below after reading
+        stats = tf.keep(tf.stack(FIELDS.map((f) => out[f])) as tf.Tensor1D);
+        return out.loss;
+      },
+      false,
+      l.critic.variables,
+    );
+    if (l.estimator.ownVariables.length > 0 && l.estimator.ownObjective) {
+      if (!l.ownOptimizer) throw new Error(`estimator "${l.estimator.kind}" has its own variables but no optimizer was given for them`);
+      l.ownOptimizer.minimize(
+        () => l.estimator.ownObjective!(criticScores(l.critic, l.estimator.sampling, x, y, perm)),
+        false,
+        l.estimator.ownVariables,
+      );
+    }
+  });
+  const s = stats as unknown as tf.Tensor1D;
+  const v = s.dataSync();
+  s.dispose();
+  const out = {} as MiStepNumbers;
+  FIELDS.forEach((f, i) => (out[f] = v[i]));
+  return out;
+}
+
+/** The bound's numbers on a batch without training (no state update). */
+export function miEvaluate(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNumbers {
+  const perm = rng.permutation(batch.n);
+  const v = tf.tidy(() => {
+    const x = tf.tensor2d(batch.x, [batch.n, batch.dx]);
+    const y = tf.tensor2d(batch.y, [batch.n, batch.dy]);
+    const out = l.estimator.objective(criticScores(l.critic, l.estimator.sampling, x, y, perm), { updateState: false });
+    return tf.stack(FIELDS.map((f) => out[f]));
+  });
+  const a = v.dataSync();
+  v.dispose();
+  const out = {} as MiStepNumbers;
+  FIELDS.forEach((f, i) => (out[f] = a[i]));
+  return out;
+}
