@@ -66,9 +66,8 @@ async function tryLoad(name: BackendName): Promise<string> {
       await setBackendOrThrow('wasm');
       // The Emscripten module re-throws every uncaught exception from its own handler, so Node
       // prints the module's minified source instead of the error. Remove what it added.
-      for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
-        for (const l of process.listeners(ev)) if (!before[ev].has(l)) process.removeListener(ev, l as (...a: unknown[]) => void);
-      }
+      for (const l of process.listeners('uncaughtException')) if (!before.uncaughtException.has(l)) process.removeListener('uncaughtException', l);
+      for (const l of process.listeners('unhandledRejection')) if (!before.unhandledRejection.has(l)) process.removeListener('unhandledRejection', l);
       return 'wasm';
     }
     case 'cpu': {

@@ -49,6 +49,8 @@ export interface MiBenchmarkConfig {
   data: MiDataConfig;
   vary: { path: string; values: unknown[] }[];
   estimators: EstimatorConfig[];
+  /** per-estimator critic (an estimator entry's "critic" key), else the experiment's `critic`. */
+  estimatorCritics: (CriticConfig | null)[];
   baselines: { kind: 'ksg'; samples: number; k: number; repeats: number }[];
   critic: CriticConfig;
   optimizer: OptimizerConfig;
@@ -140,7 +142,14 @@ export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfi
     batchSize: num(raw, 'batchSize', '', { default: 64, integer: true, min: 2 }),
     data: parseData(raw.data, steps),
     vary: parseVary(raw.vary),
-    estimators: estimatorsRaw.map((e, i) => parseEstimatorConfig(e, `estimators[${i}]`)),
+    estimators: estimatorsRaw.map((e, i) => {
+      if (isObject(e) && 'critic' in e) {
+        const { critic: _c, ...rest } = e;
+        return parseEstimatorConfig(rest, `estimators[${i}]`);
+      }
+      return parseEstimatorConfig(e, `estimators[${i}]`);
+    }),
+    estimatorCritics: estimatorsRaw.map((e) => (isObject(e) && 'critic' in e ? parseCritic(e.critic) : null)),
     baselines: baselines.map((b, i) => {
       const o = expectObject(typeof b === 'string' ? { kind: b } : b, `baselines[${i}]`);
       expectKeys(o, ['kind', 'samples', 'k', 'repeats'], `baselines[${i}]`);
@@ -152,7 +161,7 @@ export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfi
     evaluation: { skip: num(evaluation, 'skip', 'evaluation', { default: 0, integer: true, min: 0 }) },
     source: raw,
   };
-  const kinds = cfg.estimators.map((e) => labelOfEstimator(e));
+  const kinds = cfg.estimators.map((e, i) => labelOfEstimator(e, cfg.estimatorCritics[i]));
   const dup = kinds.find((k, i) => kinds.indexOf(k) !== i);
   if (dup) throw new ConfigError(`estimators: "${dup}" appears twice; give the second one different settings`);
   // Every setting must itself be valid: check now, not halfway through the run.
@@ -161,8 +170,10 @@ export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfi
 }
 
 /** A readable, unique label: the kind plus any non-default knobs (remine(lambda=0.5)). */
-export function labelOfEstimator(e: EstimatorConfig): string {
+export function labelOfEstimator(e: EstimatorConfig, critic: CriticConfig | null = null): string {
   const extras: string[] = [];
+  if (critic) extras.push(critic.kind);
+  if (e.sampling) extras.push(e.sampling);
   if (e.regularizer && e.kind !== 'remine' && e.kind !== 'remine-j') extras.push(`reg=${e.regularizer.lambda}`);
   if ((e.kind === 'remine' || e.kind === 'remine-j') && e.regularizer && e.regularizer.lambda !== 0.1) extras.push(`lambda=${e.regularizer.lambda}`);
   if (e.movingAverageRate !== undefined && e.movingAverageRate !== 0.01) extras.push(`rate=${e.movingAverageRate}`);
@@ -222,14 +233,15 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
   for (const setting of settings) {
     const sampler = samplerOf(setting.data);
     const steps = typeof setting.values.steps === 'number' ? (setting.values.steps as number) : cfg.steps;
-    for (const est of cfg.estimators) {
-      const estLabel = labelOfEstimator(est);
+    for (const [ei, est] of cfg.estimators.entries()) {
+      const criticCfg = cfg.estimatorCritics[ei] ?? cfg.critic;
+      const estLabel = labelOfEstimator(est, cfg.estimatorCritics[ei]);
       // Same data and critic initialisation for every estimator of a setting (common random numbers).
       const base = new Rng(deriveSeed(ctx.seed, setting.label));
       const criticRng = base.split();
       const dataRng = base.split();
       const permRng = base.split();
-      const critic = createCritic(cfg.critic, sampler.dx, sampler.dy, criticRng);
+      const critic = createCritic(criticCfg, sampler.dx, sampler.dy, criticRng);
       const estimator = createEstimator(est);
       const optimizer = createOptimizer(cfg.optimizer);
       const ownOptimizer = tf.train.sgd(est.etaLearningRate ?? 0.05);

@@ -15,8 +15,8 @@ export class EtaMine extends BaseEstimator {
   readonly eta: tf.Variable<tf.Rank.R0>;
   private initialised = false;
 
-  constructor(regularizer: RegularizerConfig | null = null) {
-    super('eta-mine', 'shuffle', 'dv', regularizer);
+  constructor(regularizer: RegularizerConfig | null = null, sampling: 'shuffle' | 'matrix' = 'shuffle') {
+    super('eta-mine', sampling, 'dv', regularizer);
     this.eta = tf.variable(tf.scalar(0), true);
     this.ownVariables.push(this.eta);
   }

@@ -23,27 +23,18 @@ export function valueWithGradientOf(value: tf.Scalar, gradientOf: tf.Scalar): tf
   return tf.add(gradientOf, stopGradient(tf.sub(value, gradientOf))) as tf.Scalar;
 }
 
-const offDiagonalCache = new Map<number, Int32Array>();
-
-/** Flat indices of the off-diagonal entries of an n×n matrix (row-major). */
-export function offDiagonalIndices(n: number): Int32Array {
-  let idx = offDiagonalCache.get(n);
-  if (!idx) {
-    idx = new Int32Array(n * (n - 1));
-    let k = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) idx[k++] = i * n + j;
-    offDiagonalCache.set(n, idx);
-  }
-  return idx;
-}
-
-/** Scores from an n×n matrix: joint = diagonal, marginal = off-diagonal (n(n−1) product pairs). */
+/**
+ * Scores from an n×n matrix: joint = diagonal, marginal = the n(n−1) off-diagonal entries.
+ * Reshapes instead of gathers (no index tensors, cheap gradients): in the flattened matrix the
+ * diagonal sits every n+1 entries, so padding to n(n+1) and reshaping to [n, n+1] puts it in
+ * column 0; dropping the first entry and reshaping to [n−1, n+1] puts it in the last column.
+ */
 export function scoresFromMatrix(matrix: tf.Tensor2D): { joint: tf.Tensor1D; marginal: tf.Tensor1D; matrix: tf.Tensor2D } {
   const [n, m] = matrix.shape;
   if (n !== m) throw new Error(`score matrix must be square, got [${n}, ${m}]`);
   if (n < 2) throw new Error(`score matrix needs at least 2 rows to have off-diagonal pairs, got ${n}`);
   const flat = matrix.reshape([n * n]);
-  const joint = tf.gather(flat, tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i * (n + 1)), 'int32')) as tf.Tensor1D;
-  const marginal = tf.gather(flat, tf.tensor1d(offDiagonalIndices(n), 'int32')) as tf.Tensor1D;
+  const joint = tf.pad(flat, [[0, n]]).reshape([n, n + 1]).slice([0, 0], [n, 1]).reshape([n]) as tf.Tensor1D;
+  const marginal = flat.slice(1, n * n - 1).reshape([n - 1, n + 1]).slice([0, 0], [n - 1, n]).reshape([n * (n - 1)]) as tf.Tensor1D;
   return { joint, marginal, matrix };
 }

@@ -24,9 +24,14 @@ export interface EstimatorConfig {
   etaLearningRate?: number;
   /** how many recent batches the windowed (macro and micro) averages use (default 100). */
   window?: number;
+  /**
+   * how marginal samples are formed: 'shuffle' pairs x_i with y_π(i) (MINE), 'matrix' scores all
+   * n² pairs (SMILE's and InfoNCE's reference code). InfoNCE needs 'matrix'.
+   */
+  sampling?: 'shuffle' | 'matrix';
 }
 
-const COMMON = ['kind', 'regularizer', 'window'];
+const COMMON = ['kind', 'regularizer', 'window', 'sampling'];
 const KEYS: Record<EstimatorKind, string[]> = {
   mine: [...COMMON, 'movingAverageRate'],
   'mine-biased': COMMON,
@@ -62,6 +67,8 @@ export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorC
   const k = kind as EstimatorKind;
   expectKeys(o, KEYS[k], path);
   const cfg: EstimatorConfig = { kind: k, window: num(o, 'window', path, { default: 100, integer: true, min: 1 }) };
+  if (o.sampling !== undefined) cfg.sampling = str(o, 'sampling', path, ['shuffle', 'matrix'] as const);
+  if (k === 'infonce' && cfg.sampling === 'shuffle') throw new ConfigError(`${path}.sampling: infonce needs "matrix" (it scores every pair of the batch)`);
   if (o.movingAverageRate !== undefined) cfg.movingAverageRate = num(o, 'movingAverageRate', path, { exclusiveMin: 0, max: 1 });
   if (k === 'remine' || k === 'remine-j') {
     const shorthand = { lambda: o.lambda, target: o.target, distance: o.distance };
@@ -80,24 +87,24 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
   const reg = cfg.regularizer ?? null;
   switch (cfg.kind) {
     case 'mine':
-      return new DvEstimator('mine', { movingAverageRate: cfg.movingAverageRate ?? 0.01, regularizer: reg, report: 'bound' });
+      return new DvEstimator('mine', { movingAverageRate: cfg.movingAverageRate ?? 0.01, regularizer: reg, report: 'bound' }, cfg.sampling);
     case 'mine-biased':
-      return new DvEstimator('mine-biased', { movingAverageRate: null, regularizer: reg, report: 'bound' });
+      return new DvEstimator('mine-biased', { movingAverageRate: null, regularizer: reg, report: 'bound' }, cfg.sampling);
     case 'nwj':
     case 'mine-f':
-      return new NwjEstimator(reg);
+      return new NwjEstimator(reg, cfg.sampling);
     case 'eta-mine':
-      return new EtaMine(reg);
+      return new EtaMine(reg, cfg.sampling);
     case 'remine':
-      return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' });
+      return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' }, cfg.sampling);
     case 'remine-j':
-      return new DvEstimator('remine-j', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'joint' });
+      return new DvEstimator('remine-j', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'joint' }, cfg.sampling);
     case 'infonce':
       return new InfoNceEstimator(reg);
     case 'smile':
-      return new SmileEstimator(cfg.clip ?? 5, reg);
+      return new SmileEstimator(cfg.clip ?? 5, reg, cfg.sampling);
     case 'js':
-      return new JsEstimator(reg);
+      return new JsEstimator(reg, cfg.sampling);
     default: {
       const never: never = cfg.kind;
       throw new ConfigError(`estimator.kind: unknown estimator ${JSON.stringify(never)}; expected one of ${ESTIMATOR_KINDS.join(', ')}`);

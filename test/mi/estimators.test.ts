@@ -156,3 +156,15 @@ describe('estimator configs', () => {
     expect(parseEstimatorConfig('remine').regularizer).toEqual({ lambda: 0.1, target: 0, distance: 'l2' });
   });
 });
+
+describe('scores from a score matrix', () => {
+  it('joint = diagonal, marginal = the off-diagonal entries in row-major order', () => {
+    const n = 4;
+    const vals = Float32Array.from({ length: n * n }, (_, k) => k);
+    tf.tidy(() => {
+      const s = scoresFromMatrix(tf.tensor2d(vals, [n, n]));
+      expect(Array.from(s.joint.dataSync())).toEqual([0, 5, 10, 15]);
+      expect(Array.from(s.marginal.dataSync())).toEqual([1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14]);
+    });
+  });
+});

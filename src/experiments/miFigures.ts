@@ -1,0 +1,67 @@
+/**
+ * The MI benchmark's figures: estimate over steps with the true MI (one chart per setting), the two
+ * DV terms over steps (ReMINE's drift), and the final estimate against a varied parameter (MINE Fig. 1).
+ */
+import { lineChart, type LineSeries } from '../plot/lineChart.js';
+import type { RunDir } from '../io/runDir.js';
+import type { MiBenchmarkConfig, MiSetting } from './miBenchmark.js';
+
+export interface MiCurve {
+  setting: string;
+  estimator: string;
+  steps: number[];
+  trueMI: number[];
+  estimate: number[];
+  macro: number[];
+  micro: (number | null)[];
+  jointTerm: number[];
+  logMeanExpMarginal: number[];
+}
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9.=-]+/g, '_');
+
+export function renderMiFigures(cfg: MiBenchmarkConfig, settings: MiSetting[], curves: MiCurve[], rows: Record<string, unknown>[], out: RunDir): string[] {
+  const files: string[] = [];
+  for (const s of settings) {
+    const cs = curves.filter((c) => c.setting === s.label);
+    if (cs.length === 0) continue;
+    const suffix = settings.length > 1 ? `-${slug(s.label)}` : '';
+    const truth: LineSeries = { name: 'true MI', x: cs[0].steps, y: cs[0].trueMI, color: '#000000', dashed: true, step: true };
+    files.push(
+      out.write(
+        `estimate${suffix}.png`,
+        lineChart({
+          title: `${cfg.name}${suffix ? ` (${s.label})` : ''}: MI estimate (window macro-average) over training`,
+          xLabel: 'step',
+          yLabel: 'nats',
+          series: [...cs.map((c) => ({ name: c.estimator, x: c.steps, y: c.macro })), truth],
+        }),
+      ),
+    );
+    files.push(
+      out.write(
+        `dv-terms${suffix}.png`,
+        lineChart({
+          title: `${cfg.name}${suffix ? ` (${s.label})` : ''}: E_P[T] (solid) and log E_Q[e^T] (dashed)`,
+          xLabel: 'step',
+          yLabel: 'critic output (nats)',
+          series: cs.flatMap((c, i) => [
+            { name: `${c.estimator} E_P[T]`, x: c.steps, y: c.jointTerm, colorIndex: i },
+            { name: `${c.estimator} log E_Q[e^T]`, x: c.steps, y: c.logMeanExpMarginal, colorIndex: i, dashed: true },
+          ]),
+        }),
+      ),
+    );
+  }
+  // One numeric varied field: the final estimate against it, with the truth (MINE Fig. 1).
+  if (cfg.vary.length === 1 && cfg.vary[0].values.every((v) => typeof v === 'number')) {
+    const path = cfg.vary[0].path;
+    const estimators = [...new Set(rows.map((r) => r.estimator as string))];
+    const xs = (cfg.vary[0].values as number[]).slice().sort((a, b) => a - b);
+    const at = (e: string, v: number) => rows.find((r) => r.estimator === e && r[path] === v);
+    const series: LineSeries[] = estimators.map((e) => ({ name: e, x: xs, y: xs.map((v) => (at(e, v)?.mean as number) ?? NaN), markers: true }));
+    series.push({ name: 'true MI', x: xs, y: xs.map((v) => (rows.find((r) => r[path] === v)?.trueMI as number) ?? NaN), color: '#000000', dashed: true });
+    files.push(out.write(`estimate-vs-${slug(path)}.png`, lineChart({ title: `${cfg.name}: estimate against ${path}`, xLabel: path, yLabel: 'nats', series })));
+  }
+  return files;
+}
