@@ -72,6 +72,8 @@ async function tryLoad(name: BackendName): Promise<string> {
     }
     case 'cpu': {
       await setBackendOrThrow('cpu');
+      // tfjs prints a banner recommending tfjs-node on first use; the run record already names the backend.
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       return 'cpu';
     }
   }

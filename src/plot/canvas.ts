@@ -5,7 +5,8 @@
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000', '#999999', '#882255'];
+// black is kept for reference lines (true MI); yellow is last because it is faint on white
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#882255', '#999999', '#44AA99', '#F0E442'];
 export const FONT = 'sans-serif';
 
 export interface Frame {
