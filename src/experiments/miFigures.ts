@@ -20,6 +20,21 @@ export interface MiCurve {
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9.=-]+/g, '_');
 
+/**
+ * A y-range that keeps the truth readable when an estimator diverges (biased MINE at small batch
+ * sizes drifts to thousands of nats): at most [−M, 3M] around the largest true MI M, tighter when
+ * the data allow. Returns whether anything was clipped, for the title.
+ */
+export function estimateRange(values: number[], truth: number[]): { range: [number, number]; clipped: boolean } {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const m = Math.max(1, ...truth.filter(Number.isFinite));
+  if (finite.length === 0) return { range: [-0.1 * m, 1.2 * m], clipped: false };
+  const lo = Math.max(-m, Math.min(0, finite[0]));
+  const hi = Math.min(3 * m, Math.max(1.15 * m, finite[finite.length - 1]));
+  const pad = 0.03 * (hi - lo);
+  return { range: [lo - pad, hi + pad], clipped: finite[0] < lo || finite[finite.length - 1] > hi };
+}
+
 export function renderMiFigures(cfg: MiBenchmarkConfig, settings: MiSetting[], curves: MiCurve[], rows: Record<string, unknown>[], out: RunDir): string[] {
   const files: string[] = [];
   for (const s of settings) {
@@ -27,11 +42,13 @@ export function renderMiFigures(cfg: MiBenchmarkConfig, settings: MiSetting[], c
     if (cs.length === 0) continue;
     const suffix = settings.length > 1 ? `-${slug(s.label)}` : '';
     const truth: LineSeries = { name: 'true MI', x: cs[0].steps, y: cs[0].trueMI, color: '#000000', dashed: true, step: true };
+    const { range, clipped } = estimateRange(cs.flatMap((c) => c.macro), cs[0].trueMI);
     files.push(
       out.write(
         `estimate${suffix}.png`,
         lineChart({
-          title: `${cfg.name}${suffix ? ` (${s.label})` : ''}: MI estimate (window macro-average) over training`,
+          title: `${cfg.name}${suffix ? ` (${s.label})` : ''}: MI estimate (window macro-average) over training${clipped ? ' [y clipped]' : ''}`,
+          yRange: range,
           xLabel: 'step',
           yLabel: 'nats',
           series: [...cs.map((c) => ({ name: c.estimator, x: c.steps, y: c.macro })), truth],

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Critic } from '../nets/critics.js';
 import type { MIEstimator } from '../mi/interface.js';
-import type { PairBatch } from '../data/types.js';
+import { requireFinite, type PairBatch } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
 import { criticScores } from './criticScores.js';
 
@@ -30,7 +30,16 @@ export interface MiLearner {
   ownOptimizer?: tf.Optimizer;
 }
 
+/** Rejects a batch whose shapes disagree or that holds NaN/∞, naming the field (cheap next to a step). */
+export function checkPairBatch(batch: PairBatch): void {
+  if (batch.x.length !== batch.n * batch.dx) throw new Error(`batch x has ${batch.x.length} values, expected n·dx = ${batch.n}·${batch.dx}`);
+  if (batch.y.length !== batch.n * batch.dy) throw new Error(`batch y has ${batch.y.length} values, expected n·dy = ${batch.n}·${batch.dy}`);
+  requireFinite(batch.x, 'batch x');
+  requireFinite(batch.y, 'batch y');
+}
+
 export function miTrainStep(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNumbers {
+  checkPairBatch(batch);
   const perm = rng.permutation(batch.n);
   let stats: tf.Tensor1D | null = null;
   tf.tidy(() => {
