@@ -14,8 +14,8 @@ import { ksgMutualInformation } from '../mi/ksg.js';
 import { createEstimator, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
 import type { Pooling } from '../mi/baseEstimator.js';
 import { WindowedEstimate } from '../mi/window.js';
-import { createCritic, CRITIC_KINDS, type CriticConfig } from '../nets/critics.js';
-import { checkActivation } from '../nets/mlp.js';
+import { createCritic, type CriticConfig } from '../nets/critics.js';
+import { parseCriticConfig } from './criticConfig.js';
 import { runLoop } from '../train/loop.js';
 import { miTrainStep } from '../train/miStep.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
@@ -85,28 +85,7 @@ function parseData(v: unknown, steps: number): MiDataConfig {
   }
 }
 
-function parseCritic(v: unknown): CriticConfig {
-  const o = expectObject(v ?? { kind: 'concat', hidden: [256, 256] }, 'critic');
-  const kind = str(o, 'kind', 'critic', CRITIC_KINDS, 'concat');
-  const hidden = (): number[] => {
-    const h = o.hidden ?? [256, 256];
-    if (!Array.isArray(h) || h.some((x) => !Number.isInteger(x) || x <= 0)) {
-      throw new ConfigError(`critic.hidden must be a list of positive integers (hidden widths), got ${JSON.stringify(h)}`);
-    }
-    return h as number[];
-  };
-  switch (kind) {
-    case 'concat':
-      expectKeys(o, ['kind', 'hidden', 'activation'], 'critic');
-      return { kind, hidden: hidden(), activation: checkActivation(o.activation ?? 'relu', 'critic.activation') };
-    case 'separable':
-      expectKeys(o, ['kind', 'hidden', 'embedding', 'activation'], 'critic');
-      return { kind, hidden: hidden(), embedding: posInt(o, 'embedding', 'critic', 32), activation: checkActivation(o.activation ?? 'relu', 'critic.activation') };
-    case 'bilinear':
-      expectKeys(o, ['kind'], 'critic');
-      return { kind };
-  }
-}
+const parseCritic = (v: unknown) => parseCriticConfig(v, 'critic');
 
 function parseVary(v: unknown): { path: string; values: unknown[] }[] {
   if (v === undefined) return [];

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../config/validate.js';
 import type { RunContext, TaskResult } from './context.js';
+import { parseGan, runGan, type GanConfig } from './ganTask.js';
 import { parseMiBenchmark, runMiBenchmark, type MiBenchmarkConfig } from './miBenchmark.js';
 
 export interface Task<C> {
@@ -21,7 +22,19 @@ const miBenchmark: Task<MiBenchmarkConfig> = {
   },
 };
 
-export const TASKS = { 'mi-benchmark': miBenchmark } as const;
+const gan: Task<GanConfig> = {
+  parse: parseGan,
+  run: runGan,
+  overrideSteps: (raw, steps) => {
+    raw.steps = steps;
+    // keep snapshots and evaluation inside a shortened run
+    const ev = (raw.evaluation ??= {}) as Record<string, unknown>;
+    if (Array.isArray(ev.snapshots)) ev.snapshots = (ev.snapshots as number[]).filter((s) => s <= steps);
+    if (typeof ev.every === 'number' && ev.every > steps) ev.every = steps;
+  },
+};
+
+export const TASKS = { 'mi-benchmark': miBenchmark, gan } as const;
 export type TaskKind = keyof typeof TASKS;
 
 export function taskOf(raw: Record<string, unknown>): Task<unknown> {

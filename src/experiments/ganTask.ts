@@ -1,0 +1,237 @@
+/**
+ * The GAN task: GAN vs MINEGAN on 2-D mixtures (MINE §5.1, Fig. 3–4). `vary` compares settings
+ * (e.g. mi.beta = 0 vs 1) trained from the same seed; each is evaluated every `evaluation.every`
+ * steps with mode coverage (grid mixtures) or roll coverage (swiss roll) and KDE log-likelihoods.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { bool, ConfigError, expectKeys, expectObject, num, posInt, str } from '../config/validate.js';
+import { gridGaussians } from '../data/gridGaussians.js';
+import { swissRoll } from '../data/swissRoll.js';
+import type { PointSampler } from '../data/types.js';
+import { GaussianKde } from '../eval/kde.js';
+import { modeCoverage, pointCoverage } from '../eval/modeCoverage.js';
+import { createEstimator, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
+import { ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
+import { createCritic, type CriticConfig } from '../nets/critics.js';
+import { checkActivation, Mlp, type Activation } from '../nets/mlp.js';
+import { runLoop } from '../train/loop.js';
+import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
+import { deriveSeed } from '../util/hash.js';
+import { Rng } from '../util/rng.js';
+import type { RunContext, TaskResult } from './context.js';
+import { parseCriticConfig } from './criticConfig.js';
+import { renderGanFigures, type GanTrace } from './ganFigures.js';
+import { cartesian, labelOf, setPath } from './paths.js';
+
+export type GanDataConfig = { kind: 'grid'; side: number; spacing: number; std: number } | { kind: 'swissroll'; noise: number; scale: number };
+
+export interface NetConfig {
+  hidden: number[];
+  activation: Activation;
+}
+
+export interface GanSettingConfig {
+  steps: number;
+  batchSize: number;
+  noiseDim: number;
+  data: GanDataConfig;
+  generator: NetConfig;
+  discriminator: NetConfig;
+  optimizer: OptimizerConfig;
+  mi: { beta: number; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; outputNoise: number; optimizer: OptimizerConfig };
+  evaluation: { every: number; samples: number; snapshots: number[]; minCount: number; kdeBandwidth: number | 'scott' | 'silverman'; coverageRadius: number };
+}
+
+export interface GanConfig {
+  name: string;
+  task: 'gan';
+  seed: number;
+  logEvery: number;
+  vary: { path: string; values: unknown[] }[];
+  settings: { label: string; values: Record<string, unknown>; cfg: GanSettingConfig }[];
+}
+
+const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation'];
+
+function parseNet(v: unknown, path: string): NetConfig {
+  const o = expectObject(v ?? {}, path);
+  expectKeys(o, ['hidden', 'activation'], path);
+  const h = o.hidden ?? [256, 256];
+  if (!Array.isArray(h) || h.length === 0 || h.some((x) => !Number.isInteger(x) || x <= 0)) throw new ConfigError(`${path}.hidden must be a non-empty list of positive integers, got ${JSON.stringify(h)}`);
+  return { hidden: h as number[], activation: checkActivation(o.activation ?? 'relu', `${path}.activation`) };
+}
+
+function parseGanData(v: unknown): GanDataConfig {
+  const o = expectObject(v, 'data');
+  const kind = str(o, 'kind', 'data', ['grid', 'swissroll'] as const);
+  if (kind === 'grid') {
+    expectKeys(o, ['kind', 'side', 'spacing', 'std'], 'data');
+    return { kind, side: posInt(o, 'side', 'data', 5), spacing: num(o, 'spacing', 'data', { default: 2, exclusiveMin: 0 }), std: num(o, 'std', 'data', { default: 0.05, exclusiveMin: 0 }) };
+  }
+  expectKeys(o, ['kind', 'noise', 'scale'], 'data');
+  return { kind, noise: num(o, 'noise', 'data', { default: 0.05, min: 0 }), scale: num(o, 'scale', 'data', { default: 7.5, exclusiveMin: 0 }) };
+}
+
+function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
+  const steps = posInt(raw, 'steps', '');
+  const mi = expectObject(raw.mi ?? {}, 'mi');
+  expectKeys(mi, ['beta', 'estimator', 'critic', 'clip', 'outputNoise', 'optimizer'], 'mi');
+  const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
+  expectKeys(ev, ['every', 'samples', 'snapshots', 'minCount', 'kdeBandwidth', 'coverageRadius'], 'evaluation');
+  const snapshots = ev.snapshots ?? [steps];
+  if (!Array.isArray(snapshots) || snapshots.some((s) => !Number.isInteger(s) || s < 1)) throw new ConfigError(`evaluation.snapshots must be a list of step numbers ≥ 1, got ${JSON.stringify(snapshots)}`);
+  const bw = ev.kdeBandwidth ?? 'scott';
+  if (!(bw === 'scott' || bw === 'silverman' || (typeof bw === 'number' && bw > 0))) throw new ConfigError(`evaluation.kdeBandwidth must be "scott", "silverman" or a positive number, got ${JSON.stringify(bw)}`);
+  const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
+  return {
+    steps,
+    batchSize: num(raw, 'batchSize', '', { default: 256, integer: true, min: 2 }),
+    noiseDim: posInt(raw, 'noiseDim', '', 2),
+    data: parseGanData(raw.data),
+    generator: parseNet(raw.generator, 'generator'),
+    discriminator: parseNet(raw.discriminator, 'discriminator'),
+    optimizer,
+    mi: {
+      beta: num(mi, 'beta', 'mi', { default: 0, min: 0 }),
+      estimator: parseEstimatorConfig(mi.estimator ?? 'mine', 'mi.estimator'),
+      critic: parseCriticConfig(mi.critic ?? { kind: 'concat', hidden: [256, 256] }, 'mi.critic'),
+      clip: bool(mi, 'clip', 'mi', true),
+      outputNoise: num(mi, 'outputNoise', 'mi', { default: 0, min: 0 }),
+      optimizer: mi.optimizer === undefined ? optimizer : parseOptimizerConfig(mi.optimizer, 'mi.optimizer', optimizer),
+    },
+    evaluation: {
+      every: posInt(ev, 'every', 'evaluation', Math.max(1, Math.floor(steps / 10))),
+      samples: posInt(ev, 'samples', 'evaluation', 2500),
+      snapshots: (snapshots as number[]).filter((s) => s <= steps),
+      minCount: posInt(ev, 'minCount', 'evaluation', 20),
+      kdeBandwidth: bw as number | 'scott' | 'silverman',
+      coverageRadius: num(ev, 'coverageRadius', 'evaluation', { default: 0.1, exclusiveMin: 0 }),
+    },
+  };
+}
+
+export function parseGan(raw: Record<string, unknown>): GanConfig {
+  expectKeys(raw, TOP, '');
+  const vary = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
+    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
+    return { path, values };
+  });
+  const settings = cartesian(vary).map((combo) => {
+    const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+    for (const c of combo) setPath(copy, c.path, c.value);
+    return { label: labelOf(combo), values: Object.fromEntries(combo.map((c) => [c.path, c.value])), cfg: parseSetting(copy) };
+  });
+  return { name: String(raw.name), task: 'gan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
+}
+
+function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32Array; std?: number } {
+  return d.kind === 'grid' ? gridGaussians({ side: d.side, spacing: d.spacing, std: d.std }) : swissRoll({ noise: d.noise, scale: d.scale });
+}
+
+export interface GanEval {
+  step: number;
+  modes?: number;
+  highQualityPercent?: number;
+  klToUniform?: number;
+  coverage?: number;
+  /** mean log p̂_G(x_real): real held-out points under the KDE of generated samples. */
+  kdeLogLikRealUnderGen: number;
+  /** mean log p̂_real(G(z)): generated points under the KDE of real samples (quality). */
+  kdeLogLikGenUnderReal: number;
+}
+
+export function evaluateGan(s: GanSettingConfig, sampler: ReturnType<typeof samplerOf>, generated: Float32Array, real: Float32Array, step: number): GanEval {
+  const bw = s.evaluation.kdeBandwidth;
+  const e: GanEval = {
+    step,
+    kdeLogLikRealUnderGen: new GaussianKde(generated, 2, bw).meanLogLikelihood(real),
+    kdeLogLikGenUnderReal: new GaussianKde(real, 2, bw).meanLogLikelihood(generated),
+  };
+  if (sampler.centres && sampler.std) {
+    const c = modeCoverage(generated, sampler.centres, sampler.std, { minCount: s.evaluation.minCount });
+    Object.assign(e, { modes: c.modes, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform });
+  } else {
+    e.coverage = pointCoverage(real, generated, s.evaluation.coverageRadius);
+  }
+  return e;
+}
+
+export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResult> {
+  const metrics: Record<string, number> = {};
+  const traces: GanTrace[] = [];
+  const prefix = (label: string) => (cfg.settings.length > 1 ? `${label}.` : '');
+  for (const { label, cfg: s } of cfg.settings) {
+    const sampler = samplerOf(s.data);
+    // Same seed for every setting: the same initial networks and data stream (a fair comparison).
+    const base = new Rng(deriveSeed(ctx.seed, 'gan'));
+    const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
+    const generator = new Mlp({ sizes: [s.noiseDim, ...s.generator.hidden, 2], activation: s.generator.activation }, netRng, 'generator');
+    const discriminator = new Mlp({ sizes: [2, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator');
+    const withMi = s.mi.beta > 0;
+    const gan: Gan = {
+      generator,
+      discriminator,
+      noiseDim: s.noiseDim,
+      dataDim: 2,
+      outputNoise: s.mi.outputNoise,
+      gOptimizer: createOptimizer(s.optimizer),
+      dOptimizer: createOptimizer(s.optimizer),
+      mi: withMi
+        ? { critic: createCritic(s.mi.critic, 2, s.noiseDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer), ownOptimizer: tf.train.sgd(s.mi.estimator.etaLearningRate ?? 0.05) }
+        : null,
+    };
+    // Held-out real points for the evaluation, fixed for the whole run.
+    const real = sampler.sample(s.evaluation.samples, new Rng(deriveSeed(ctx.seed, 'gan-eval-real')));
+    const trace: GanTrace = { label, steps: [], curves: {}, evals: [], snapshots: [], final: new Float32Array(0), real };
+    ctx.progress.start(`${label} (β = ${s.mi.beta})`, s.steps);
+    try {
+      runLoop({
+        steps: s.steps,
+        logEvery: cfg.logEvery,
+        shouldStop: ctx.shouldStop,
+        onProgress: (d, t) => ctx.progress.tick(d, t),
+        allowNonFinite: withMi ? [] : ['mi', 'miLoss', 'clipScale'],
+        step: (i) => {
+          const r = ganTrainStep(gan, sampler.sample(s.batchSize, dataRng), stepRng);
+          const done = i + 1;
+          if (done % s.evaluation.every === 0 || done === s.steps || s.evaluation.snapshots.includes(done)) {
+            const gen = sampleGenerator(gan, s.evaluation.samples, evalRng);
+            const e = evaluateGan(s, sampler, gen, real, done);
+            trace.evals.push(e);
+            ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
+            if (s.evaluation.snapshots.includes(done)) trace.snapshots.push({ step: done, points: gen });
+            if (done === s.steps) trace.final = gen;
+          }
+          return r;
+        },
+        onLog: (i, n) => {
+          ctx.out.appendMetrics({ type: 'train', setting: label, step: i, ...Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) });
+          trace.steps.push(i);
+          for (const [k, v] of Object.entries(n)) (trace.curves[k] ??= []).push(v);
+        },
+      });
+    } finally {
+      generator.dispose();
+      discriminator.dispose();
+      gan.gOptimizer.dispose();
+      gan.dOptimizer.dispose();
+      if (gan.mi) {
+        gan.mi.critic.dispose();
+        gan.mi.estimator.dispose();
+        gan.mi.optimizer.dispose();
+        gan.mi.ownOptimizer.dispose();
+      }
+      ctx.progress.done();
+    }
+    traces.push(trace);
+    const last = trace.evals[trace.evals.length - 1];
+    for (const [k, v] of Object.entries(last)) if (k !== 'step' && typeof v === 'number') metrics[`${prefix(label)}${k}`] = v;
+    ctx.progress.note(
+      `${label}: ${last.modes !== undefined ? `modes ${last.modes}/${sampler.centres!.length / 2}, high-quality ${last.highQualityPercent!.toFixed(1)}%, KL ${last.klToUniform!.toFixed(3)}, ` : `coverage ${(100 * last.coverage!).toFixed(1)}%, `}KDE log-lik(real | G) ${last.kdeLogLikRealUnderGen.toFixed(3)}`,
+    );
+  }
+  const s0 = cfg.settings[0].cfg;
+  const files = renderGanFigures(cfg, traces, samplerOf(s0.data), s0, ctx.out);
+  return { metrics, files };
+}
+
