@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/validate.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
+import { parseGridArg, runSweep } from '../experiments/sweep.js';
 import { createProgress } from './progress.js';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,8 +18,12 @@ const USAGE = `infobound — GANs and information bottlenecks with neural MI est
 
 usage:
   infobound start                      the main job: a short MI staircase benchmark (no download, no flags)
-  infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR]
-                                       run one experiment; outputs go to DIR/<experiment>/<run-id>/ (DIR = outputs)
+  infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR] [--set path=value …]
+                                       run one experiment; outputs go to DIR/<experiment>/<run-id>/ (DIR = outputs);
+                                       --set overrides a config field (JSON value), e.g. --set mi.beta=0.5
+  infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--parallel P] [--steps N]
+                                       run the grid × seeds (keys: config paths, or beta/estimator/clip for GANs,
+                                       estimator/rho for MI benchmarks) and write comparison.md/json and charts
   infobound list                       the shipped experiments
   infobound help
 
@@ -38,7 +43,22 @@ function intFlag(v: string | undefined, name: string): number | undefined {
   return n;
 }
 
-async function cmdRun(file: string, values: Record<string, string | boolean | undefined>, extraSteps?: number): Promise<number> {
+/** `--set a.b=value`: the value as JSON when it parses (numbers, lists, objects), else as a string. */
+function parseSet(arg: string): { path: string; value: unknown } {
+  const m = /^([A-Za-z0-9_.]+)=(.*)$/.exec(arg);
+  if (!m) throw new ConfigError(`--set ${JSON.stringify(arg)}: expected path=value, e.g. mi.beta=0.5`);
+  let value: unknown = m[2];
+  try {
+    value = JSON.parse(m[2]);
+  } catch {
+    /* a plain string */
+  }
+  return { path: m[1], value };
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+async function cmdRun(file: string, values: Values, extraSteps?: number): Promise<number> {
   const raw = readExperimentFile(experimentPath(file));
   let stop = false;
   const onSigint = () => {
@@ -53,6 +73,8 @@ async function cmdRun(file: string, values: Record<string, string | boolean | un
     seed: intFlag(values.seed as string | undefined, 'seed'),
     backend: values.backend as string | undefined,
     out: values.out as string | undefined,
+    runDir: values['run-dir'] as string | undefined,
+    overrides: ((values.set as string[] | undefined) ?? []).map(parseSet),
     progress,
     shouldStop: () => stop,
   });
@@ -76,6 +98,11 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       backend: { type: 'string' },
       out: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'run-dir': { type: 'string' },
+      grid: { type: 'string', multiple: true },
+      seeds: { type: 'string' },
+      parallel: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -91,6 +118,34 @@ export async function main(argv: string[]): Promise<number> {
     case 'run':
       if (rest.length !== 1) throw new ConfigError('usage: infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR]');
       return cmdRun(rest[0], values);
+    case 'sweep': {
+      if (rest.length !== 1) throw new ConfigError('usage: infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--parallel P]');
+      const file = experimentPath(rest[0]);
+      const raw = readExperimentFile(file);
+      const nSeeds = intFlag(values.seeds as string | undefined, 'seeds') ?? 1;
+      if (nSeeds < 1) throw new ConfigError(`--seeds must be ≥ 1, got ${nSeeds}`);
+      const base = intFlag(values.seed as string | undefined, 'seed') ?? (typeof raw.seed === 'number' ? raw.seed : 0);
+      const grid = ((values.grid as string[] | undefined) ?? []).map((g) => parseGridArg(g, String(raw.task)));
+      const progress = createProgress();
+      const r = await runSweep({
+        experimentFile: resolve(file),
+        experimentName: String(raw.name),
+        task: String(raw.task),
+        grid,
+        seeds: Array.from({ length: nSeeds }, (_, i) => base + i),
+        parallel: intFlag(values.parallel as string | undefined, 'parallel') ?? 1,
+        out: resolve((values.out as string | undefined) ?? 'outputs'),
+        steps: intFlag(values.steps as string | undefined, 'steps'),
+        backend: values.backend as string | undefined,
+        progress,
+        // each cell runs this same CLI (compiled or under tsx) in a child process
+        command: [process.execPath, ...process.execArgv, process.argv[1]],
+      });
+      const failed = r.cells.filter((c) => c.status !== 'completed').length;
+      process.stdout.write(`\nsweep: ${r.cells.length - failed}/${r.cells.length} cells completed → ${r.dir}\n`);
+      for (const f of r.files) process.stdout.write(`  ${f}\n`);
+      return failed === r.cells.length ? 1 : 0;
+    }
     case 'list': {
       const dir = join(PACKAGE_ROOT, 'experiments');
       for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
@@ -100,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new ConfigError(`unknown command "${cmd}"; expected one of start, run, list, help`);
+      throw new ConfigError(`unknown command "${cmd}"; expected one of start, run, sweep, list, help`);
   }
 }
 
