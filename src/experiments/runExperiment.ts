@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend/backend.js';
 import { ConfigError, expectObject } from '../config/validate.js';
-import { makeRunId, RunDir } from '../io/runDir.js';
+import { claimRunDir, makeRunId, RunDir } from '../io/runDir.js';
 import { NonFiniteError, StopRequested } from '../train/loop.js';
 import type { Progress, TaskResult } from './context.js';
 import { taskOf } from './tasks.js';
@@ -92,7 +92,7 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
   const { task, cfg, raw: resolvedRaw } = prepareConfig(raw, opts);
   const seed = resolvedRaw.seed as number;
   const backend = await initBackend({ requested: opts.backend });
-  const dir = opts.runDir ?? resolve(opts.out ?? 'outputs', String(resolvedRaw.name), makeRunId(seed));
+  const dir = opts.runDir ?? claimRunDir(resolve(opts.out ?? 'outputs', String(resolvedRaw.name)), makeRunId(seed));
   const out = new RunDir(dir);
   const started = new Date();
   const record = {

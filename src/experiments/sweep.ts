@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/validate.js';
 import { meanStd } from '../eval/miStats.js';
-import { makeRunId, RunDir } from '../io/runDir.js';
+import { claimRunDir, makeRunId, RunDir } from '../io/runDir.js';
 import { barChart } from '../plot/barChart.js';
 import type { Progress } from './context.js';
 import { cartesian } from './paths.js';
@@ -100,7 +100,7 @@ function runCell(cell: SweepCell, o: SweepOptions): Promise<void> {
 export async function runSweep(o: SweepOptions): Promise<{ dir: string; cells: SweepCell[]; files: string[] }> {
   if (o.grid.length === 0) throw new ConfigError('sweep: give at least one --grid key=v1,v2,…');
   if (!(o.parallel >= 1)) throw new ConfigError(`--parallel must be ≥ 1, got ${o.parallel}`);
-  const dir = join(o.out, o.experimentName, `sweep-${makeRunId(o.seeds[0])}`);
+  const dir = claimRunDir(join(o.out, o.experimentName), `sweep-${makeRunId(o.seeds[0])}`);
   const out = new RunDir(dir);
   const combos = cartesian(o.grid.map((g) => ({ path: g.path, values: g.values })));
   const cells: SweepCell[] = combos.flatMap((combo) => {

@@ -40,6 +40,24 @@ export class RunDir {
   }
 }
 
+/**
+ * Creates a new, empty run directory under `parent`: `<id>`, or `<id>-2`, `<id>-3`, … when runs
+ * started in the same second with the same seed (mkdir without `recursive` fails if it exists, so
+ * two processes can never claim the same directory).
+ */
+export function claimRunDir(parent: string, id: string): string {
+  mkdirSync(parent, { recursive: true });
+  for (let k = 1; ; k++) {
+    const dir = join(parent, k === 1 ? id : `${id}-${k}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 /** A run id that sorts by time and names the seed: 20261125-053012-s0. */
 export function makeRunId(seed: number, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');

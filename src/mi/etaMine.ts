@@ -3,6 +3,11 @@
  * jointly by stochastic block-coordinate descent (their Algorithm 1): a gradient step on the critic
  * with η fixed, then a step on η with the critic fixed. The bound is linear in E_Q[e^T], so its
  * minibatch gradient is unbiased (no moving average needed); at the optimum η = log E_Q[e^T].
+ *
+ * η's block: 'exact' (default) minimises it exactly on the batch, η ← log E_Q[e^T] with the updated
+ * critic; 'sgd' takes a gradient step of size `etaLearningRate`, with the step bounded to ±1 nat —
+ * unbounded SGD on η diverged on the 20-D staircase (once η lags, e^{log E_Q[e^T] − η} weights the
+ * marginal samples exponentially and both blocks blow up).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BaseEstimator, type CoreOutput } from './baseEstimator.js';
@@ -15,10 +20,27 @@ export class EtaMine extends BaseEstimator {
   readonly eta: tf.Variable<tf.Rank.R0>;
   private initialised = false;
 
-  constructor(regularizer: RegularizerConfig | null = null, sampling: 'shuffle' | 'matrix' = 'shuffle') {
+  constructor(
+    regularizer: RegularizerConfig | null = null,
+    sampling: 'shuffle' | 'matrix' = 'shuffle',
+    readonly etaUpdate: 'exact' | 'sgd' = 'exact',
+    readonly etaLearningRate = 0.05,
+  ) {
     super('eta-mine', sampling, 'dv', regularizer);
-    this.eta = tf.variable(tf.scalar(0), true);
-    this.ownVariables.push(this.eta);
+    this.eta = tf.variable(tf.scalar(0), false);
+  }
+
+  /** η's block after the critic's step, on the same batch's marginal scores (the updated critic). */
+  updateOwnBlock(scores: CriticScores): void {
+    this.warmStart(scores.marginal);
+    const lme = logMeanExp(stopGradient(scores.marginal));
+    if (this.etaUpdate === 'exact') {
+      this.eta.assign(lme);
+    } else {
+      // ∂/∂η [e^{−η}E_Q e^T + η − 1] = 1 − e^{lme − η}; bounded step
+      const grad = tf.sub(1, tf.exp(tf.sub(lme, this.eta)));
+      this.eta.assign(tf.sub(this.eta, tf.clipByValue(tf.mul(grad, this.etaLearningRate), -1, 1)) as tf.Scalar);
+    }
   }
 
   /** η starts at log E_Q[e^T] of the first batch, where the η-bound equals DV. */
@@ -35,11 +57,9 @@ export class EtaMine extends BaseEstimator {
     return { parts, miForGradient: parts.mi, estimate: parts.mi };
   }
 
-  /** η's block: minimise e^{−η}E_Q[e^T] + η − 1 over η with the critic's scores fixed. */
-  ownObjective(scores: CriticScores): tf.Scalar {
-    this.warmStart(scores.marginal);
-    const m = stopGradient(scores.marginal);
-    return tf.neg(etaDonskerVaradhan(stopGradient(scores.joint), m, this.eta as tf.Scalar).mi) as tf.Scalar;
+  /** η's block loss e^{−η}E_Q[e^T] + η − 1 (critic fixed), for a given η: minimised at η = log E_Q[e^T]. */
+  etaLoss(scores: CriticScores, eta: tf.Scalar): tf.Scalar {
+    return tf.neg(etaDonskerVaradhan(stopGradient(scores.joint), stopGradient(scores.marginal), eta).mi) as tf.Scalar;
   }
 
   /** The DV value at the current critic (η-DV at its optimal η), for comparisons. */

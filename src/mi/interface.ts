@@ -50,7 +50,7 @@ export interface MIEstimator {
   readonly sampling: Sampling;
   /** true when pooling batches (micro-averaging) gives a valid DV-type estimate. */
   readonly microAverageValid: boolean;
-  /** trainable variables the estimator owns (η of η-MINE): updated in their own block, after the critic. */
+  /** trainable variables the estimator owns, updated by the trainer in their own block after the critic. */
   readonly ownVariables: tf.Variable[];
   /**
    * The training objective and the bound's parts on one batch. Call inside tf.tidy or
@@ -58,8 +58,10 @@ export interface MIEstimator {
    * (MINE's moving average) from this batch.
    */
   objective(scores: CriticScores, opts?: { updateState?: boolean }): EstimatorOutput;
-  /** The loss for the estimator's own variables (η-MINE's η block); undefined when it has none. */
+  /** The loss for the estimator's own variables; undefined when it has none. */
   ownObjective?(scores: CriticScores): tf.Scalar;
+  /** A block update the estimator does itself after the critic's step (η-MINE's η), on fresh scores. */
+  updateOwnBlock?(scores: CriticScores): void;
   /** Serializable state (moving averages, η) for checkpoints. */
   getState(): Record<string, number>;
   setState(state: Record<string, number>): void;

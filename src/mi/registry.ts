@@ -20,7 +20,9 @@ export interface EstimatorConfig {
   regularizer?: RegularizerConfig | null;
   /** SMILE's clip τ (default 5, the SMILE paper's best value for 20-D Gaussians). */
   clip?: number;
-  /** η's learning rate for η-MINE's block-coordinate step (plain SGD; default 0.05). */
+  /** η-MINE's η block: 'exact' minimisation on the batch (default) or a bounded 'sgd' step. */
+  etaUpdate?: 'exact' | 'sgd';
+  /** η's learning rate for etaUpdate 'sgd' (default 0.05). */
   etaLearningRate?: number;
   /** how many recent batches the windowed (macro and micro) averages use (default 100). */
   window?: number;
@@ -37,7 +39,7 @@ const KEYS: Record<EstimatorKind, string[]> = {
   'mine-biased': COMMON,
   nwj: COMMON,
   'mine-f': COMMON,
-  'eta-mine': [...COMMON, 'etaLearningRate'],
+  'eta-mine': [...COMMON, 'etaLearningRate', 'etaUpdate'],
   remine: [...COMMON, 'movingAverageRate', 'lambda', 'target', 'distance'],
   'remine-j': [...COMMON, 'movingAverageRate', 'lambda', 'target', 'distance'],
   infonce: COMMON,
@@ -78,7 +80,10 @@ export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorC
     cfg.regularizer = parseRegularizer(o.regularizer, `${path}.regularizer`);
   }
   if (k === 'smile') cfg.clip = num(o, 'clip', path, { default: 5, exclusiveMin: 0 });
-  if (k === 'eta-mine') cfg.etaLearningRate = num(o, 'etaLearningRate', path, { default: 0.05, exclusiveMin: 0 });
+  if (k === 'eta-mine') {
+    cfg.etaUpdate = str(o, 'etaUpdate', path, ['exact', 'sgd'] as const, 'exact');
+    cfg.etaLearningRate = num(o, 'etaLearningRate', path, { default: 0.05, exclusiveMin: 0 });
+  }
   return cfg;
 }
 
@@ -94,7 +99,7 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
     case 'mine-f':
       return new NwjEstimator(reg, cfg.sampling);
     case 'eta-mine':
-      return new EtaMine(reg, cfg.sampling);
+      return new EtaMine(reg, cfg.sampling, cfg.etaUpdate ?? 'exact', cfg.etaLearningRate ?? 0.05);
     case 'remine':
       return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' }, cfg.sampling);
     case 'remine-j':

@@ -83,6 +83,7 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
         r.critic.variables,
       ) as tf.Scalar;
       mi = est as unknown as tf.Scalar;
+      if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, fake, z, perm));
       if (r.estimator.ownVariables.length && r.estimator.ownObjective) {
         r.ownOptimizer.minimize(() => r.estimator.ownObjective!(criticScores(r.critic, r.estimator.sampling, fake, z, perm)), false, r.estimator.ownVariables);
       }

@@ -55,6 +55,7 @@ export function miTrainStep(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNum
       false,
       l.critic.variables,
     );
+    if (l.estimator.updateOwnBlock) l.estimator.updateOwnBlock(criticScores(l.critic, l.estimator.sampling, x, y, perm));
     if (l.estimator.ownVariables.length > 0 && l.estimator.ownObjective) {
       if (!l.ownOptimizer) throw new Error(`estimator "${l.estimator.kind}" has its own variables but no optimizer was given for them`);
       l.ownOptimizer.minimize(

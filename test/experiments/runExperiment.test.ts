@@ -108,3 +108,13 @@ describe('experiment validation', () => {
     }
   });
 });
+
+describe('run directories', () => {
+  it('two runs of the same experiment and seed started in the same second get different directories', async () => {
+    const { claimRunDir } = await import('../../src/io/runDir.js');
+    const parent = outRoot();
+    const a = claimRunDir(parent, '20261125-000000-s0'), b = claimRunDir(parent, '20261125-000000-s0');
+    expect(a).not.toBe(b);
+    expect(b).toMatch(/-s0-2$/);
+  });
+});

@@ -56,19 +56,32 @@ describe('MINE moving average (Belghazi et al. §3.2)', () => {
 });
 
 describe('η-MINE (Mroueh et al. 2021)', () => {
-  it('the η block is minimised at η = log E_Q[e^T]: SGD on η alone converges there', () => {
+  it('the η-loss e^{−η}E_Q[e^T] + η − 1 is minimised at η = log E_Q[e^T] (gradient 0 there, positive curvature)', () => {
     const est = new EtaMine();
     const m = scores(64, 5, 1.2);
     const target = Math.log(m.reduce((s, v) => s + Math.exp(v), 0) / m.length);
-    const opt = tf.train.sgd(0.3);
-    for (let i = 0; i < 300; i++) {
-      tf.tidy(() => {
-        opt.minimize(() => est.ownObjective({ joint: tf.tensor1d(scores(64, 6)), marginal: tf.tensor1d(m) }), false, est.ownVariables);
-      });
-    }
-    expect(num(est.eta)).toBeCloseTo(target, 4);
-    opt.dispose();
+    const s = () => ({ joint: tf.tensor1d(scores(64, 6)), marginal: tf.tensor1d(m) });
+    const lossAt = (eta: number) => tf.tidy(() => num(est.etaLoss(s(), tf.scalar(eta))));
+    const g = tf.tidy(() => num(tf.grad((e: tf.Tensor) => est.etaLoss(s(), e as tf.Scalar))(tf.scalar(target))));
+    expect(Math.abs(g)).toBeLessThan(1e-5);
+    expect(lossAt(target - 0.3)).toBeGreaterThan(lossAt(target));
+    expect(lossAt(target + 0.3)).toBeGreaterThan(lossAt(target));
     est.dispose();
+  });
+
+  it('the exact η block sets η = log E_Q[e^T] of the batch; the bounded SGD block moves toward it by at most 1 nat', () => {
+    const m = scores(64, 5, 1.2);
+    const target = Math.log(m.reduce((s, v) => s + Math.exp(v), 0) / m.length);
+    const s = () => ({ joint: tf.tensor1d(scores(64, 6)), marginal: tf.tensor1d(m) });
+    const exact = new EtaMine(null, 'shuffle', 'exact');
+    tf.tidy(() => exact.updateOwnBlock(s()));
+    expect(num(exact.eta)).toBeCloseTo(target, 5);
+    const sgd = new EtaMine(null, 'shuffle', 'sgd', 0.3);
+    tf.tidy(() => sgd.updateOwnBlock({ joint: tf.tensor1d([0]), marginal: tf.tensor1d([0]) })); // warm start at 0
+    for (let i = 0; i < 200; i++) tf.tidy(() => sgd.updateOwnBlock(s()));
+    expect(num(sgd.eta)).toBeCloseTo(target, 3);
+    exact.dispose();
+    sgd.dispose();
   });
 
   it('starts η at the first batch’s log E_Q[e^T], where the η-bound equals DV', () => {
@@ -82,13 +95,16 @@ describe('η-MINE (Mroueh et al. 2021)', () => {
     est.dispose();
   });
 
-  it('the critic block treats η as a constant: the loss has no gradient w.r.t. η', () => {
+  it('the critic block treats η as a constant: the loss’s gradient w.r.t. η is 0', () => {
     const est = new EtaMine();
     const s = () => ({ joint: tf.tensor1d(scores(16, 9)), marginal: tf.tensor1d(scores(16, 10)) });
     tf.tidy(() => void est.objective(s()));
-    const { grads } = tf.variableGrads(() => est.objective(s()).loss, est.ownVariables);
-    expect(num(grads[est.eta.name])).toBe(0);
-    Object.values(grads).forEach((g) => g.dispose());
+    est.eta.trainable = true;
+    const g = tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => est.objective(s(), { updateState: false }).loss, [est.eta]);
+      return num(grads[est.eta.name]);
+    });
+    expect(g).toBe(0);
     est.dispose();
   });
 });
