@@ -12,12 +12,15 @@ import { readExperimentFile, runExperiment } from '../experiments/runExperiment.
 import { parseGridArg, runSweep } from '../experiments/sweep.js';
 import { createProgress } from './progress.js';
 
+/** steps of the `start` job: a few minutes on two cores. */
+const START_STEPS = 3000;
+
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const USAGE = `infobound — GANs and information bottlenecks with neural MI estimators
 
 usage:
-  infobound start                      the main job: a short MI staircase benchmark (no download, no flags)
+  infobound start                      the main job: a short MINEGAN on 25 Gaussians, with sample and KDE plots
   infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR] [--set path=value …]
                                        run one experiment; outputs go to DIR/<experiment>/<run-id>/ (DIR = outputs);
                                        --set overrides a config field (JSON value), e.g. --set mi.beta=0.5
@@ -58,7 +61,7 @@ function parseSet(arg: string): { path: string; value: unknown } {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-async function cmdRun(file: string, values: Values, extraSteps?: number): Promise<number> {
+async function cmdRun(file: string, values: Values, extraSteps?: number, extraOverrides: { path: string; value: unknown }[] = []): Promise<number> {
   const raw = readExperimentFile(experimentPath(file));
   let stop = false;
   const onSigint = () => {
@@ -74,7 +77,7 @@ async function cmdRun(file: string, values: Values, extraSteps?: number): Promis
     backend: values.backend as string | undefined,
     out: values.out as string | undefined,
     runDir: values['run-dir'] as string | undefined,
-    overrides: ((values.set as string[] | undefined) ?? []).map(parseSet),
+    overrides: [...extraOverrides, ...((values.set as string[] | undefined) ?? []).map(parseSet)],
     progress,
     shouldStop: () => stop,
   });
@@ -113,8 +116,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (cmd) {
     case 'start':
-      // The main job on the embedded default: the 20-D staircase, shortened to a few minutes.
-      return cmdRun('mi-staircase-20d', values, values.steps === undefined ? 2500 : undefined);
+      // The main job, no download, no flags: a short MINEGAN (β = 1) on 25 Gaussians, writing its
+      // sample scatter and KDE density maps.
+      return cmdRun('minegan-25gaussians', values, values.steps === undefined ? START_STEPS : undefined, [
+        { path: 'vary', value: {} },
+        { path: 'evaluation.snapshots', value: [500, 1000, START_STEPS] },
+      ]);
     case 'run':
       if (rest.length !== 1) throw new ConfigError('usage: infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR]');
       return cmdRun(rest[0], values);

@@ -67,10 +67,10 @@ export function renderGanFigures(cfg: GanConfig, traces: GanTrace[], sampler: Po
   }
   // Density maps: the data, then each setting's final samples.
   const res = 100;
-  const grid = (pts: Float32Array) => new GaussianKde(pts, 2, s0.evaluation.kdeBandwidth).densityGrid(range, range, res);
+  const grid = (pts: Float32Array) => new GaussianKde(pts, 2, s0.evaluation.mapBandwidth).densityGrid(range, range, res);
   const panels = [{ title: 'original', values: grid(traces[0].real), width: res, height: res, xRange: range, yRange: range }];
   for (const [i, t] of traces.entries()) if (t.final.length) panels.push({ title: settingTitle(t.label, cfg.settings[i]), values: grid(t.final), width: res, height: res, xRange: range, yRange: range });
-  files.push(out.write('kde.png', heatmapPanels(panels, { title: `${cfg.name}: KDE of ${s0.evaluation.samples} samples` })));
+  files.push(out.write('kde.png', heatmapPanels(panels, { title: `${cfg.name}: KDE of ${s0.evaluation.samples} samples (bandwidth ${s0.evaluation.mapBandwidth})` })));
   // Modes (or coverage) over training, every setting on one chart.
   const key = sampler.centres ? 'modes' : 'coverage';
   files.push(

@@ -39,7 +39,16 @@ export interface GanSettingConfig {
   discriminator: NetConfig;
   optimizer: OptimizerConfig;
   mi: { beta: number; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; outputNoise: number; optimizer: OptimizerConfig };
-  evaluation: { every: number; samples: number; snapshots: number[]; minCount: number; kdeBandwidth: number | 'scott' | 'silverman'; coverageRadius: number };
+  evaluation: {
+    every: number;
+    samples: number;
+    snapshots: number[];
+    minCount: number;
+    kdeBandwidth: number | 'scott' | 'silverman';
+    /** bandwidth of the density-map figures: rules of thumb oversmooth a 25-mode mixture. */
+    mapBandwidth: number;
+    coverageRadius: number;
+  };
 }
 
 export interface GanConfig {
@@ -77,7 +86,7 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
   const mi = expectObject(raw.mi ?? {}, 'mi');
   expectKeys(mi, ['beta', 'estimator', 'critic', 'clip', 'outputNoise', 'optimizer'], 'mi');
   const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
-  expectKeys(ev, ['every', 'samples', 'snapshots', 'minCount', 'kdeBandwidth', 'coverageRadius'], 'evaluation');
+  expectKeys(ev, ['every', 'samples', 'snapshots', 'minCount', 'kdeBandwidth', 'mapBandwidth', 'coverageRadius'], 'evaluation');
   const snapshots = ev.snapshots ?? [steps];
   if (!Array.isArray(snapshots) || snapshots.some((s) => !Number.isInteger(s) || s < 1)) throw new ConfigError(`evaluation.snapshots must be a list of step numbers ≥ 1, got ${JSON.stringify(snapshots)}`);
   const bw = ev.kdeBandwidth ?? 'scott';
@@ -105,6 +114,7 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
       snapshots: (snapshots as number[]).filter((s) => s <= steps),
       minCount: posInt(ev, 'minCount', 'evaluation', 20),
       kdeBandwidth: bw as number | 'scott' | 'silverman',
+      mapBandwidth: num(ev, 'mapBandwidth', 'evaluation', { default: 0.1, exclusiveMin: 0 }),
       coverageRadius: num(ev, 'coverageRadius', 'evaluation', { default: 0.1, exclusiveMin: 0 }),
     },
   };

@@ -157,6 +157,7 @@ export function labelOfEstimator(e: EstimatorConfig, critic: CriticConfig | null
   if ((e.kind === 'remine' || e.kind === 'remine-j') && e.regularizer && e.regularizer.lambda !== 0.1) extras.push(`lambda=${e.regularizer.lambda}`);
   if (e.movingAverageRate !== undefined && e.movingAverageRate !== 0.01) extras.push(`rate=${e.movingAverageRate}`);
   if (e.kind === 'smile' && e.clip !== 5) extras.push(`tau=${e.clip}`);
+  if (e.kind === 'eta-mine' && e.etaUpdate === 'sgd') extras.push(`sgd lr=${e.etaLearningRate}`);
   return extras.length ? `${e.kind}(${extras.join(',')})` : e.kind;
 }
 
