@@ -6,6 +6,7 @@
 import type { PointSampler } from '../data/types.js';
 import { GaussianKde } from '../eval/kde.js';
 import type { RunDir } from '../io/runDir.js';
+import { slug } from './paths.js';
 import { heatmapPanels } from '../plot/heatmap.js';
 import { lineChart } from '../plot/lineChart.js';
 import { scatterPanels } from '../plot/scatterPlot.js';
@@ -21,7 +22,6 @@ export interface GanTrace {
   real: Float32Array;
 }
 
-const slug = (s: string) => s.replace(/[^A-Za-z0-9.=-]+/g, '_');
 
 function settingTitle(label: string, s: GanConfig['settings'][number]): string {
   const beta = s.cfg.mi.beta;

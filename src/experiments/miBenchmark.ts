@@ -183,18 +183,6 @@ export function samplerOf(d: MiDataConfig): PairSampler {
   }
 }
 
-export interface CellTrace {
-  setting: string;
-  estimator: string;
-  steps: number[];
-  trueMI: number[];
-  estimate: number[];
-  macro: number[];
-  micro: (number | null)[];
-  jointTerm: number[];
-  logMeanExpMarginal: number[];
-}
-
 /** Contiguous runs of equal true MI: [start, end) per level. */
 function levelsOf(trueMI: Float64Array): { start: number; end: number; value: number }[] {
   const out: { start: number; end: number; value: number }[] = [];
@@ -208,7 +196,7 @@ function levelsOf(trueMI: Float64Array): { start: number; end: number; value: nu
 export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): Promise<TaskResult> {
   const settings = settingsOf(cfg);
   const rows: Record<string, unknown>[] = [];
-  const traces: CellTrace[] = [];
+  const traces: MiCurve[] = [];
   const files: string[] = [];
   for (const setting of settings) {
     const sampler = samplerOf(setting.data);
@@ -228,7 +216,7 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
       const window = new WindowedEstimate(est.window ?? 100, (estimator as unknown as { pooling: Pooling }).pooling);
       const estimates = new Float64Array(steps);
       const truth = new Float64Array(steps);
-      const trace: CellTrace = { setting: setting.label, estimator: estLabel, steps: [], trueMI: [], estimate: [], macro: [], micro: [], jointTerm: [], logMeanExpMarginal: [] };
+      const trace: MiCurve = { setting: setting.label, estimator: estLabel, steps: [], trueMI: [], estimate: [], macro: [], micro: [], jointTerm: [], logMeanExpMarginal: [] };
       const microAtLevelEnd = new Map<number, number | null>();
       ctx.progress.start(`${setting.label} ${estLabel}`, steps);
       try {
@@ -303,7 +291,7 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
   }
   files.push(ctx.out.write('table.md', miTableMarkdown(cfg, rows)));
   files.push(ctx.out.writeJson('table.json', rows));
-  files.push(...renderMiFigures(cfg, settings, traces as MiCurve[], rows, ctx.out));
+  files.push(...renderMiFigures(cfg, settings, traces, rows, ctx.out));
   return { metrics, rows, files };
 }
 

@@ -4,6 +4,7 @@
  */
 import { lineChart, type LineSeries } from '../plot/lineChart.js';
 import type { RunDir } from '../io/runDir.js';
+import { slug } from './paths.js';
 import type { MiBenchmarkConfig, MiSetting } from './miBenchmark.js';
 
 export interface MiCurve {
@@ -18,7 +19,6 @@ export interface MiCurve {
   logMeanExpMarginal: number[];
 }
 
-const slug = (s: string) => s.replace(/[^A-Za-z0-9.=-]+/g, '_');
 
 /**
  * A y-range that keeps the truth readable when an estimator diverges (biased MINE at small batch

@@ -22,3 +22,8 @@ export function labelOf(combo: { path: string; value: unknown }[]): string {
   if (combo.length === 0) return 'default';
   return combo.map((c) => `${c.path.split('.').pop()}=${typeof c.value === 'object' ? JSON.stringify(c.value) : String(c.value)}`).join(',');
 }
+
+/** A label made safe as a file-name part ("rho=0.5,batchSize=64" → "rho=0.5_batchSize=64"). */
+export function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9.=-]+/g, '_');
+}

@@ -86,7 +86,7 @@ describe('experiment validation', () => {
     expect(() => prepareConfig(tiny({ stpes: 10 }), {})).toThrow(/stpes: unknown key/);
   });
   it('an unknown task is named', () => {
-    expect(() => prepareConfig(tiny({ task: 'gan' }), {})).toThrow(/task: unknown task "gan"; expected one of mi-benchmark/);
+    expect(() => prepareConfig(tiny({ task: 'vae' }), {})).toThrow(/task: unknown task "vae"; expected one of mi-benchmark, gan/);
   });
   it('a bad value inside a varied setting is found at load time', () => {
     expect(() => prepareConfig(tiny({ data: { kind: 'gaussian', dim: 2, rho: 0.5 }, vary: { 'data.rho': [0.5, 1.5] } }), {})).toThrow(/data\.rho must be ≤/);
