@@ -20,7 +20,7 @@ export interface EstimatorConfig {
   regularizer?: RegularizerConfig | null;
   /** SMILE's clip τ (default 5, the SMILE paper's best value for 20-D Gaussians). */
   clip?: number;
-  /** η-MINE's η block: 'exact' minimisation on the batch (default) or a bounded 'sgd' step. */
+  /** η-MINE's η block: a bounded 'sgd' step (default, the paper's Algorithm 1) or 'exact' minimisation on the batch. */
   etaUpdate?: 'exact' | 'sgd';
   /** η's learning rate for etaUpdate 'sgd' (default 0.05). */
   etaLearningRate?: number;
@@ -81,7 +81,7 @@ export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorC
   }
   if (k === 'smile') cfg.clip = num(o, 'clip', path, { default: 5, exclusiveMin: 0 });
   if (k === 'eta-mine') {
-    cfg.etaUpdate = str(o, 'etaUpdate', path, ['exact', 'sgd'] as const, 'exact');
+    cfg.etaUpdate = str(o, 'etaUpdate', path, ['exact', 'sgd'] as const, 'sgd');
     cfg.etaLearningRate = num(o, 'etaLearningRate', path, { default: 0.05, exclusiveMin: 0 });
   }
   return cfg;
@@ -99,7 +99,7 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
     case 'mine-f':
       return new NwjEstimator(reg, cfg.sampling);
     case 'eta-mine':
-      return new EtaMine(reg, cfg.sampling, cfg.etaUpdate ?? 'exact', cfg.etaLearningRate ?? 0.05);
+      return new EtaMine(reg, cfg.sampling, cfg.etaUpdate ?? 'sgd', cfg.etaLearningRate ?? 0.05);
     case 'remine':
       return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' }, cfg.sampling);
     case 'remine-j':
