@@ -1,8 +1,10 @@
 /**
- * Kernel fixes for the wasm backend under Node (measured in ../shared/BACKENDS.md):
- * 1. BatchMatMul/_FusedMatMul with transposeA/transposeB run at 1–2 GFLOP/s against ~25 without
- *    them, and every matmul gradient sets them. We transpose the flagged operand explicitly (the
- *    wasm Transpose kernel is fast) and call the stock kernel with the flags off.
+ * Kernel fixes for the wasm backend under Node (measured in ../shared/BACKENDS.md and
+ * bench/wasmMatmul.ts):
+ * 1. BatchMatMul/_FusedMatMul with transposeA/transposeB run at 1–4 GFLOP/s against 25–50 without
+ *    them, and every matmul gradient sets them. The wrappers of wasmMatMul.ts make real transposed
+ *    copies and call the stock kernels with the flags off. The _FusedMatMul wrapper also repairs the
+ *    stock kernel's bias with more than one batch (wrong in tfjs-backend-wasm 4.22).
  * 2. The gradient of tf.gather needs UnsortedSegmentSum, which the wasm backend lacks; a small
  *    JavaScript kernel on the wasm heap fills it.
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
@@ -11,17 +13,7 @@
  * never wraps a wrapper, and restoreStockWasmKernels() can put the stock kernels back (benchmarks).
  */
 import * as tf from '@tensorflow/tfjs';
-
-type KernelArgs = { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmLikeBackend; attrs: Record<string, unknown> };
-/** The parts of tfjs-backend-wasm's BackendWasm used here. */
-interface WasmLikeBackend {
-  disposeData(dataId: unknown, force?: boolean): boolean;
-  incRef(dataId: unknown): void;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  /** A view of the tensor's bytes on the wasm heap; invalidated when the heap grows (any allocation). */
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-type StockArgs = Parameters<tf.KernelFunc>[0];
+import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 
 /** Marks our registrations; the value is the stock config that was replaced (null if none). */
 const FIX = Symbol.for('infobound.wasmKernelFixes');
@@ -30,61 +22,29 @@ type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 const ADDED_KERNELS = ['UnsortedSegmentSum'] as const;
 
-/**
- * [..., m, n] → [..., n, m], a new buffer the caller disposes with backend.disposeData. When m or n
- * is 1 the bytes are already in transposed order, so it only reshapes (one more reference to the
- * same buffer, as the wasm Reshape kernel does); otherwise it runs the wasm Transpose kernel.
- */
-function transposeLastTwo(x: tf.TensorInfo, backend: WasmLikeBackend): tf.TensorInfo {
-  const r = x.shape.length;
-  if (r < 2) throw new Error(`matMul: expected a tensor of rank ≥ 2, got shape [${x.shape}]`);
-  const shape = [...x.shape.slice(0, r - 2), x.shape[r - 1], x.shape[r - 2]];
-  if (x.shape[r - 1] === 1 || x.shape[r - 2] === 1) {
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape, dtype: x.dtype };
-  }
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!transpose) throw new Error('wasm Transpose kernel not registered');
-  const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-  return transpose.kernelFunc({ inputs: { x }, backend: backend as unknown as tf.KernelBackend, attrs: { perm } }) as tf.TensorInfo;
-}
-
-/** Wraps the stock kernel: explicit transposes of flagged operands, then the fast no-flag path. */
-function explicitTransposes(kernelName: string): void {
+/** Replaces a stock matmul kernel by its explicit-transpose wrapper (see wasmMatMul.ts). */
+function explicitTransposes(kernelName: (typeof MATMUL_KERNELS)[number]): void {
   const current = tf.getKernel(kernelName, 'wasm') as Marked | undefined;
   if (!current) throw new Error(`wasm ${kernelName} kernel not registered (import @tensorflow/tfjs-backend-wasm first)`);
   if (FIX in current) return; // already ours
-  const stock = current;
-  const kernelFunc = (args: KernelArgs) => {
-    const { transposeA, transposeB } = args.attrs as { transposeA?: boolean; transposeB?: boolean };
-    if (!transposeA && !transposeB) return stock.kernelFunc(args as unknown as StockArgs);
-    let { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    // the stock kernels reject these anyway; fail before making copies
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock.kernelFunc(args as unknown as StockArgs);
-    const temps: tf.TensorInfo[] = [];
-    try {
-      if (transposeA) temps.push((a = transposeLastTwo(a, args.backend)));
-      if (transposeB) temps.push((b = transposeLastTwo(b, args.backend)));
-      // every other input (bias, preluActivationWeights) and attr (activation, leakyreluAlpha) passes through
-      return stock.kernelFunc({
-        ...args,
-        inputs: { ...args.inputs, a, b },
-        attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      } as unknown as StockArgs);
-    } finally {
-      for (const t of temps) args.backend.disposeData(t.dataId);
-    }
+  const kernelFunc = explicitTransposeMatMul(current, kernelName);
+  const config: Marked = {
+    kernelName,
+    backendName: 'wasm',
+    setupFunc: current.setupFunc,
+    disposeFunc: current.disposeFunc,
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
   };
-  const config: Marked = { kernelName, backendName: 'wasm', setupFunc: stock.setupFunc, disposeFunc: stock.disposeFunc, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
-  config[FIX] = stock;
+  config[FIX] = current;
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel(config);
 }
 
 /**
  * out[s, …] = Σ_{ids[i] = s} x[i, …], where segmentIds (int32) has the shape of x's leading dims
- * and output shape is [numSegments, ...x.shape[segmentIds.rank:]]. As in TensorFlow, ids outside
- * [0, numSegments) are dropped and sums accumulate in x's dtype (float32 or int32).
+ * and output shape is [numSegments, ...x.shape[segmentIds.rank:]]. Negative ids are dropped, as in
+ * TensorFlow, and so are ids ≥ numSegments (TensorFlow's CPU kernel raises an error for those).
+ * Sums accumulate in x's dtype (float32 or int32), as in TensorFlow.
  */
 function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
