@@ -8,6 +8,7 @@ import { donskerVaradhan } from './bounds.js';
 import type { CriticScores } from './interface.js';
 import { logMeanExp, stopGradient, valueWithGradientOf } from './ops.js';
 import type { RegularizerConfig } from './regularizer.js';
+import { ownedVariable } from '../nets/mlp.js';
 
 /**
  * One step of MINE's exponential moving average of E_Q[e^T], kept in log space:
@@ -46,7 +47,7 @@ export class DvEstimator extends BaseEstimator {
     super(kind, sampling, options.report === 'joint' ? 'joint' : 'dv', options.regularizer);
     const r = options.movingAverageRate;
     if (r !== null && !(r > 0 && r <= 1)) throw new Error(`estimator.movingAverageRate must be in (0, 1], got ${r}`);
-    this.logMovingAverage = r === null ? null : tf.variable(tf.scalar(NaN), false);
+    this.logMovingAverage = r === null ? null : ownedVariable(tf.scalar(NaN), false);
   }
 
   protected core(scores: CriticScores, updateState: boolean): CoreOutput {

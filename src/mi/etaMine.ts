@@ -17,6 +17,7 @@ import { donskerVaradhan, etaDonskerVaradhan } from './bounds.js';
 import type { CriticScores } from './interface.js';
 import { logMeanExp, stopGradient } from './ops.js';
 import type { RegularizerConfig } from './regularizer.js';
+import { ownedVariable } from '../nets/mlp.js';
 
 export class EtaMine extends BaseEstimator {
   readonly eta: tf.Variable<tf.Rank.R0>;
@@ -29,7 +30,7 @@ export class EtaMine extends BaseEstimator {
     readonly etaLearningRate = 0.05,
   ) {
     super('eta-mine', sampling, 'dv', regularizer);
-    this.eta = tf.variable(tf.scalar(0), false);
+    this.eta = ownedVariable(tf.scalar(0), false);
   }
 
   /** η's block after the critic's step, on the same batch's marginal scores (the updated critic). */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
-import { Mlp, type Activation } from './mlp.js';
+import { Mlp, ownedVariable, type Activation } from './mlp.js';
 
 export const CRITIC_KINDS = ['concat', 'separable', 'bilinear'] as const;
 export type CriticKind = (typeof CRITIC_KINDS)[number];
@@ -90,7 +90,7 @@ export class BilinearCritic implements Critic {
   readonly kind = 'bilinear';
   readonly w: tf.Variable<tf.Rank.R2>;
   constructor(readonly dx: number, readonly dy: number) {
-    this.w = tf.variable(tf.zeros([dx, dy]), true);
+    this.w = ownedVariable(tf.zeros([dx, dy]) as tf.Tensor2D);
   }
   get variables() {
     return [this.w];

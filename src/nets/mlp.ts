@@ -42,6 +42,16 @@ export function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
   }
 }
 
+/**
+ * A trainable variable initialised from `init`, which is disposed: tf.variable shares the initial
+ * tensor's buffer, so keeping the tensor would hold the memory after the variable is disposed.
+ */
+export function ownedVariable<R extends tf.Rank>(init: tf.Tensor<R>, trainable = true): tf.Variable<R> {
+  const v = tf.variable(init, trainable);
+  init.dispose();
+  return v;
+}
+
 export class Mlp {
   readonly weights: tf.Variable<tf.Rank.R2>[] = [];
   readonly biases: tf.Variable<tf.Rank.R1>[] = [];
@@ -62,10 +72,8 @@ export class Mlp {
     this.outputActivation = checkActivation(spec.outputActivation ?? 'linear', `${name}.outputActivation`);
     for (let i = 0; i + 1 < sizes.length; i++) {
       const bound = 1 / Math.sqrt(sizes[i]);
-      this.weights.push(
-        tf.variable(tf.randomUniform([sizes[i], sizes[i + 1]], -bound, bound, 'float32', rng.tfSeed()), true),
-      );
-      this.biases.push(tf.variable(tf.randomUniform([sizes[i + 1]], -bound, bound, 'float32', rng.tfSeed()), true));
+      this.weights.push(ownedVariable(tf.randomUniform([sizes[i], sizes[i + 1]], -bound, bound, 'float32', rng.tfSeed()) as tf.Tensor2D));
+      this.biases.push(ownedVariable(tf.randomUniform([sizes[i + 1]], -bound, bound, 'float32', rng.tfSeed()) as tf.Tensor1D));
     }
   }
 

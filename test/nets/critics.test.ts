@@ -61,3 +61,14 @@ describe('training on bad data', () => {
     critic.dispose();
   });
 });
+
+describe('disposal', () => {
+  it('an MLP and a critic leave no tensor behind after dispose()', () => {
+    const before = tf.memory().numTensors;
+    const m = new Mlp({ sizes: [3, 8, 8, 1] }, new Rng(1));
+    const c = createCritic({ kind: 'bilinear' }, 2, 2, new Rng(1));
+    m.dispose();
+    c.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
