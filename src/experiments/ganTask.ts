@@ -38,7 +38,7 @@ export interface GanSettingConfig {
   generator: NetConfig;
   discriminator: NetConfig;
   optimizer: OptimizerConfig;
-  mi: { beta: number; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; outputNoise: number; optimizer: OptimizerConfig };
+  mi: { beta: number; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; outputNoise: number; codeDim: number; optimizer: OptimizerConfig };
   evaluation: {
     every: number;
     samples: number;
@@ -84,7 +84,7 @@ function parseGanData(v: unknown): GanDataConfig {
 function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
   const steps = posInt(raw, 'steps', '');
   const mi = expectObject(raw.mi ?? {}, 'mi');
-  expectKeys(mi, ['beta', 'estimator', 'critic', 'clip', 'outputNoise', 'optimizer'], 'mi');
+  expectKeys(mi, ['beta', 'estimator', 'critic', 'clip', 'outputNoise', 'codeDim', 'optimizer'], 'mi');
   const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
   expectKeys(ev, ['every', 'samples', 'snapshots', 'minCount', 'kdeBandwidth', 'mapBandwidth', 'coverageRadius'], 'evaluation');
   const snapshots = ev.snapshots ?? [steps];
@@ -92,10 +92,13 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
   const bw = ev.kdeBandwidth ?? 'scott';
   if (!(bw === 'scott' || bw === 'silverman' || (typeof bw === 'number' && bw > 0))) throw new ConfigError(`evaluation.kdeBandwidth must be "scott", "silverman" or a positive number, got ${JSON.stringify(bw)}`);
   const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
+  const noiseDim = posInt(raw, 'noiseDim', '', 2);
+  const codeDim = posInt(mi, 'codeDim', 'mi', noiseDim);
+  if (codeDim > noiseDim) throw new ConfigError(`mi.codeDim must be ≤ noiseDim = ${noiseDim} (the code is part of z), got ${codeDim}`);
   return {
     steps,
     batchSize: num(raw, 'batchSize', '', { default: 256, integer: true, min: 2 }),
-    noiseDim: posInt(raw, 'noiseDim', '', 2),
+    noiseDim,
     data: parseGanData(raw.data),
     generator: parseNet(raw.generator, 'generator'),
     discriminator: parseNet(raw.discriminator, 'discriminator'),
@@ -106,6 +109,7 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
       critic: parseCriticConfig(mi.critic ?? { kind: 'concat', hidden: [256, 256] }, 'mi.critic'),
       clip: bool(mi, 'clip', 'mi', true),
       outputNoise: num(mi, 'outputNoise', 'mi', { default: 0, min: 0 }),
+      codeDim,
       optimizer: mi.optimizer === undefined ? optimizer : parseOptimizerConfig(mi.optimizer, 'mi.optimizer', optimizer),
     },
     evaluation: {
@@ -182,12 +186,13 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
       generator,
       discriminator,
       noiseDim: s.noiseDim,
+      codeDim: s.mi.codeDim,
       dataDim: 2,
       outputNoise: s.mi.outputNoise,
       gOptimizer: createOptimizer(s.optimizer),
       dOptimizer: createOptimizer(s.optimizer),
       mi: withMi
-        ? { critic: createCritic(s.mi.critic, 2, s.noiseDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer), ownOptimizer: tf.train.sgd(s.mi.estimator.etaLearningRate ?? 0.05) }
+        ? { critic: createCritic(s.mi.critic, 2, s.mi.codeDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer), ownOptimizer: tf.train.sgd(s.mi.estimator.etaLearningRate ?? 0.05) }
         : null,
     };
     // Held-out real points for the evaluation, fixed for the whole run.

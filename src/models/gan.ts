@@ -1,8 +1,8 @@
 /**
  * GAN and MINEGAN (Belghazi et al. 2018 §5.1): the generator maximises
- *   E[log D(G(z))] + β·I(G(z); z)
+ *   E[log D(G(z))] + β·I(G(z); c),  z = [c, ε]
  * (the non-saturating GAN loss plus an MI term estimated by a statistics network T on
- * [G(z), z]). One step updates D once, T once (with the estimator's own block, e.g. η), then G with
+ * [G(z), c]; c = z when `codeDim` = noiseDim). One step updates D once, T once (with the estimator's own block, e.g. η), then G with
  * its adversarial gradient plus the MI gradient, adaptively clipped to the adversarial norm.
  * β = 0 is a plain GAN: T is neither built nor trained.
  */
@@ -27,6 +27,11 @@ export interface Gan {
   generator: Mlp;
   discriminator: Mlp;
   noiseDim: number;
+  /**
+   * The MI term is I(G(z); c) with c = the first `codeDim` coordinates of z (MINE §5.1, after
+   * InfoGAN: G([ε, c])). With codeDim = noiseDim it is I(G(z); z), infinite for a deterministic G.
+   */
+  codeDim: number;
   dataDim: number;
   /** std of Gaussian noise added to the generator's output (0: none). */
   outputNoise: number;
@@ -66,6 +71,7 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
     const x = tf.tensor2d(real, [n, m.dataDim]);
     const z = tf.randomNormal([n, m.noiseDim], 0, 1, 'float32', noiseSeed) as tf.Tensor2D;
     const fake = generate(m, z, rng);
+    const code = m.codeDim === m.noiseDim ? z : (tf.slice(z, [0, 0], [n, m.codeDim]) as tf.Tensor2D);
     // 1. discriminator: real → 1, fake → 0 (G's variables are not in the list: no G update)
     const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(m.discriminator.apply(x), 1), bceWithLogits(m.discriminator.apply(fake), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
     let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN);
@@ -75,7 +81,7 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
       let est: tf.Scalar | null = null;
       miLoss = r.optimizer.minimize(
         () => {
-          const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, fake, z, perm));
+          const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, fake, code, perm));
           est = tf.keep(o.estimate);
           return o.loss;
         },
@@ -83,9 +89,9 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
         r.critic.variables,
       ) as tf.Scalar;
       mi = est as unknown as tf.Scalar;
-      if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, fake, z, perm));
+      if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, fake, code, perm));
       if (r.estimator.ownVariables.length && r.estimator.ownObjective) {
-        r.ownOptimizer.minimize(() => r.estimator.ownObjective!(criticScores(r.critic, r.estimator.sampling, fake, z, perm)), false, r.estimator.ownVariables);
+        r.ownOptimizer.minimize(() => r.estimator.ownObjective!(criticScores(r.critic, r.estimator.sampling, fake, code, perm)), false, r.estimator.ownVariables);
       }
     }
     // 3. generator: non-saturating adversarial gradient + β·(clipped) MI gradient
@@ -94,7 +100,7 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
     if (m.mi && m.mi.beta > 0) {
       const r = m.mi;
       const g = tf.variableGrads(() => {
-        const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, generate(m, z, null), z, perm), { updateState: false });
+        const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, generate(m, z, null), code, perm), { updateState: false });
         return tf.mul(o.miForGradient, -r.beta) as tf.Scalar;
       }, m.generator.variables);
       const c = combineWithAdaptiveClip(adv.grads, g.grads, r.clip);

@@ -14,6 +14,7 @@ function tinyGan(beta: number, seed = 1, estimator = 'mine', clip = true): Gan {
     generator: new Mlp({ sizes: [2, 16, 2] }, r),
     discriminator: new Mlp({ sizes: [2, 16, 1] }, r),
     noiseDim: 2,
+    codeDim: 2,
     dataDim: 2,
     outputNoise: 0,
     gOptimizer: tf.train.adam(1e-3, 0.5),
