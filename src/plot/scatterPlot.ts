@@ -1,107 +1,203 @@
-/** Scatter plots: generated vs real samples, optional mode centres, one or several panels. */
-import { createCanvas } from '@napi-rs/canvas';
-import { drawFrame, drawLegend, finiteRange, FONT, PALETTE, type LegendEntry } from './canvas.js';
+/**
+ * Scatter plots of 2-D points: generated vs real samples, optional marker points (mode centres),
+ * optional per-point colours (samples coloured by code or class); one plot or several panels.
+ */
+import type { SKRSContext2D } from '@napi-rs/canvas';
+import {
+  createFigure,
+  drawAxes,
+  drawFrameBorder,
+  drawLegend,
+  drawTitle,
+  finiteRange,
+  FONTS,
+  layoutAxes,
+  legendWidth,
+  measuringContext,
+  paletteColor,
+  usableRange,
+  withClip,
+  type AxesSpec,
+  type LegendEntry,
+  type PlotLayout,
+  type Rect,
+} from './canvas.js';
 
+/** A set of points drawn alike. */
 export interface PointGroup {
+  /** legend label. */
   name: string;
-  /** row-major [x0, y0, x1, y1, …] */
+  /** interleaved [x0, y0, x1, y1, …]; pairs with a non-finite coordinate are skipped. */
   points: ArrayLike<number>;
+  /** CSS colour; default the palette colour of the group's position. */
   color?: string;
+  /** dot radius in pixels (default 2). */
   size?: number;
+  /** opacity 0…1 (default 0.6), so that dense regions read darker. */
   alpha?: number;
-  /** per-point palette index (e.g. the code that generated it); overrides `color`. */
+  /**
+   * per-point palette index (e.g. the code or class that produced the point), overriding `color`;
+   * a non-finite or negative index falls back to the group colour. The legend lists each index seen.
+   */
   colorIndex?: ArrayLike<number>;
+  /** legend labels of the palette indices (default "name k"). */
+  classNames?: string[];
 }
 
 export interface ScatterOptions {
   groups: PointGroup[];
-  /** drawn as black crosses (e.g. the mixture's mode centres). */
+  /** interleaved [x0, y0, …] drawn as black "+" crosses on top (e.g. a mixture's mode centres). */
   markers?: ArrayLike<number>;
+  /** legend label of the markers (default "mode centres"). */
+  markerName?: string;
   title?: string;
   xLabel?: string;
   yLabel?: string;
+  /** canvas size in pixels (default 800 × 500; in panels, the panel size). */
   width?: number;
   height?: number;
+  /** fixed axis ranges; default: the finite points (markers included) padded by 5%. */
   xRange?: [number, number];
   yRange?: [number, number];
+  /**
+   * one unit is as long on x as on y (default true: the points are samples of one 2-D space, whose
+   * shape should not be distorted); the plot area shrinks and centres to keep it.
+   */
+  equalAspect?: boolean;
+  /** legend right of the plot (default true). */
+  legend?: boolean;
 }
 
-function drawScatter(o: ScatterOptions, width: number, height: number) {
-  const all = o.groups.map((g) => g.points);
-  const xs = all.map((p) => Array.from({ length: Math.floor(p.length / 2) }, (_, i) => p[2 * i]));
-  const ys = all.map((p) => Array.from({ length: Math.floor(p.length / 2) }, (_, i) => p[2 * i + 1]));
-  const legendWidth = 150;
-  const frame = drawFrame({
-    width,
-    height,
-    title: o.title,
-    xLabel: o.xLabel ?? 'x₁',
-    yLabel: o.yLabel ?? 'x₂',
-    xRange: o.xRange ?? finiteRange(xs),
-    yRange: o.yRange ?? finiteRange(ys),
-    legendWidth,
-  });
-  const { ctx, px, py } = frame;
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(frame.left, frame.top, frame.right - frame.left, frame.bottom - frame.top);
-  ctx.clip();
-  const legend: LegendEntry[] = [];
+function pairs(p: ArrayLike<number>, k: 0 | 1): number[] {
+  const out: number[] = new Array(Math.floor(p.length / 2));
+  for (let i = 0; i < out.length; i++) out[i] = p[2 * i + k];
+  return out;
+}
+
+/** Legend entries of the options: groups (or their classes), then markers. */
+function legendEntries(o: ScatterOptions): LegendEntry[] {
+  const out: LegendEntry[] = [];
   o.groups.forEach((g, gi) => {
-    const color = g.color ?? PALETTE[gi % PALETTE.length];
-    const r = g.size ?? 2;
-    ctx.globalAlpha = g.alpha ?? 0.6;
-    for (let i = 0; 2 * i + 1 < g.points.length; i++) {
-      const x = g.points[2 * i], y = g.points[2 * i + 1];
-      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-      ctx.fillStyle = g.colorIndex ? PALETTE[g.colorIndex[i] % PALETTE.length] : color;
-      ctx.beginPath();
-      ctx.arc(px(x), py(y), r, 0, 2 * Math.PI);
-      ctx.fill();
+    const color = g.color ?? paletteColor(gi);
+    let any = false;
+    for (let i = 0; 2 * i + 1 < g.points.length && !any; i++) any = Number.isFinite(g.points[2 * i]) && Number.isFinite(g.points[2 * i + 1]);
+    if (!any) {
+      out.push({ label: `${g.name} (no data)`, color, kind: 'point', muted: true });
+      return;
     }
-    ctx.globalAlpha = 1;
-    legend.push({ label: g.name, color, marker: true });
+    if (g.colorIndex) {
+      const seen = new Set<number>();
+      let fallback = false;
+      for (let i = 0; i < g.colorIndex.length && 2 * i + 1 < g.points.length; i++) {
+        const c = g.colorIndex[i];
+        if (Number.isFinite(c) && c >= 0) seen.add(Math.trunc(c));
+        else fallback = true;
+      }
+      for (const c of [...seen].sort((a, b) => a - b)) out.push({ label: g.classNames?.[c] ?? `${g.name} ${c}`, color: paletteColor(c), kind: 'point' });
+      if (fallback || g.colorIndex.length < g.points.length / 2) out.push({ label: g.name, color, kind: 'point' });
+    } else out.push({ label: g.name, color, kind: 'point' });
   });
-  if (o.markers) {
-    ctx.strokeStyle = '#000000';
-    ctx.lineWidth = 1.5;
-    for (let i = 0; 2 * i + 1 < o.markers.length; i++) {
-      const x = px(o.markers[2 * i]), y = py(o.markers[2 * i + 1]);
+  if (o.markers && o.markers.length >= 2) out.push({ label: o.markerName ?? 'mode centres', color: '#000000', kind: 'cross' });
+  return out;
+}
+
+function axesSpec(o: ScatterOptions, legend: LegendEntry[]): AxesSpec {
+  const sources = [...o.groups.map((g) => g.points), ...(o.markers ? [o.markers] : [])];
+  return {
+    title: o.title,
+    xLabel: o.xLabel,
+    yLabel: o.yLabel,
+    xDomain: usableRange(o.xRange, () => finiteRange(sources.map((p) => pairs(p, 0)))),
+    yDomain: usableRange(o.yRange, () => finiteRange(sources.map((p) => pairs(p, 1)))),
+    equalAspect: o.equalAspect ?? true,
+    legend,
+  };
+}
+
+function drawPoints(ctx: SKRSContext2D, L: PlotLayout, o: ScatterOptions): void {
+  withClip(ctx, L.area, () => {
+    o.groups.forEach((g, gi) => {
+      const color = g.color ?? paletteColor(gi);
+      const r = g.size ?? 2;
+      ctx.globalAlpha = Math.min(1, Math.max(0, g.alpha ?? 0.6));
+      for (let i = 0; 2 * i + 1 < g.points.length; i++) {
+        const x = L.x.map(g.points[2 * i]), y = L.y.map(g.points[2 * i + 1]);
+        // off-area points are skipped rather than clipped: cheaper, and huge coordinates never reach Skia
+        if (!(x >= L.area.left - r && x <= L.area.right + r && y >= L.area.top - r && y <= L.area.bottom + r)) continue;
+        const c = g.colorIndex && i < g.colorIndex.length ? g.colorIndex[i] : NaN;
+        ctx.fillStyle = Number.isFinite(c) && c >= 0 ? paletteColor(c) : color;
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    });
+    ctx.globalAlpha = 1;
+    if (o.markers) {
+      ctx.strokeStyle = '#000000';
+      ctx.lineWidth = 1.8;
       ctx.beginPath();
-      ctx.moveTo(x - 5, y);
-      ctx.lineTo(x + 5, y);
-      ctx.moveTo(x, y - 5);
-      ctx.lineTo(x, y + 5);
+      for (let i = 0; 2 * i + 1 < o.markers.length; i++) {
+        const x = L.x.map(o.markers[2 * i]), y = L.y.map(o.markers[2 * i + 1]);
+        if (!(x >= L.area.left - 6 && x <= L.area.right + 6 && y >= L.area.top - 6 && y <= L.area.bottom + 6)) continue;
+        ctx.moveTo(x - 5, y);
+        ctx.lineTo(x + 5, y);
+        ctx.moveTo(x, y - 5);
+        ctx.lineTo(x, y + 5);
+      }
       ctx.stroke();
     }
-    legend.push({ label: 'mode centres', color: '#000000' });
-  }
-  ctx.restore();
-  drawLegend(frame, legend, frame.right + 12, legendWidth - 12);
-  return frame;
-}
-
-/** One scatter plot as a PNG. */
-export function scatterPlot(o: ScatterOptions): Buffer {
-  return drawScatter(o, o.width ?? 700, o.height ?? 620).toPng();
-}
-
-/** Several scatter plots side by side (e.g. samples at iterations 1000, 3000, 5000) with a shared title. */
-export function scatterPanels(panels: ScatterOptions[], opts: { title?: string; panelWidth?: number; panelHeight?: number } = {}): Buffer {
-  const w = opts.panelWidth ?? 560, h = opts.panelHeight ?? 500, top = opts.title ? 36 : 0;
-  const canvas = createCanvas(w * panels.length, h + top);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  if (opts.title) {
-    ctx.fillStyle = '#111111';
-    ctx.font = `bold 16px ${FONT}`;
-    ctx.textAlign = 'center';
-    ctx.fillText(opts.title, canvas.width / 2, 24);
-  }
-  panels.forEach((p, i) => {
-    const f = drawScatter(p, w, h);
-    ctx.drawImage(f.ctx.canvas, i * w, top);
   });
-  return canvas.toBuffer('image/png');
+  drawFrameBorder(ctx, L.area);
+}
+
+/** Where `scatterPlot(o)` puts its plot area and how it maps data to pixels. */
+export function scatterLayout(o: ScatterOptions): PlotLayout {
+  const spec = axesSpec(o, (o.legend ?? true) ? legendEntries(o) : []);
+  return layoutAxes(measuringContext(), { left: 0, top: 0, right: o.width ?? 800, bottom: o.height ?? 500 }, spec);
+}
+
+/** One scatter plot as a PNG (default 800 × 500). */
+export function scatterPlot(o: ScatterOptions): Buffer {
+  const fig = createFigure(o.width ?? 800, o.height ?? 500);
+  const spec = axesSpec(o, (o.legend ?? true) ? legendEntries(o) : []);
+  const L = layoutAxes(fig.ctx, { left: 0, top: 0, right: fig.width, bottom: fig.height }, spec);
+  drawAxes(fig.ctx, L, spec);
+  drawPoints(fig.ctx, L, o);
+  return fig.toPng();
+}
+
+export interface ScatterPanelsOptions {
+  /** figure title above all panels. */
+  title?: string;
+  /** size of each panel in pixels (default 420 × 420; a panel's own width/height are ignored). */
+  panelWidth?: number;
+  panelHeight?: number;
+}
+
+/**
+ * Several scatter plots side by side (e.g. samples at steps 1000, 3000, 5000) under one title, with
+ * one legend for all of them on the right (entries deduplicated by label and colour).
+ */
+export function scatterPanels(panels: ScatterOptions[], opts: ScatterPanelsOptions = {}): Buffer {
+  const pw = opts.panelWidth ?? 420, ph = opts.panelHeight ?? 420;
+  const titleH = opts.title ? 34 : 0;
+  const legend: LegendEntry[] = [];
+  for (const p of panels) for (const e of legendEntries(p)) if (!legend.some((x) => x.label === e.label && x.color === e.color)) legend.push(e);
+  const lw = legendWidth(measuringContext(), legend, 240);
+  const fig = createFigure(Math.max(1, panels.length) * pw + (lw ? lw + 16 : 0), ph + titleH);
+  const { ctx } = fig;
+  if (opts.title) drawTitle(ctx, opts.title, { left: 0, top: 0, right: fig.width, bottom: titleH }, FONTS.figureTitle);
+  let firstArea: Rect | null = null;
+  panels.forEach((p, i) => {
+    const spec = axesSpec(p, []);
+    const L = layoutAxes(ctx, { left: i * pw, top: titleH, right: (i + 1) * pw, bottom: titleH + ph }, spec);
+    drawAxes(ctx, L, spec);
+    drawPoints(ctx, L, p);
+    firstArea ??= L.area;
+  });
+  if (lw) {
+    const top = (firstArea as Rect | null)?.top ?? titleH + 40;
+    drawLegend(ctx, legend, panels.length * pw + 4, top, lw, fig.height - top - 8);
+  }
+  return fig.toPng();
 }
