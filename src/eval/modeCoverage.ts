@@ -8,6 +8,8 @@
 export interface ModeCoverage {
   /** number of modes with at least minCount high-quality samples. */
   modes: number;
+  /** number of modes with at least one high-quality sample (PacGAN's code counts modes this way). */
+  modesAnySample: number;
   totalModes: number;
   /** % of samples within 3σ of a centre. */
   highQualityPercent: number;
@@ -42,7 +44,7 @@ export function modeCoverage(samples: ArrayLike<number>, centres: ArrayLike<numb
   }
   let kl = hq > 0 ? 0 : NaN;
   if (hq > 0) for (const c of counts) if (c > 0) kl += (c / hq) * Math.log((c / hq) * k);
-  return { modes: counts.filter((c) => c >= minCount).length, totalModes: k, highQualityPercent: (100 * hq) / n, klToUniform: kl, counts };
+  return { modes: counts.filter((c) => c >= minCount).length, modesAnySample: counts.filter((c) => c >= 1).length, totalModes: k, highQualityPercent: (100 * hq) / n, klToUniform: kl, counts };
 }
 
 /**

@@ -145,6 +145,8 @@ function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32Array; s
 export interface GanEval {
   step: number;
   modes?: number;
+  /** modes with ≥ 1 high-quality sample (PacGAN's protocol), beside `modes` (≥ minCount). */
+  modesAnySample?: number;
   highQualityPercent?: number;
   klToUniform?: number;
   coverage?: number;
@@ -163,7 +165,7 @@ export function evaluateGan(s: GanSettingConfig, sampler: ReturnType<typeof samp
   };
   if (sampler.centres && sampler.std) {
     const c = modeCoverage(generated, sampler.centres, sampler.std, { minCount: s.evaluation.minCount });
-    Object.assign(e, { modes: c.modes, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform });
+    Object.assign(e, { modes: c.modes, modesAnySample: c.modesAnySample, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform });
   } else {
     e.coverage = pointCoverage(real, generated, s.evaluation.coverageRadius);
   }

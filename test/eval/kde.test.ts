@@ -40,6 +40,7 @@ describe('mode coverage (VEEGAN/PacGAN protocol)', () => {
     for (let i = 0; i < 10; i++) pts.push(1, 1); // between modes: 1.41 from the nearest centre
     const c = modeCoverage(pts, centres, std);
     expect(c.modes).toBe(3);
+    expect(c.modesAnySample).toBe(3);
     expect(c.highQualityPercent).toBeCloseTo((60 / 70) * 100, 10);
     // three equally used modes out of 25: KL(p‖U) = log(25/3)
     expect(c.klToUniform).toBeCloseTo(Math.log(25 / 3), 10);
@@ -48,6 +49,7 @@ describe('mode coverage (VEEGAN/PacGAN protocol)', () => {
     const pts: number[] = [];
     for (let i = 0; i < 19; i++) pts.push(centres[0], centres[1]);
     expect(modeCoverage(pts, centres, std).modes).toBe(0);
+    expect(modeCoverage(pts, centres, std).modesAnySample).toBe(1); // PacGAN's protocol: one sample suffices
     expect(modeCoverage(pts, centres, std, { minCount: 19 }).modes).toBe(1);
   });
   it('samples from the true mixture cover all 25 modes evenly (KL < 0.02)', () => {
