@@ -5,17 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseIdx, readIdxFile } from '../../src/data/idx.js';
+import { idxBytes } from './idxFixtures.js';
 
-/** An IDX file: header for `type` and `dims`, then `payload` bytes as given (already big-endian). */
-function idxBytes(type: number, dims: number[], payload: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-  const v = new DataView(out.buffer);
-  out[2] = type;
-  out[3] = dims.length;
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(payload, 4 + 4 * dims.length);
-  return out;
-}
 
 /** Big-endian bytes of `values` written with a DataView setter of `width` bytes. */
 function be(values: number[], width: number, set: (v: DataView, o: number, x: number) => void): Uint8Array {

@@ -19,16 +19,8 @@ import {
   type ImageDataset,
   type ImageSplit,
 } from '../../src/data/mnist.js';
+import { idxBytes } from './idxFixtures.js';
 
-function idxBytes(type: number, dims: number[], payload: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-  const v = new DataView(out.buffer);
-  out[2] = type;
-  out[3] = dims.length;
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(payload, 4 + 4 * dims.length);
-  return out;
-}
 
 /** n images of 28×28 where every pixel of image i is 50·i, labels i mod 10. */
 function writeTinySplit(dir: string, prefix: 'train' | 't10k', n: number, gz: boolean): void {
