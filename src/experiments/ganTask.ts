@@ -3,7 +3,6 @@
  * (e.g. mi.beta = 0 vs 1) trained from the same seed; each is evaluated every `evaluation.every`
  * steps with mode coverage (grid mixtures) or roll coverage (swiss roll) and KDE log-likelihoods.
  */
-import * as tf from '@tensorflow/tfjs';
 import { bool, ConfigError, expectKeys, expectObject, num, posInt, str } from '../config/validate.js';
 import { gridGaussians } from '../data/gridGaussians.js';
 import { swissRoll } from '../data/swissRoll.js';
@@ -11,7 +10,7 @@ import type { PointSampler } from '../data/types.js';
 import { GaussianKde } from '../eval/kde.js';
 import { modeCoverage, pointCoverage } from '../eval/modeCoverage.js';
 import { createEstimator, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
-import { ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
+import { disposeGan, ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
 import { createCritic, type CriticConfig } from '../nets/critics.js';
 import { checkActivation, Mlp, type Activation } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
@@ -194,7 +193,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
       gOptimizer: createOptimizer(s.optimizer),
       dOptimizer: createOptimizer(s.optimizer),
       mi: withMi
-        ? { critic: createCritic(s.mi.critic, 2, s.mi.codeDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer), ownOptimizer: tf.train.sgd(s.mi.estimator.etaLearningRate ?? 0.05) }
+        ? { critic: createCritic(s.mi.critic, 2, s.mi.codeDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) }
         : null,
     };
     // Held-out real points for the evaluation, fixed for the whole run.
@@ -228,16 +227,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
         },
       });
     } finally {
-      generator.dispose();
-      discriminator.dispose();
-      gan.gOptimizer.dispose();
-      gan.dOptimizer.dispose();
-      if (gan.mi) {
-        gan.mi.critic.dispose();
-        gan.mi.estimator.dispose();
-        gan.mi.optimizer.dispose();
-        gan.mi.ownOptimizer.dispose();
-      }
+      disposeGan(gan);
       ctx.progress.done();
     }
     traces.push(trace);

@@ -4,7 +4,6 @@
  * `vary` runs the same benchmark over settings (ρ values, batch sizes, …), each a cell of
  * estimators that share the data stream and critic initialisation (common random numbers).
  */
-import * as tf from '@tensorflow/tfjs';
 import { ConfigError, expectKeys, expectObject, isObject, num, posInt, str } from '../config/validate.js';
 import { correlatedGaussians, gaussianStaircase } from '../data/correlatedGaussians.js';
 import { oneHotPairs } from '../data/oneHot.js';
@@ -212,7 +211,6 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
       const critic = createCritic(criticCfg, sampler.dx, sampler.dy, criticRng);
       const estimator = createEstimator(est);
       const optimizer = createOptimizer(cfg.optimizer);
-      const ownOptimizer = tf.train.sgd(est.etaLearningRate ?? 0.05);
       const window = new WindowedEstimate(est.window ?? 100, (estimator as unknown as { pooling: Pooling }).pooling);
       const estimates = new Float64Array(steps);
       const truth = new Float64Array(steps);
@@ -227,7 +225,7 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
           onProgress: (d, t) => ctx.progress.tick(d, t),
           step: (i) => {
             const t = sampler.trueMI(i) ?? NaN;
-            const r = miTrainStep({ critic, estimator, optimizer, ownOptimizer }, sampler.sample(setting.batchSize, dataRng, i), permRng);
+            const r = miTrainStep({ critic, estimator, optimizer }, sampler.sample(setting.batchSize, dataRng, i), permRng);
             const w = window.push(r);
             estimates[i] = r.estimate;
             truth[i] = t;
@@ -250,7 +248,6 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
         critic.dispose();
         estimator.dispose();
         optimizer.dispose();
-        ownOptimizer.dispose();
         ctx.progress.done();
       }
       traces.push(trace);

@@ -17,7 +17,6 @@ export interface CoreOutput {
 }
 
 export abstract class BaseEstimator implements MIEstimator {
-  readonly ownVariables: tf.Variable[] = [];
   constructor(
     readonly kind: string,
     readonly sampling: Sampling,

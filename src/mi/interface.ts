@@ -50,16 +50,12 @@ export interface MIEstimator {
   readonly sampling: Sampling;
   /** true when pooling batches (micro-averaging) gives a valid DV-type estimate. */
   readonly microAverageValid: boolean;
-  /** trainable variables the estimator owns, updated by the trainer in their own block after the critic. */
-  readonly ownVariables: tf.Variable[];
   /**
    * The training objective and the bound's parts on one batch. Call inside tf.tidy or
    * tf.variableGrads. With `updateState` (default true) stateful estimators advance their state
    * (MINE's moving average) from this batch.
    */
   objective(scores: CriticScores, opts?: { updateState?: boolean }): EstimatorOutput;
-  /** The loss for the estimator's own variables; undefined when it has none. */
-  ownObjective?(scores: CriticScores): tf.Scalar;
   /** A block update the estimator does itself after the critic's step (η-MINE's η), on fresh scores. */
   updateOwnBlock?(scores: CriticScores): void;
   /** Serializable state (moving averages, η) for checkpoints. */

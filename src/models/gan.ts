@@ -20,7 +20,6 @@ export interface MiRegularizer {
   beta: number;
   clip: boolean;
   optimizer: tf.Optimizer;
-  ownOptimizer: tf.Optimizer;
 }
 
 export interface Gan {
@@ -38,6 +37,19 @@ export interface Gan {
   gOptimizer: tf.Optimizer;
   dOptimizer: tf.Optimizer;
   mi: MiRegularizer | null;
+}
+
+/** Disposes every network and optimizer of the model. */
+export function disposeGan(m: Gan): void {
+  m.generator.dispose();
+  m.discriminator.dispose();
+  m.gOptimizer.dispose();
+  m.dOptimizer.dispose();
+  if (m.mi) {
+    m.mi.critic.dispose();
+    m.mi.estimator.dispose();
+    m.mi.optimizer.dispose();
+  }
 }
 
 /** −E[log σ(l)] for label 1, −E[log(1 − σ(l))] for label 0, stably via softplus. */
@@ -90,9 +102,6 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
       ) as tf.Scalar;
       mi = est as unknown as tf.Scalar;
       if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, fake, code, perm));
-      if (r.estimator.ownVariables.length && r.estimator.ownObjective) {
-        r.ownOptimizer.minimize(() => r.estimator.ownObjective!(criticScores(r.critic, r.estimator.sampling, fake, code, perm)), false, r.estimator.ownVariables);
-      }
     }
     // 3. generator: non-saturating adversarial gradient + β·(clipped) MI gradient
     const adv = tf.variableGrads(() => bceWithLogits(m.discriminator.apply(generate(m, z, null)), 1), m.generator.variables);

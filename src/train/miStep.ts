@@ -26,8 +26,6 @@ export interface MiLearner {
   critic: Critic;
   estimator: MIEstimator;
   optimizer: tf.Optimizer;
-  /** optimizer for the estimator's own variables (η); required when it has any. */
-  ownOptimizer?: tf.Optimizer;
 }
 
 /** Rejects a batch whose shapes disagree or that holds NaN/∞, naming the field (cheap next to a step). */
@@ -56,14 +54,6 @@ export function miTrainStep(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNum
       l.critic.variables,
     );
     if (l.estimator.updateOwnBlock) l.estimator.updateOwnBlock(criticScores(l.critic, l.estimator.sampling, x, y, perm));
-    if (l.estimator.ownVariables.length > 0 && l.estimator.ownObjective) {
-      if (!l.ownOptimizer) throw new Error(`estimator "${l.estimator.kind}" has its own variables but no optimizer was given for them`);
-      l.ownOptimizer.minimize(
-        () => l.estimator.ownObjective!(criticScores(l.critic, l.estimator.sampling, x, y, perm)),
-        false,
-        l.estimator.ownVariables,
-      );
-    }
   });
   const s = stats as unknown as tf.Tensor1D;
   const v = s.dataSync();

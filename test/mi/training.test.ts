@@ -20,17 +20,15 @@ async function train(kind: unknown, data: PairSampler, opts: { steps: number; ba
   const critic = createCritic(opts.critic, data.dx, data.dy, rng.split());
   const estimator = createEstimator(parseEstimatorConfig(kind));
   const optimizer = tf.train.adam(opts.lr);
-  const ownOptimizer = tf.train.sgd(0.05);
   let sum = 0;
   for (let i = 0; i < opts.steps; i++) {
-    const r = miTrainStep({ critic, estimator, optimizer, ownOptimizer }, data.sample(opts.batch, rng, i), rng);
+    const r = miTrainStep({ critic, estimator, optimizer }, data.sample(opts.batch, rng, i), rng);
     if (i >= opts.steps - opts.tail) sum += r.estimate;
     if (i % 200 === 199) await new Promise((res) => setImmediate(res));
   }
   critic.dispose();
   estimator.dispose();
   optimizer.dispose();
-  ownOptimizer.dispose();
   return sum / opts.tail;
 }
 

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gridGaussians } from '../../src/data/gridGaussians.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
-import { bceWithLogits, ganTrainStep, type Gan } from '../../src/models/gan.js';
+import { bceWithLogits, disposeGan, ganTrainStep, type Gan } from '../../src/models/gan.js';
 import { createCritic } from '../../src/nets/critics.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
@@ -19,22 +19,11 @@ function tinyGan(beta: number, seed = 1, estimator = 'mine', clip = true): Gan {
     outputNoise: 0,
     gOptimizer: tf.train.adam(1e-3, 0.5),
     dOptimizer: tf.train.adam(1e-3, 0.5),
-    mi: beta > 0 ? { critic: createCritic({ kind: 'concat', hidden: [16] }, 2, 2, r), estimator: createEstimator(parseEstimatorConfig(estimator)), beta, clip, optimizer: tf.train.adam(1e-3), ownOptimizer: tf.train.sgd(0.05) } : null,
+    mi: beta > 0 ? { critic: createCritic({ kind: 'concat', hidden: [16] }, 2, 2, r), estimator: createEstimator(parseEstimatorConfig(estimator)), beta, clip, optimizer: tf.train.adam(1e-3) } : null,
   };
 }
 
-function dispose(g: Gan) {
-  g.generator.dispose();
-  g.discriminator.dispose();
-  g.gOptimizer.dispose();
-  g.dOptimizer.dispose();
-  if (g.mi) {
-    g.mi.critic.dispose();
-    g.mi.estimator.dispose();
-    g.mi.optimizer.dispose();
-    g.mi.ownOptimizer.dispose();
-  }
-}
+const dispose = disposeGan;
 
 const data = gridGaussians();
 
