@@ -1,0 +1,238 @@
+/**
+ * Bidirectional adversarial models: ALI / BiGAN (Dumoulin et al. 2017; Donahue et al. 2017), ALICE
+ * (Li et al. 2017) and ALI + β·I(X; Z) (Belghazi et al. 2018, MINE §4.3 / §5.2, eq. 22).
+ *
+ * A generator G: z → x, an encoder F: x → z and a joint discriminator D(x, z) on the concatenation.
+ * D separates encoder pairs (x, ẑ = F(x) [+ σε]) — labelled 1 — from generator pairs (G(z), z),
+ * labelled 0; G and F are trained together to fool it with the non-saturating loss (labels
+ * swapped). Variants add to the G/F objective:
+ * - "alice-l2": λ·E‖x − G(F(x))‖² — the conditional-entropy term H(x | z) of ALICE bounded by an
+ *   L2 reconstruction (Li et al. 2017 §3, explicit cycle-consistency);
+ * - "alice-adv": an adversarial reconstruction discriminator D'(x, x') that separates (x, x) from
+ *   (x, G(F(x))); G and F fool it (ALICE's adversarially learned cycle-consistency, Li et al. eq. 8);
+ * - "ali-mi": MINE eq. 22, min_{G,F} max_D V(D, G, F) − β·I(X; F(X)): a statistics network T on
+ *   (x, ẑ) with marginals by shuffling ẑ, any estimator of src/mi. I(X; F(X)) depends on the encoder
+ *   alone (x is data), so the MI gradient reaches F only; it is adaptively clipped to the norm of
+ *   F's adversarial gradient (MINE appendix; combineWithAdaptiveClip).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MIEstimator } from '../mi/interface.js';
+import type { Critic } from '../nets/critics.js';
+import type { Mlp } from '../nets/mlp.js';
+import { criticScores } from '../train/criticScores.js';
+import type { Rng } from '../util/rng.js';
+import { combineWithAdaptiveClip, globalNorm } from './adaptiveClip.js';
+import { bceWithLogits } from './gan.js';
+
+export const ALI_VARIANTS = ['ali', 'alice-l2', 'alice-adv', 'ali-mi'] as const;
+export type AliVariant = (typeof ALI_VARIANTS)[number];
+
+export interface AliMi {
+  critic: Critic;
+  estimator: MIEstimator;
+  beta: number;
+  clip: boolean;
+  optimizer: tf.Optimizer;
+}
+
+export interface Ali {
+  variant: AliVariant;
+  /** G: [n, latentDim] → [n, dataDim]. */
+  generator: Mlp;
+  /** F: [n, dataDim] → [n, latentDim] (the mean of the encoder when `encoderNoise` > 0). */
+  encoder: Mlp;
+  /** D: [n, dataDim + latentDim] → [n, 1] logits, 1 = encoder pair (x, F(x)). */
+  discriminator: Mlp;
+  /** D' (alice-adv only): [n, 2·dataDim] → [n, 1] logits, 1 = (x, x). */
+  reconDiscriminator: Mlp | null;
+  dataDim: number;
+  latentDim: number;
+  /** σ of the Gaussian encoder ẑ = F(x) + σε (MINE §4.3 uses σ = 1); 0 = deterministic. */
+  encoderNoise: number;
+  /** weight λ of the ALICE term (alice-l2, alice-adv). */
+  lambda: number;
+  /** one optimizer over G's and F's variables together (they play one side of the game). */
+  gfOptimizer: tf.Optimizer;
+  dOptimizer: tf.Optimizer;
+  rOptimizer: tf.Optimizer | null;
+  /** the MI term (ali-mi only). */
+  mi: AliMi | null;
+}
+
+/** Disposes every network and optimizer of the model. */
+export function disposeAli(m: Ali): void {
+  m.generator.dispose();
+  m.encoder.dispose();
+  m.discriminator.dispose();
+  m.reconDiscriminator?.dispose();
+  m.gfOptimizer.dispose();
+  m.dOptimizer.dispose();
+  m.rOptimizer?.dispose();
+  if (m.mi) {
+    m.mi.critic.dispose();
+    m.mi.estimator.dispose();
+    m.mi.optimizer.dispose();
+  }
+}
+
+/** Throws unless the model's parts match its variant (a variant without its extra part is a bug). */
+export function checkAli(m: Ali): void {
+  if (!(ALI_VARIANTS as readonly string[]).includes(m.variant)) throw new Error(`ALI: unknown variant ${JSON.stringify(m.variant)}; expected one of ${ALI_VARIANTS.join(', ')}`);
+  if (m.variant === 'alice-adv' && (!m.reconDiscriminator || !m.rOptimizer)) throw new Error('ALI: variant "alice-adv" needs reconDiscriminator and rOptimizer');
+  if (m.variant === 'ali-mi' && !m.mi) throw new Error('ALI: variant "ali-mi" needs mi (critic, estimator, beta)');
+  if (m.encoder.inputSize !== m.dataDim || m.encoder.outputSize !== m.latentDim) throw new Error(`ALI: encoder must map ${m.dataDim} → ${m.latentDim}, got ${m.encoder.inputSize} → ${m.encoder.outputSize}`);
+  if (m.generator.inputSize !== m.latentDim || m.generator.outputSize !== m.dataDim) throw new Error(`ALI: generator must map ${m.latentDim} → ${m.dataDim}, got ${m.generator.inputSize} → ${m.generator.outputSize}`);
+  if (m.discriminator.inputSize !== m.dataDim + m.latentDim) throw new Error(`ALI: discriminator input must be dataDim + latentDim = ${m.dataDim + m.latentDim}, got ${m.discriminator.inputSize}`);
+}
+
+/** D(x, z) logits on the concatenation [x, z]. */
+export function jointLogits(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
+  return m.discriminator.apply(tf.concat([x, z], 1) as tf.Tensor2D);
+}
+
+/** ALICE-L2's conditional-entropy surrogate: mean over the batch of ‖x − x'‖² (sum over coordinates). */
+export function l2Reconstruction(x: tf.Tensor2D, xr: tf.Tensor2D): tf.Scalar {
+  return tf.mean(tf.sum(tf.square(tf.sub(x, xr)), 1)) as tf.Scalar;
+}
+
+/**
+ * The G/F side's losses on one batch (a pure function of the networks, for the step and for tests):
+ * `adversarial` = −E log(1 − D(x, ẑ)) − E log D(G(z), z) (non-saturating, labels swapped), and the
+ * variant's `alice` term (already × λ; 0 for ali and ali-mi).
+ */
+export function generatorEncoderLosses(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, zHat: tf.Tensor2D): { adversarial: tf.Scalar; alice: tf.Scalar } {
+  const adversarial = tf.add(bceWithLogits(jointLogits(m, x, zHat), 0), bceWithLogits(jointLogits(m, m.generator.apply(z), z), 1)) as tf.Scalar;
+  let alice: tf.Scalar = tf.scalar(0);
+  if (m.variant === 'alice-l2') {
+    alice = tf.mul(l2Reconstruction(x, m.generator.apply(zHat)), m.lambda) as tf.Scalar;
+  } else if (m.variant === 'alice-adv') {
+    // G and F want D'(x, G(F(x))) to say "(x, x)" (non-saturating).
+    const xr = m.generator.apply(zHat);
+    alice = tf.mul(bceWithLogits(m.reconDiscriminator!.apply(tf.concat([x, xr], 1) as tf.Tensor2D), 1), m.lambda) as tf.Scalar;
+  }
+  return { adversarial, alice };
+}
+
+export const ALI_FIELDS = ['dLoss', 'gfLoss', 'aliceLoss', 'rLoss', 'recon', 'mi', 'miLoss', 'advGradNorm', 'miGradNorm', 'clipScale'] as const;
+export type AliStepNumbers = Record<(typeof ALI_FIELDS)[number], number>;
+/** Fields that are NaN by design in some variants (the loop must not stop on them). */
+export const ALI_OPTIONAL_FIELDS = ['rLoss', 'mi', 'miLoss', 'miGradNorm', 'clipScale'];
+
+/**
+ * One training step on a real batch (n × dataDim): D once, then D' (alice-adv) or T (ali-mi) once,
+ * then G and F together. Everything is inside one tf.tidy; the numbers are read back once.
+ * `recon` is the batch's mean ‖x − G(F(x))‖² (logged for every variant).
+ */
+export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbers {
+  const n = real.length / m.dataDim;
+  if (!Number.isInteger(n) || n < 2) throw new Error(`ALI step: real batch has ${real.length} values, not a multiple of data dim ${m.dataDim} with n ≥ 2`);
+  const perm = rng.permutation(n);
+  const zSeed = rng.tfSeed();
+  const encSeed = rng.tfSeed();
+  const out = tf.tidy(() => {
+    const x = tf.tensor2d(real, [n, m.dataDim]);
+    const z = tf.randomNormal([n, m.latentDim], 0, 1, 'float32', zSeed) as tf.Tensor2D;
+    // The same ε in every block of this step, so D, T and G/F see the same encoder pairs.
+    const eps = m.encoderNoise > 0 ? (tf.randomNormal([n, m.latentDim], 0, m.encoderNoise, 'float32', encSeed) as tf.Tensor2D) : null;
+    const enc = () => {
+      const mean = m.encoder.apply(x);
+      return eps ? (tf.add(mean, eps) as tf.Tensor2D) : mean;
+    };
+    // 1. D: encoder pairs → 1, generator pairs → 0 (only D's variables are in the list).
+    const zHat0 = enc();
+    const xFake0 = m.generator.apply(z);
+    const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(jointLogits(m, x, zHat0), 1), bceWithLogits(jointLogits(m, xFake0, z), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
+    // 2a. D' (alice-adv): (x, x) → 1, (x, G(F(x))) → 0.
+    let rLoss: tf.Scalar = tf.scalar(NaN);
+    if (m.variant === 'alice-adv') {
+      const xr0 = m.generator.apply(zHat0);
+      const r = m.reconDiscriminator!;
+      rLoss = m.rOptimizer!.minimize(
+        () => tf.add(bceWithLogits(r.apply(tf.concat([x, x], 1) as tf.Tensor2D), 1), bceWithLogits(r.apply(tf.concat([x, xr0], 1) as tf.Tensor2D), 0)) as tf.Scalar,
+        true,
+        r.variables,
+      ) as tf.Scalar;
+    }
+    // 2b. T (ali-mi): statistics network on (x, ẑ), marginals (x, ẑ_π) (MINE Algorithm 1).
+    let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN);
+    if (m.variant === 'ali-mi') {
+      const r = m.mi!;
+      let est: tf.Scalar | null = null;
+      miLoss = r.optimizer.minimize(
+        () => {
+          const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, x, zHat0, perm));
+          est = tf.keep(o.estimate);
+          return o.loss;
+        },
+        true,
+        r.critic.variables,
+      ) as tf.Scalar;
+      mi = est as unknown as tf.Scalar;
+      if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, x, zHat0, perm));
+    }
+    // 3. G and F: adversarial (+ ALICE) gradient; for ali-mi, + β·(clipped) MI gradient into F.
+    const gfVars = [...m.generator.variables, ...m.encoder.variables];
+    let aliceLoss: tf.Scalar = tf.scalar(0);
+    const adv = tf.variableGrads(() => {
+      const l = generatorEncoderLosses(m, x, z, enc());
+      aliceLoss = tf.keep(l.alice);
+      return tf.add(l.adversarial, l.alice) as tf.Scalar;
+    }, gfVars);
+    let advNorm: tf.Scalar, miNorm: tf.Scalar = tf.scalar(NaN), scale: tf.Scalar = tf.scalar(NaN);
+    if (m.variant === 'ali-mi' && m.mi!.beta > 0) {
+      const r = m.mi!;
+      const g = tf.variableGrads(() => {
+        const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, x, enc(), perm), { updateState: false });
+        return tf.mul(o.miForGradient, -r.beta) as tf.Scalar;
+      }, m.encoder.variables);
+      const encNames = new Set(m.encoder.variables.map((v) => v.name));
+      const advEnc: tf.NamedTensorMap = {};
+      for (const k of Object.keys(adv.grads)) if (encNames.has(k)) advEnc[k] = adv.grads[k];
+      const c = combineWithAdaptiveClip(advEnc, g.grads, r.clip);
+      m.gfOptimizer.applyGradients({ ...adv.grads, ...c.grads });
+      [advNorm, miNorm, scale] = [c.mainNorm, c.miNorm, c.scale];
+    } else {
+      m.gfOptimizer.applyGradients(adv.grads);
+      advNorm = globalNorm(adv.grads);
+    }
+    const recon = l2Reconstruction(x, m.generator.apply(enc()));
+    const stats = tf.stack([dLoss, adv.value, aliceLoss, rLoss, recon, mi, miLoss, advNorm, miNorm, scale]);
+    tf.dispose([aliceLoss]);
+    if (m.variant === 'ali-mi') tf.dispose(mi);
+    return stats;
+  });
+  const v = out.dataSync();
+  out.dispose();
+  const res = {} as AliStepNumbers;
+  ALI_FIELDS.forEach((f, i) => (res[f] = v[i]));
+  return res;
+}
+
+/** Runs `fn` on `x` in chunks of `chunk` rows and returns the concatenated outputs (n × outDim). */
+function mapRows(x: Float32Array, inDim: number, outDim: number, chunk: number, fn: (t: tf.Tensor2D) => tf.Tensor2D): Float32Array {
+  const n = x.length / inDim;
+  const res = new Float32Array(n * outDim);
+  for (let s = 0; s < n; s += chunk) {
+    const k = Math.min(chunk, n - s);
+    const t = tf.tidy(() => fn(tf.tensor2d(x.subarray(s * inDim, (s + k) * inDim), [k, inDim])));
+    res.set(t.dataSync(), s * outDim);
+    t.dispose();
+  }
+  return res;
+}
+
+/** F(x) (the encoder's mean, no noise) for n × dataDim inputs → n × latentDim. */
+export function encodeData(m: Ali, x: Float32Array, chunk = 500): Float32Array {
+  return mapRows(x, m.dataDim, m.latentDim, chunk, (t) => m.encoder.apply(t));
+}
+
+/** Reconstructions G(F(x)) (the encoder's mean) → n × dataDim. */
+export function reconstruct(m: Ali, x: Float32Array, chunk = 500): Float32Array {
+  return mapRows(x, m.dataDim, m.dataDim, chunk, (t) => m.generator.apply(m.encoder.apply(t)));
+}
+
+/** n samples G(z), z ~ N(0, I) from `rng` → n × dataDim. */
+export function sampleAli(m: Ali, n: number, rng: Rng): Float32Array {
+  const z = rng.fillNormal(new Float32Array(n * m.latentDim));
+  return mapRows(z, m.latentDim, m.dataDim, 500, (t) => m.generator.apply(t));
+}
