@@ -226,8 +226,8 @@ export function msssim(a: ArrayLike<number>, b: ArrayLike<number>, height: numbe
   const plan = msssimPlan(height, width, opts);
   const g = gaussianWindow(plan.windowSize, sigma);
   const c1 = (K1 * L) ** 2, c2 = (K2 * L) ** 2;
-  let x = { img: Float64Array.from(a), h: height, w: width };
-  let y = { img: Float64Array.from(b), h: height, w: width };
+  let x: { img: Float64Array; h: number; w: number } = { img: Float64Array.from(a), h: height, w: width };
+  let y: { img: Float64Array; h: number; w: number } = { img: Float64Array.from(b), h: height, w: width };
   const perScale: number[] = [];
   let value = 1;
   for (let j = 0; j < plan.scales; j++) {
