@@ -61,7 +61,7 @@ export interface GanConfig {
 
 const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation'];
 
-function parseNet(v: unknown, path: string): NetConfig {
+export function parseNet(v: unknown, path: string): NetConfig {
   const o = expectObject(v ?? {}, path);
   expectKeys(o, ['hidden', 'activation'], path);
   const h = o.hidden ?? [256, 256];
@@ -69,7 +69,7 @@ function parseNet(v: unknown, path: string): NetConfig {
   return { hidden: h as number[], activation: checkActivation(o.activation ?? 'relu', `${path}.activation`) };
 }
 
-function parseGanData(v: unknown): GanDataConfig {
+export function parseGanData(v: unknown): GanDataConfig {
   const o = expectObject(v, 'data');
   const kind = str(o, 'kind', 'data', ['grid', 'swissroll'] as const);
   if (kind === 'grid') {
@@ -137,7 +137,7 @@ export function parseGan(raw: Record<string, unknown>): GanConfig {
   return { name: String(raw.name), task: 'gan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
 }
 
-function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32Array; std?: number } {
+export function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32Array; std?: number } {
   return d.kind === 'grid' ? gridGaussians({ side: d.side, spacing: d.spacing, std: d.std }) : swissRoll({ noise: d.noise, scale: d.scale });
 }
 

@@ -18,6 +18,7 @@ import { cartesian } from './paths.js';
 /** Short grid keys users type, per task, mapped to config paths. */
 const ALIASES: Record<string, Record<string, string>> = {
   gan: { beta: 'mi.beta', estimator: 'mi.estimator', clip: 'mi.clip' },
+  infogan: { beta: 'mi.beta', estimator: 'mi.estimator', clip: 'mi.clip' },
   'mi-benchmark': { estimator: 'estimators', rho: 'data.rho' },
 };
 

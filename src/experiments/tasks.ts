@@ -5,6 +5,7 @@
 import { ConfigError } from '../config/validate.js';
 import type { RunContext, TaskResult } from './context.js';
 import { parseGan, runGan, type GanConfig } from './ganTask.js';
+import { parseInfoGan, runInfoGan, type InfoGanConfig } from './infoGanTask.js';
 import { parseMiBenchmark, runMiBenchmark, type MiBenchmarkConfig } from './miBenchmark.js';
 
 export interface Task<C> {
@@ -34,7 +35,17 @@ const gan: Task<GanConfig> = {
   },
 };
 
-export const TASKS = { 'mi-benchmark': miBenchmark, gan } as const;
+const infogan: Task<InfoGanConfig> = {
+  parse: parseInfoGan,
+  run: runInfoGan,
+  overrideSteps: (raw, steps) => {
+    raw.steps = steps;
+    const ev = (raw.evaluation ??= {}) as Record<string, unknown>;
+    if (typeof ev.every === 'number' && ev.every > steps) ev.every = steps;
+  },
+};
+
+export const TASKS = { 'mi-benchmark': miBenchmark, gan, infogan } as const;
 export type TaskKind = keyof typeof TASKS;
 
 export function taskOf(raw: Record<string, unknown>): Task<unknown> {
