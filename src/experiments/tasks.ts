@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../config/validate.js';
 import type { RunContext, TaskResult } from './context.js';
+import { parseAli, runAli, type AliConfig } from './aliTask.js';
 import { parseGan, runGan, type GanConfig } from './ganTask.js';
 import { parseInfoGan, runInfoGan, type InfoGanConfig } from './infoGanTask.js';
 import { parseMiBenchmark, runMiBenchmark, type MiBenchmarkConfig } from './miBenchmark.js';
@@ -45,7 +46,17 @@ const infogan: Task<InfoGanConfig> = {
   },
 };
 
-export const TASKS = { 'mi-benchmark': miBenchmark, gan, infogan } as const;
+const ali: Task<AliConfig> = {
+  parse: parseAli,
+  run: runAli,
+  overrideSteps: (raw, steps) => {
+    raw.steps = steps;
+    const ev = (raw.evaluation ??= {}) as Record<string, unknown>;
+    if (typeof ev.every === 'number' && ev.every > steps) ev.every = steps;
+  },
+};
+
+export const TASKS = { 'mi-benchmark': miBenchmark, gan, infogan, ali } as const;
 export type TaskKind = keyof typeof TASKS;
 
 export function taskOf(raw: Record<string, unknown>): Task<unknown> {

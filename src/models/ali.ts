@@ -121,7 +121,7 @@ export const ALI_OPTIONAL_FIELDS = ['rLoss', 'mi', 'miLoss', 'miGradNorm', 'clip
 /**
  * One training step on a real batch (n × dataDim): D once, then D' (alice-adv) or T (ali-mi) once,
  * then G and F together. Everything is inside one tf.tidy; the numbers are read back once.
- * `recon` is the batch's mean ‖x − G(F(x))‖² (logged for every variant).
+ * `recon` is the batch's mean ‖x − G(ẑ)‖² before the updates (logged for every variant).
  */
 export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbers {
   const n = real.length / m.dataDim;
@@ -141,11 +141,12 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
     // 1. D: encoder pairs → 1, generator pairs → 0 (only D's variables are in the list).
     const zHat0 = enc();
     const xFake0 = m.generator.apply(z);
+    // reconstructions before this step's updates (like dLoss, the numbers describe the step's start)
+    const xr0 = m.generator.apply(zHat0);
     const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(jointLogits(m, x, zHat0), 1), bceWithLogits(jointLogits(m, xFake0, z), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
     // 2a. D' (alice-adv): (x, x) → 1, (x, G(F(x))) → 0.
     let rLoss: tf.Scalar = tf.scalar(NaN);
     if (m.variant === 'alice-adv') {
-      const xr0 = m.generator.apply(zHat0);
       const r = m.reconDiscriminator!;
       rLoss = m.rOptimizer!.minimize(
         () => tf.add(bceWithLogits(r.apply(tf.concat([x, x], 1) as tf.Tensor2D), 1), bceWithLogits(r.apply(tf.concat([x, xr0], 1) as tf.Tensor2D), 0)) as tf.Scalar,
@@ -195,7 +196,7 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
       m.gfOptimizer.applyGradients(adv.grads);
       advNorm = globalNorm(adv.grads);
     }
-    const recon = l2Reconstruction(x, m.generator.apply(enc()));
+    const recon = l2Reconstruction(x, xr0);
     const stats = tf.stack([dLoss, adv.value, aliceLoss, rLoss, recon, mi, miLoss, advNorm, miNorm, scale]);
     tf.dispose([aliceLoss]);
     if (m.variant === 'ali-mi') tf.dispose(mi);

@@ -1,0 +1,158 @@
+/**
+ * The ali task's figures, per setting: reconstructions beside originals, samples from the prior,
+ * the latent embedding F(x) of held-out data coloured by class (MINE Fig. 5 uses a 2-D view: the
+ * latent itself when it is 2-D, else its first two principal components) and training curves;
+ * and one chart of the evaluation numbers over training for every setting.
+ */
+import type { RunDir } from '../io/runDir.js';
+import { imageGrid } from '../plot/imageGrid.js';
+import { lineChart } from '../plot/lineChart.js';
+import { scatterPanels, scatterPlot } from '../plot/scatterPlot.js';
+import type { AliConfig, AliEval } from './aliTask.js';
+import { slug } from './paths.js';
+
+export interface AliTrace {
+  label: string;
+  variant: string;
+  steps: number[];
+  curves: Record<string, number[]>;
+  evals: AliEval[];
+  /** final samples from the prior, reconstructions and latent codes of the held-out data. */
+  samples: Float32Array;
+  recon: Float32Array;
+  latent: Float32Array;
+}
+
+const TITLES: Record<string, string> = { ali: 'ALI', 'alice-l2': 'ALICE (L2)', 'alice-adv': 'ALICE (adversarial)', 'ali-mi': 'ALI+MI' };
+
+/**
+ * The first two principal components of n × d rows (float64 covariance, power iteration with
+ * deflation), as interleaved [pc1, pc2] per row. Signs are fixed so that each component's largest
+ * loading is positive (the same data always gives the same picture).
+ */
+export function pca2(x: Float32Array, d: number): Float32Array {
+  const n = x.length / d;
+  if (d === 2) return x.slice();
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
+  const cov = new Float64Array(d * d);
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < d; a++) {
+      const va = x[i * d + a] - mean[a];
+      for (let b = a; b < d; b++) cov[a * d + b] += (va * (x[i * d + b] - mean[b])) / Math.max(1, n - 1);
+    }
+  for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) cov[a * d + b] = cov[b * d + a];
+  const comps: Float64Array[] = [];
+  for (let c = 0; c < Math.min(2, d); c++) {
+    let v = new Float64Array(d).map((_, j) => 1 / Math.sqrt(d) + 1e-3 * j);
+    for (let it = 0; it < 300; it++) {
+      const w = new Float64Array(d);
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) w[a] += cov[a * d + b] * v[b];
+      for (const u of comps) {
+        const dot = w.reduce((s, wi, j) => s + wi * u[j], 0);
+        for (let j = 0; j < d; j++) w[j] -= dot * u[j];
+      }
+      const norm = Math.sqrt(w.reduce((s, wi) => s + wi * wi, 0));
+      if (norm === 0) break;
+      v = w.map((wi) => wi / norm);
+    }
+    let k = 0;
+    for (let j = 1; j < d; j++) if (Math.abs(v[j]) > Math.abs(v[k])) k = j;
+    if (v[k] < 0) v = v.map((vi) => -vi);
+    comps.push(v);
+  }
+  const out = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < comps.length; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (x[i * d + j] - mean[j]) * comps[c][j];
+      out[i * 2 + c] = s;
+    }
+  return out;
+}
+
+export interface AliFigureData {
+  heldOut: Float32Array;
+  labels: Int32Array;
+  centres?: Float32Array;
+  dim: number;
+}
+
+export function renderAliFigures(cfg: AliConfig, traces: AliTrace[], data: AliFigureData, out: RunDir): string[] {
+  const files: string[] = [];
+  const image = data.dim === 784;
+  const s0 = cfg.settings[0].cfg;
+  const latentDim = s0.latentDim;
+  for (const t of traces) {
+    const title = `${TITLES[t.variant] ?? t.variant}${t.label === 'default' || t.label === `variant=${t.variant}` ? '' : ` [${t.label}]`}`;
+    const suffix = traces.length > 1 ? `-${slug(t.label)}` : '';
+    if (!t.samples.length) continue;
+    if (image) {
+      // Rows alternate: 16 originals, then their reconstructions G(F(x)).
+      const cols = 16, rows = 4, size = 784;
+      const tiles: Float32Array[] = [];
+      const labels: string[] = [];
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) tiles.push(data.heldOut.subarray((r * cols + c) * size, (r * cols + c + 1) * size));
+        for (let c = 0; c < cols; c++) tiles.push(t.recon.subarray((r * cols + c) * size, (r * cols + c + 1) * size));
+        labels.push('x', 'G(F(x))');
+      }
+      files.push(out.write(`reconstructions${suffix}.png`, imageGrid(tiles, { height: 28, width: 28, cols, rowLabels: labels, title: `${cfg.name}: ${title}, held-out digits and reconstructions` })));
+      files.push(out.write(`samples${suffix}.png`, imageGrid(t.samples.subarray(0, 100 * size), { height: 28, width: 28, cols: 10, title: `${cfg.name}: ${title}, samples G(z), z ~ N(0, I)` })));
+    } else {
+      const range: [number, number] = data.centres ? [Math.min(...data.centres) - 1.5, Math.max(...data.centres) + 1.5] : [-6, 6];
+      const real = { name: 'real (held out)', points: data.heldOut, color: '#999999', size: 1.5, alpha: 0.4 };
+      files.push(
+        out.write(
+          `samples${suffix}.png`,
+          scatterPanels(
+            [
+              { title: 'samples G(z)', groups: [real, { name: 'G(z)', points: t.samples.subarray(0, 2000), color: '#D55E00', size: 1.8, alpha: 0.6 }], markers: data.centres, xRange: range, yRange: range },
+              { title: 'reconstructions G(F(x))', groups: [real, { name: 'G(F(x))', points: t.recon, color: '#0072B2', size: 1.8, alpha: 0.6 }], markers: data.centres, xRange: range, yRange: range },
+            ],
+            { title: `${cfg.name}: ${title}` },
+          ),
+        ),
+      );
+    }
+    const view = latentDim === 2 ? 'z₁, z₂' : `first two principal components of the ${latentDim}-D code`;
+    files.push(
+      out.write(
+        `latent${suffix}.png`,
+        scatterPlot({
+          title: `${cfg.name}: ${title}, F(x) of held-out ${image ? 'digits by class' : 'points by nearest mode'} (${view})`,
+          xLabel: latentDim === 2 ? 'z₁' : 'PC 1',
+          yLabel: latentDim === 2 ? 'z₂' : 'PC 2',
+          groups: [{ name: image ? 'digit' : 'mode', points: pca2(t.latent, latentDim), colorIndex: data.labels, size: 2, alpha: 0.7, classNames: image ? Array.from({ length: 10 }, (_, i) => String(i)) : undefined }],
+        }),
+      ),
+    );
+    const names = ['dLoss', 'gfLoss', 'aliceLoss', 'rLoss', 'recon', 'mi'].filter((k) => t.curves[k]?.some((v) => Number.isFinite(v) && v !== 0));
+    files.push(
+      out.write(
+        `curves${suffix}.png`,
+        lineChart({
+          title: `${cfg.name}: ${title}, training curves`,
+          xLabel: 'step',
+          yLabel: 'value',
+          series: names.map((k) => ({ name: k === 'recon' ? 'batch ‖x − G(F(x))‖²' : k === 'mi' ? 'I(X; F(X)) estimate' : k, x: t.steps, y: t.curves[k] })),
+        }),
+      ),
+    );
+  }
+  const withEvals = traces.filter((t) => t.evals.length);
+  if (withEvals.length) {
+    files.push(
+      out.write(
+        'recon-error.png',
+        lineChart({
+          title: `${cfg.name}: reconstruction error ‖x − G(F(x))‖₂ on held-out data`,
+          xLabel: 'step',
+          yLabel: 'mean Euclidean error',
+          series: withEvals.map((t) => ({ name: TITLES[t.variant] ?? t.label, x: t.evals.map((e) => e.step), y: t.evals.map((e) => e.reconError), markers: true })),
+        }),
+      ),
+    );
+  }
+  return files;
+}

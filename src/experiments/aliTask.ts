@@ -1,0 +1,346 @@
+/**
+ * The "ali" task: bidirectional adversarial models — ALI/BiGAN, ALICE (L2 and adversarial
+ * reconstruction) and ALI + β·I(X; Z) (MINE §5.2, eq. 22) — on the 25-Gaussians grid or MNIST.
+ * `vary` over `variant` compares them from the same seed (same initial G, F, D and data stream).
+ *
+ * Evaluation (every `evaluation.every` steps and at the end), on held-out data:
+ * - grid: modes captured by samples G(z) (as the gan task) and the Euclidean reconstruction error
+ *   ‖x − G(F(x))‖₂ of held-out real points;
+ * - mnist (MINE Table 1), on the test split: reconstruction error, reconstruction accuracy (share of
+ *   G(F(x)) that the shipped classifier gives x's label) and the within-class MS-SSIM of samples
+ *   from the prior (class = the classifier's label of each sample; lower = more diverse).
+ */
+import { bool, ConfigError, expectKeys, expectObject, num, optStr, posInt, str } from '../config/validate.js';
+import { gridGaussians } from '../data/gridGaussians.js';
+import { IMAGE_HEIGHT, IMAGE_SIZE, IMAGE_WIDTH, loadImageDataset, type ImageDataset, type ImageSplit } from '../data/mnist.js';
+import { loadMnistClassifier, type MnistClassifier } from '../eval/mnistClassifier.js';
+import { modeCoverage } from '../eval/modeCoverage.js';
+import { classAccuracy, reconstructionError, withinClassMsSsim } from '../eval/reconstruction.js';
+import { createEstimator, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
+import { ALI_OPTIONAL_FIELDS, ALI_VARIANTS, aliTrainStep, checkAli, disposeAli, encodeData, reconstruct, sampleAli, type Ali, type AliVariant } from '../models/ali.js';
+import { createCritic, type CriticConfig } from '../nets/critics.js';
+import { Mlp } from '../nets/mlp.js';
+import { runLoop } from '../train/loop.js';
+import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
+import { deriveSeed } from '../util/hash.js';
+import { Rng } from '../util/rng.js';
+import { renderAliFigures, type AliTrace } from './aliFigures.js';
+import type { RunContext, TaskResult } from './context.js';
+import { parseCriticConfig } from './criticConfig.js';
+import { parseNet, type NetConfig } from './ganTask.js';
+import { cartesian, labelOf, setPath } from './paths.js';
+
+export type AliDataConfig =
+  | { kind: 'grid'; side: number; spacing: number; std: number }
+  /** MNIST: the embedded 10k digits (split by `splitSeed`, fixed across run seeds) or the IDX files in `dir`. */
+  | { kind: 'mnist'; source: 'embedded'; splitSeed: number; trainSize: number; testSize: number }
+  | { kind: 'mnist'; source: 'idx'; dir: string };
+
+export interface AliSettingConfig {
+  steps: number;
+  batchSize: number;
+  variant: AliVariant;
+  latentDim: number;
+  data: AliDataConfig;
+  generator: NetConfig;
+  encoder: NetConfig & { noise: number };
+  discriminator: NetConfig;
+  reconDiscriminator: NetConfig;
+  optimizer: OptimizerConfig;
+  alice: { lambda: number };
+  mi: { beta: number; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; optimizer: OptimizerConfig };
+  evaluation: {
+    every: number;
+    /** samples from the prior per evaluation (modes; within-class MS-SSIM). */
+    samples: number;
+    /** held-out points reconstructed per evaluation. */
+    reconSamples: number;
+    minCount: number;
+    /** directory of the MNIST classifier, or null for the default (models/mnist-classifier); false: skip accuracy and MS-SSIM. */
+    classifier: string | null | false;
+    pairsPerClass: number;
+  };
+}
+
+export interface AliConfig {
+  name: string;
+  task: 'ali';
+  seed: number;
+  logEvery: number;
+  vary: { path: string; values: unknown[] }[];
+  settings: { label: string; values: Record<string, unknown>; cfg: AliSettingConfig }[];
+}
+
+const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'variant', 'latentDim', 'data', 'generator', 'encoder', 'discriminator', 'reconDiscriminator', 'optimizer', 'alice', 'mi', 'vary', 'evaluation'];
+
+function parseAliData(v: unknown): AliDataConfig {
+  const o = expectObject(v, 'data');
+  const kind = str(o, 'kind', 'data', ['grid', 'mnist'] as const);
+  if (kind === 'grid') {
+    expectKeys(o, ['kind', 'side', 'spacing', 'std'], 'data');
+    return { kind, side: posInt(o, 'side', 'data', 5), spacing: num(o, 'spacing', 'data', { default: 2, exclusiveMin: 0 }), std: num(o, 'std', 'data', { default: 0.05, exclusiveMin: 0 }) };
+  }
+  const source = str(o, 'source', 'data', ['embedded', 'idx'] as const, 'embedded');
+  if (source === 'idx') {
+    expectKeys(o, ['kind', 'source', 'dir'], 'data');
+    const dir = optStr(o, 'dir', 'data');
+    if (!dir) throw new ConfigError('data.dir is required for data.source "idx" (the directory holding the four MNIST IDX files)');
+    return { kind, source, dir };
+  }
+  expectKeys(o, ['kind', 'source', 'splitSeed', 'trainSize', 'testSize'], 'data');
+  return { kind, source, splitSeed: num(o, 'splitSeed', 'data', { default: 0, integer: true, min: 0 }), trainSize: posInt(o, 'trainSize', 'data', 8000), testSize: posInt(o, 'testSize', 'data', 2000) };
+}
+
+function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
+  const steps = posInt(raw, 'steps', '');
+  const data = parseAliData(raw.data);
+  const mnist = data.kind === 'mnist';
+  const variant = str(raw, 'variant', '', ALI_VARIANTS, 'ali');
+  const enc = expectObject(raw.encoder ?? {}, 'encoder');
+  const { noise, ...encNet } = enc;
+  const alice = expectObject(raw.alice ?? {}, 'alice');
+  expectKeys(alice, ['lambda'], 'alice');
+  const mi = expectObject(raw.mi ?? {}, 'mi');
+  expectKeys(mi, ['beta', 'estimator', 'critic', 'clip', 'optimizer'], 'mi');
+  const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
+  expectKeys(ev, ['every', 'samples', 'reconSamples', 'minCount', 'classifier', 'pairsPerClass'], 'evaluation');
+  const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 });
+  const beta = num(mi, 'beta', 'mi', { default: 1, min: 0 });
+  if (variant === 'ali-mi' && beta === 0) throw new ConfigError('mi.beta must be > 0 for variant "ali-mi" (β = 0 is plain "ali")');
+  const classifier = ev.classifier === undefined || ev.classifier === null ? null : ev.classifier;
+  if (!(classifier === null || classifier === false || (typeof classifier === 'string' && classifier.length > 0))) {
+    throw new ConfigError(`evaluation.classifier must be a directory holding the MNIST classifier, null (the shipped one) or false (skip accuracy and MS-SSIM), got ${JSON.stringify(ev.classifier)}`);
+  }
+  return {
+    steps,
+    batchSize: num(raw, 'batchSize', '', { default: 100, integer: true, min: 2 }),
+    variant,
+    latentDim: posInt(raw, 'latentDim', '', mnist ? 64 : 2),
+    data,
+    generator: parseNet(raw.generator, 'generator'),
+    encoder: { ...parseNet(encNet, 'encoder'), noise: num(enc, 'noise', 'encoder', { default: 0, min: 0 }) },
+    discriminator: parseNet(raw.discriminator, 'discriminator'),
+    reconDiscriminator: parseNet(raw.reconDiscriminator, 'reconDiscriminator'),
+    optimizer,
+    alice: { lambda: num(alice, 'lambda', 'alice', { default: 1, exclusiveMin: 0 }) },
+    mi: {
+      beta,
+      estimator: parseEstimatorConfig(mi.estimator ?? 'mine', 'mi.estimator'),
+      critic: parseCriticConfig(mi.critic ?? { kind: 'concat', hidden: [256, 256] }, 'mi.critic'),
+      clip: bool(mi, 'clip', 'mi', true),
+      optimizer: mi.optimizer === undefined ? optimizer : parseOptimizerConfig(mi.optimizer, 'mi.optimizer', optimizer),
+    },
+    evaluation: {
+      every: posInt(ev, 'every', 'evaluation', mnist ? steps : Math.max(1, Math.floor(steps / 10))),
+      samples: posInt(ev, 'samples', 'evaluation', mnist ? 1000 : 2500),
+      reconSamples: posInt(ev, 'reconSamples', 'evaluation', 1000),
+      minCount: posInt(ev, 'minCount', 'evaluation', 20),
+      classifier: classifier as string | null | false,
+      pairsPerClass: posInt(ev, 'pairsPerClass', 'evaluation', 50),
+    },
+  };
+}
+
+export function parseAli(raw: Record<string, unknown>): AliConfig {
+  expectKeys(raw, TOP, '');
+  const vary = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
+    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
+    return { path, values };
+  });
+  const settings = cartesian(vary).map((combo) => {
+    const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+    for (const c of combo) setPath(copy, c.path, c.value);
+    return { label: labelOf(combo), values: Object.fromEntries(combo.map((c) => [c.path, c.value])), cfg: parseSetting(copy) };
+  });
+  const kinds = new Set(settings.map((s) => s.cfg.data.kind));
+  if (kinds.size > 1) throw new ConfigError('vary: every setting must use the same data.kind (the evaluation and figures depend on it)');
+  return { name: String(raw.name), task: 'ali', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
+}
+
+/** Final and intermediate evaluation numbers of one setting. */
+export interface AliEval {
+  step: number;
+  /** mean Euclidean ‖x − G(F(x))‖₂ over held-out points. */
+  reconError: number;
+  modes?: number;
+  modesAnySample?: number;
+  highQualityPercent?: number;
+  klToUniform?: number;
+  /** % of reconstructions the classifier gives the original's label. */
+  reconAccuracyPercent?: number;
+  /** within-class MS-SSIM of samples from the prior (class = classifier label). */
+  msssim?: number;
+}
+
+/** The data a setting trains and is evaluated on. */
+interface AliData {
+  dim: number;
+  /** a training batch of n points. */
+  batch(n: number, rng: Rng): Float32Array;
+  /** held-out points (and labels for MNIST / mode ids for the grid). */
+  heldOut: Float32Array;
+  heldOutLabels: Int32Array;
+  centres?: Float32Array;
+  std?: number;
+  source: string;
+}
+
+function nearestCentre(points: Float32Array, centres: Float32Array): Int32Array {
+  const n = points.length / 2, k = centres.length / 2;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = Infinity;
+    for (let c = 0; c < k; c++) {
+      const d = (points[2 * i] - centres[2 * c]) ** 2 + (points[2 * i + 1] - centres[2 * c + 1]) ** 2;
+      if (d < best) [best, out[i]] = [d, c];
+    }
+  }
+  return out;
+}
+
+function loadData(d: AliDataConfig, s: AliSettingConfig, seed: number, splitCache: Map<string, ImageSplit>): AliData {
+  if (d.kind === 'grid') {
+    const sampler = gridGaussians({ side: d.side, spacing: d.spacing, std: d.std });
+    const heldOut = sampler.sample(s.evaluation.reconSamples, new Rng(deriveSeed(seed, 'ali-eval-real')));
+    return { dim: 2, batch: (n, rng) => sampler.sample(n, rng), heldOut, heldOutLabels: nearestCentre(heldOut, sampler.centres), centres: sampler.centres, std: sampler.std, source: sampler.name };
+  }
+  const key = JSON.stringify(d);
+  let split = splitCache.get(key);
+  if (!split) {
+    split = d.source === 'embedded' ? loadImageDataset({ source: 'embedded', seed: d.splitSeed, trainSize: d.trainSize, testSize: d.testSize }) : loadImageDataset({ source: 'idx', dir: d.dir });
+    splitCache.set(key, split);
+  }
+  const train: ImageDataset = split.train, test = split.test;
+  const m = Math.min(s.evaluation.reconSamples, test.n);
+  // Minibatches walk a fresh permutation of the training set each epoch.
+  let perm: Int32Array | null = null, pos = 0;
+  return {
+    dim: IMAGE_SIZE,
+    batch: (n, rng) => {
+      const out = new Float32Array(n * IMAGE_SIZE);
+      for (let i = 0; i < n; i++) {
+        if (!perm || pos >= perm.length) [perm, pos] = [rng.permutation(train.n), 0];
+        const k = perm[pos++];
+        out.set(train.images.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE), i * IMAGE_SIZE);
+      }
+      return out;
+    },
+    heldOut: test.images.subarray(0, m * IMAGE_SIZE),
+    heldOutLabels: test.labels.subarray(0, m),
+    source: split.source,
+  };
+}
+
+function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
+  const mnist = s.data.kind === 'mnist';
+  // G, F, D first and always in this order: every variant starts from the same three networks.
+  const generator = new Mlp({ sizes: [s.latentDim, ...s.generator.hidden, dataDim], activation: s.generator.activation, outputActivation: mnist ? 'sigmoid' : 'linear' }, netRng, 'generator');
+  const encoder = new Mlp({ sizes: [dataDim, ...s.encoder.hidden, s.latentDim], activation: s.encoder.activation }, netRng, 'encoder');
+  const discriminator = new Mlp({ sizes: [dataDim + s.latentDim, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator');
+  const adv = s.variant === 'alice-adv';
+  const m: Ali = {
+    variant: s.variant,
+    generator,
+    encoder,
+    discriminator,
+    reconDiscriminator: adv ? new Mlp({ sizes: [2 * dataDim, ...s.reconDiscriminator.hidden, 1], activation: s.reconDiscriminator.activation }, netRng, 'reconDiscriminator') : null,
+    dataDim,
+    latentDim: s.latentDim,
+    encoderNoise: s.encoder.noise,
+    lambda: s.alice.lambda,
+    gfOptimizer: createOptimizer(s.optimizer),
+    dOptimizer: createOptimizer(s.optimizer),
+    rOptimizer: adv ? createOptimizer(s.optimizer) : null,
+    mi:
+      s.variant === 'ali-mi'
+        ? { critic: createCritic(s.mi.critic, dataDim, s.latentDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) }
+        : null,
+  };
+  checkAli(m);
+  return m;
+}
+
+export function evaluateAli(m: Ali, s: AliSettingConfig, d: AliData, classifier: MnistClassifier | null, rng: Rng, step: number): { e: AliEval; samples: Float32Array; recon: Float32Array } {
+  const recon = reconstruct(m, d.heldOut);
+  const samples = sampleAli(m, s.evaluation.samples, rng);
+  const e: AliEval = { step, reconError: reconstructionError(d.heldOut, recon, d.dim) };
+  if (d.centres && d.std) {
+    const c = modeCoverage(samples, d.centres, d.std, { minCount: s.evaluation.minCount });
+    Object.assign(e, { modes: c.modes, modesAnySample: c.modesAnySample, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform });
+  } else if (classifier) {
+    e.reconAccuracyPercent = 100 * classAccuracy(classifier.predict(recon), d.heldOutLabels);
+    e.msssim = withinClassMsSsim(samples, classifier.predict(samples), { height: IMAGE_HEIGHT, width: IMAGE_WIDTH, pairsPerClass: s.evaluation.pairsPerClass, rng }).mean;
+  }
+  return { e, samples, recon };
+}
+
+export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResult> {
+  const metrics: Record<string, number> = {};
+  const traces: AliTrace[] = [];
+  const prefix = (label: string) => (cfg.settings.length > 1 ? `${label}.` : '');
+  const s0 = cfg.settings[0].cfg;
+  const mnist = s0.data.kind === 'mnist';
+  const clsSetting = s0.evaluation.classifier;
+  // MNIST is read once per run, whatever the number of settings.
+  const splits = new Map<string, ImageSplit>();
+  const classifier = mnist && clsSetting !== false ? await loadMnistClassifier(clsSetting ?? undefined) : null;
+  try {
+    if (classifier) {
+      // References on real data: what a perfect reconstruction would score, how diverse real digits are.
+      const d = loadData(s0.data, s0, ctx.seed, splits);
+      metrics.classifierAccuracyPercent = 100 * classAccuracy(classifier.predict(d.heldOut), d.heldOutLabels);
+      metrics.msssimReal = withinClassMsSsim(d.heldOut, d.heldOutLabels, { height: IMAGE_HEIGHT, width: IMAGE_WIDTH, pairsPerClass: s0.evaluation.pairsPerClass, rng: new Rng(deriveSeed(ctx.seed, 'ali-msssim-real')) }).mean;
+      ctx.progress.note(`classifier (test accuracy ${(100 * classifier.testAccuracy).toFixed(2)}% when trained): ${metrics.classifierAccuracyPercent.toFixed(1)}% on the ${d.heldOutLabels.length} held-out originals; within-class MS-SSIM of real digits ${metrics.msssimReal.toFixed(3)}`);
+    }
+    for (const { label, cfg: s } of cfg.settings) {
+      const data = loadData(s.data, s, ctx.seed, splits);
+      // Same seed for every setting: the same initial G, F, D and the same data stream.
+      const base = new Rng(deriveSeed(ctx.seed, 'ali'));
+      const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
+      const m = buildAli(s, data.dim, netRng);
+      const trace: AliTrace = { label, variant: s.variant, steps: [], curves: {}, evals: [], samples: new Float32Array(0), recon: new Float32Array(0), latent: new Float32Array(0) };
+      ctx.progress.start(`${label === 'default' ? s.variant : label}`, s.steps);
+      try {
+        runLoop({
+          steps: s.steps,
+          logEvery: cfg.logEvery,
+          shouldStop: ctx.shouldStop,
+          onProgress: (dn, t) => ctx.progress.tick(dn, t),
+          allowNonFinite: ALI_OPTIONAL_FIELDS,
+          step: (i) => {
+            const r = aliTrainStep(m, data.batch(s.batchSize, dataRng), stepRng);
+            const done = i + 1;
+            if (done % s.evaluation.every === 0 || done === s.steps) {
+              const { e, samples, recon } = evaluateAli(m, s, data, classifier, evalRng, done);
+              trace.evals.push(e);
+              ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
+              if (done === s.steps) [trace.samples, trace.recon, trace.latent] = [samples, recon, encodeData(m, data.heldOut)];
+            }
+            return r;
+          },
+          onLog: (i, n) => {
+            ctx.out.appendMetrics({ type: 'train', setting: label, step: i, ...Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) });
+            trace.steps.push(i);
+            for (const [k, v] of Object.entries(n)) (trace.curves[k] ??= []).push(v);
+          },
+        });
+      } finally {
+        disposeAli(m);
+        ctx.progress.done();
+      }
+      traces.push(trace);
+      const last = trace.evals[trace.evals.length - 1];
+      for (const [k, v] of Object.entries(last)) if (k !== 'step' && typeof v === 'number') metrics[`${prefix(label)}${k}`] = v;
+      ctx.progress.note(
+        `${label === 'default' ? s.variant : label}: recon error ${last.reconError.toFixed(3)}` +
+          (last.modes !== undefined ? `, modes ${last.modes}/${data.centres!.length / 2}, high-quality ${last.highQualityPercent!.toFixed(1)}%` : '') +
+          (last.reconAccuracyPercent !== undefined ? `, recon accuracy ${last.reconAccuracyPercent.toFixed(1)}%, MS-SSIM ${last.msssim!.toFixed(3)}` : ''),
+      );
+    }
+    const d0 = loadData(s0.data, s0, ctx.seed, splits);
+    const files = renderAliFigures(cfg, traces, { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim }, ctx.out);
+    return { metrics, files };
+  } finally {
+    classifier?.dispose();
+  }
+}

@@ -1,0 +1,115 @@
+/** The ali task end to end on tiny networks: files written, metrics present, configs checked. */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pca2 } from '../../src/experiments/aliFigures.js';
+import { silentProgress } from '../../src/experiments/context.js';
+import { prepareConfig, readExperimentFile, runExperiment } from '../../src/experiments/runExperiment.js';
+import { parseGridArg } from '../../src/experiments/sweep.js';
+import { Rng } from '../../src/util/rng.js';
+
+const tiny = (over: Record<string, unknown> = {}) => ({
+  name: 'tiny-ali',
+  task: 'ali',
+  seed: 2,
+  steps: 30,
+  logEvery: 10,
+  batchSize: 32,
+  data: { kind: 'grid', side: 3, spacing: 2, std: 0.1 },
+  generator: { hidden: [16] },
+  encoder: { hidden: [16] },
+  discriminator: { hidden: [16] },
+  reconDiscriminator: { hidden: [16] },
+  optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.5 },
+  mi: { beta: 1, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } },
+  vary: { variant: ['ali', 'alice-l2', 'alice-adv', 'ali-mi'] },
+  evaluation: { every: 15, samples: 300, reconSamples: 200 },
+  ...over,
+});
+
+const out = () => mkdtempSync(join(tmpdir(), 'ib-ali-'));
+
+describe('ali task', () => {
+  it('grid: trains every variant, evaluates modes and reconstruction error, writes the figures', async () => {
+    const o = await runExperiment(tiny(), { out: out(), progress: silentProgress, backend: 'wasm' });
+    expect(o.error).toBeUndefined();
+    expect(o.status).toBe('completed');
+    const summary = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8'));
+    for (const v of ['ali', 'alice-l2', 'alice-adv', 'ali-mi']) {
+      for (const k of ['reconError', 'modes', 'highQualityPercent']) expect(typeof summary.metrics[`variant=${v}.${k}`], `${v} ${k}`).toBe('number');
+      for (const f of ['samples', 'latent', 'curves']) expect(existsSync(join(o.dir, `${f}-variant=${v}.png`)), `${f} ${v}`).toBe(true);
+    }
+    expect(existsSync(join(o.dir, 'recon-error.png'))).toBe(true);
+    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // 30 steps, logEvery 10: steps 0, 9, 19, 29; evaluations at 15 and 30
+    expect(lines.filter((l) => l.type === 'train' && l.setting === 'variant=ali-mi')).toHaveLength(4);
+    expect(lines.filter((l) => l.type === 'eval' && l.setting === 'variant=alice-adv')).toHaveLength(2);
+    const mi = lines.find((l) => l.type === 'train' && l.setting === 'variant=ali-mi' && l.step === 9);
+    for (const k of ['mi', 'advGradNorm', 'miGradNorm', 'clipScale']) expect(typeof mi[k]).toBe('number');
+  });
+  it('mnist (embedded digits, classifier skipped): writes reconstructions, samples and the latent view', async () => {
+    const o = await runExperiment(
+      tiny({
+        steps: 4,
+        batchSize: 16,
+        latentDim: 8,
+        data: { kind: 'mnist', trainSize: 200, testSize: 100 },
+        vary: { variant: ['alice-l2'] },
+        evaluation: { samples: 64, reconSamples: 64, classifier: false },
+      }),
+      { out: out(), progress: silentProgress, backend: 'wasm' },
+    );
+    expect(o.error).toBeUndefined();
+    const summary = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8'));
+    expect(summary.metrics.reconError).toBeGreaterThan(0);
+    for (const f of ['reconstructions.png', 'samples.png', 'latent.png', 'curves.png']) expect(existsSync(join(o.dir, f)), f).toBe(true);
+  });
+  it('the same seed gives the same numbers', async () => {
+    const cfg = tiny({ steps: 10, vary: { variant: ['ali-mi'] }, evaluation: { every: 10, samples: 200, reconSamples: 100 } });
+    const a = await runExperiment(cfg, { out: out(), progress: silentProgress, backend: 'wasm' });
+    const b = await runExperiment(cfg, { out: out(), progress: silentProgress, backend: 'wasm' });
+    const m = (d: string) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')).metrics;
+    expect(m(a.dir)).toEqual(m(b.dir));
+  });
+  it('config errors name the field and what was expected', () => {
+    expect(() => prepareConfig(tiny({ vary: { variant: ['ali', 'alice'] } }), {})).toThrow(/variant: unknown value "alice"; expected one of ali, alice-l2, alice-adv, ali-mi/);
+    expect(() => prepareConfig(tiny({ encoder: { hidden: [4], noise: -1 } }), {})).toThrow(/encoder\.noise must be ≥ 0, got -1/);
+    expect(() => prepareConfig(tiny({ alice: { lambda: 0 } }), {})).toThrow(/alice\.lambda must be > 0, got 0/);
+    expect(() => prepareConfig(tiny({ mi: { beta: 0 }, vary: { variant: ['ali-mi'] } }), {})).toThrow(/mi\.beta must be > 0 for variant "ali-mi"/);
+    expect(() => prepareConfig(tiny({ data: { kind: 'mnist', source: 'idx' } }), {})).toThrow(/data\.dir is required/);
+    expect(() => prepareConfig(tiny({ evaluation: { classifier: 3 } }), {})).toThrow(/evaluation\.classifier must be a directory/);
+    expect(() => prepareConfig(tiny({ discriminator: { hiden: [4] } }), {})).toThrow(/discriminator\.hiden: unknown key/);
+  });
+  it('sweep grid "variant=ali,ali-mi" sets the variant path', () => {
+    expect(parseGridArg('variant=ali,ali-mi', 'ali')).toEqual({ key: 'variant', path: 'variant', values: ['ali', 'ali-mi'] });
+  });
+  it('the shipped ali experiments validate', () => {
+    for (const f of ['ali-25gaussians', 'ali-mnist']) expect(() => prepareConfig(readExperimentFile(join('experiments', `${f}.json`)), {})).not.toThrow();
+  });
+});
+
+describe('pca2 (the 2-D latent view)', () => {
+  it('recovers the two directions of a rank-2 cloud in 5-D up to the variance ordering (float64 reference)', () => {
+    // x = 3·a·e1 + 1·b·e3 (+ the mean (1, …, 1)): PC1 = ±3a, PC2 = ±b exactly.
+    const rng = new Rng(1);
+    const n = 200, d = 5;
+    const x = new Float32Array(n * d).fill(1);
+    // a, b centred and orthogonal in float64, so the sample covariance is exactly diag(9·|a|², 0, |b|², 0, 0)/(n−1)
+    const centre = (v: number[]) => v.map((t) => t - v.reduce((s, u) => s + u, 0) / n);
+    const a = centre(Array.from({ length: n }, () => rng.normal()));
+    let b = centre(Array.from({ length: n }, () => rng.normal()));
+    const ab = a.reduce((s, t, i) => s + t * b[i], 0) / a.reduce((s, t) => s + t * t, 0);
+    b = b.map((t, i) => t - ab * a[i]);
+    for (let i = 0; i < n; i++) {
+      x[i * d] += 3 * a[i];
+      x[i * d + 2] += b[i];
+    }
+    const [meanA, meanB] = [0, 0];
+    const p = pca2(x, d);
+    for (let i = 0; i < n; i++) {
+      expect(Math.abs(p[2 * i])).toBeCloseTo(Math.abs(3 * (a[i] - meanA)), 3);
+      expect(Math.abs(p[2 * i + 1])).toBeCloseTo(Math.abs(b[i] - meanB), 3);
+    }
+  });
+});
