@@ -11,6 +11,7 @@ import { ConfigError } from '../config/validate.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
 import { parseGridArg, runSweep } from '../experiments/sweep.js';
 import { createProgress } from './progress.js';
+import { cmdReport } from './report.js';
 
 /** steps of the `start` job: a few minutes on two cores. */
 const START_STEPS = 3000;
@@ -27,6 +28,9 @@ usage:
   infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--parallel P] [--steps N]
                                        run the grid × seeds (keys: config paths, or beta/estimator/clip for GANs,
                                        estimator/rho for MI benchmarks) and write comparison.md/json and charts
+  infobound report <dir> [--open]      write index.html for a run or sweep directory (charts, tables, figures),
+                                       or, for any other directory (e.g. outputs), an index of the runs under it;
+                                       run and sweep take --report to write it when they finish
   infobound list                       the shipped experiments
   infobound help
 
@@ -82,6 +86,7 @@ async function cmdRun(file: string, values: Values, extraSteps?: number, extraOv
     shouldStop: () => stop,
   });
   process.off('SIGINT', onSigint);
+  if (values.report) cmdReport(outcome.dir);
   const files = outcome.result?.files ?? [];
   if (outcome.status === 'completed') {
     process.stdout.write(`\n${outcome.status}: ${outcome.dir}\n`);
@@ -107,6 +112,8 @@ export async function main(argv: string[]): Promise<number> {
       seeds: { type: 'string' },
       parallel: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      report: { type: 'boolean' },
+      open: { type: 'boolean' },
     },
   });
   const [cmd, ...rest] = positionals;
@@ -151,8 +158,12 @@ export async function main(argv: string[]): Promise<number> {
       const failed = r.cells.filter((c) => c.status !== 'completed').length;
       process.stdout.write(`\nsweep: ${r.cells.length - failed}/${r.cells.length} cells completed → ${r.dir}\n`);
       for (const f of r.files) process.stdout.write(`  ${f}\n`);
+      if (values.report) cmdReport(r.dir);
       return failed === r.cells.length ? 1 : 0;
     }
+    case 'report':
+      if (rest.length !== 1) throw new ConfigError('usage: infobound report <run-or-sweep-or-outputs-dir> [--open]');
+      return cmdReport(rest[0], Boolean(values.open));
     case 'list': {
       const dir = join(PACKAGE_ROOT, 'experiments');
       for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
@@ -162,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new ConfigError(`unknown command "${cmd}"; expected one of start, run, sweep, list, help`);
+      throw new ConfigError(`unknown command "${cmd}"; expected one of start, run, sweep, report, list, help`);
   }
 }
 

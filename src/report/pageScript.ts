@@ -1,0 +1,81 @@
+/**
+ * The script the report page runs in the browser (plain ES2017, no modules, so the page works from
+ * file://). It reads the data embedded in <script id="report-data" type="application/json"> and draws
+ * each chart with the global `tfvis` (tfjs-vis UMD bundle copied next to the page). When every
+ * chart has rendered it sets <body data-charts="done"> (or "failed"), which the browser test
+ * waits for; anything that goes wrong is shown in the page's notes, not only in the console.
+ */
+export const PAGE_SCRIPT = String.raw`(function () {
+  'use strict';
+  var body = document.body;
+  function note(msg) {
+    var list = document.getElementById('notes-list');
+    document.getElementById('notes').hidden = false;
+    var li = document.createElement('li');
+    li.textContent = msg;
+    list.appendChild(li);
+  }
+  var data;
+  try {
+    data = JSON.parse(document.getElementById('report-data').textContent);
+  } catch (e) {
+    note('the embedded report data could not be read: ' + e.message);
+    body.dataset.charts = 'failed';
+    return;
+  }
+  if (typeof tfvis === 'undefined') {
+    note('tfjs-vis did not load (' + data.assets + '/tfjs-vis.umd.min.js is missing?): charts are not drawn; the tables and figures below are complete');
+    body.dataset.charts = 'failed';
+    return;
+  }
+  // vega-lite reads '.', '[' and ']' in a field name as a path; tfjs-vis uses series names as field names
+  function safeName(s) { return String(s).replace(/\./g, '\u2024').replace(/\[/g, '\u27e6').replace(/\]/g, '\u27e7').replace(/\\/g, '/'); }
+  function surface(id) {
+    var el = document.querySelector('[data-chart-id="' + CSS.escape(id) + '"] .surface');
+    if (!el) throw new Error('no container for chart ' + id);
+    return el;
+  }
+  function lineChart(c) {
+    // tfjs-vis 1.5 puts row i at x = i, whatever x the data says: lay the rows out by step
+    // (row = round(step / stride)) so the x axis reads steps. Rows between two logged steps are
+    // filled on the straight segment joining them, so the line drawn is exactly the polyline through
+    // the logged points (a null row would break the line there: vega draws no segment across it).
+    // Rows before a series' first and after its last logged step stay null.
+    var n = Math.round(c.maxStep / c.stride) + 1;
+    var values = c.series.map(function (s) {
+      var rows = new Array(n);
+      for (var i = 0; i < n; i++) rows[i] = { x: i, y: null };
+      var prev = null;
+      s.points.forEach(function (p) {
+        var i = Math.round(p[0] / c.stride);
+        if (prev !== null) {
+          for (var j = prev.i + 1; j < i; j++) rows[j] = { x: j, y: prev.y + (p[1] - prev.y) * (j - prev.i) / (i - prev.i) };
+        }
+        rows[i] = { x: i, y: p[1] };
+        prev = { i: i, y: p[1] };
+      });
+      return rows;
+    });
+    return tfvis.render.linechart(surface(c.id), { values: values, series: c.series.map(function (s) { return safeName(s.name); }) }, {
+      xLabel: c.stride === 1 ? 'step' : 'step \u00f7 ' + c.stride,
+      yLabel: c.metric,
+      zoomToFit: true,
+      height: 260,
+    });
+  }
+  function scatterChart(c) {
+    var values = c.series.map(function (s) { return s.points.map(function (p) { return { x: p[0], y: p[1], seed: p[2] }; }); });
+    return tfvis.render.scatterplot(surface(c.id), { values: values, series: c.series.map(function (s) { return safeName(s.name); }) }, {
+      xLabel: c.xLabel,
+      yLabel: c.metric,
+      zoomToFit: true,
+      height: 260,
+    });
+  }
+  var jobs = (data.charts || []).map(function (c) {
+    return Promise.resolve().then(function () { return c.kind === 'scatter' ? scatterChart(c) : lineChart(c); }).then(
+      function () { surface(c.id).parentNode.dataset.rendered = 'true'; },
+      function (e) { note('chart ' + c.id + ' could not be drawn: ' + (e && e.message ? e.message : e)); throw e; });
+  });
+  Promise.all(jobs).then(function () { body.dataset.charts = 'done'; }, function () { body.dataset.charts = 'failed'; });
+})();`;
