@@ -31,6 +31,10 @@ usage:
   infobound report <dir> [--open]      write index.html for a run or sweep directory (charts, tables, figures),
                                        or, for any other directory (e.g. outputs), an index of the runs under it;
                                        run and sweep take --report to write it when they finish
+  infobound eval msssim <a.png> <b.png> [--scales N] [--window W]
+                                       MS-SSIM of two images of the same size (greyscale by BT.601 luma)
+  infobound train-classifier [--epochs N] [--data embedded|idx --dir D] [--out DIR]
+                                       train the MNIST classifier for reconstruction accuracy (default out: models/mnist-classifier)
   infobound list                       the shipped experiments
   infobound help
 
@@ -98,6 +102,9 @@ async function cmdRun(file: string, values: Values, extraSteps?: number, extraOv
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // eval and train-classifier parse their own flags
+  if (argv[0] === 'eval') return (await import('./eval.js')).cmdEval(argv.slice(1));
+  if (argv[0] === 'train-classifier') return (await import('./trainClassifier.js')).cmdTrainClassifier(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
