@@ -283,15 +283,23 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
   const clsSetting = s0.evaluation.classifier;
   // MNIST is read once per run, whatever the number of settings.
   const splits = new Map<string, ImageSplit>();
-  const classifier = mnist && clsSetting !== false ? await loadMnistClassifier(clsSetting ?? undefined) : null;
-  try {
-    if (classifier) {
+  // Loaded at the first evaluation, not at start: training does not need it (a missing model is
+  // still an error naming its path and the command that trains it).
+  let classifier: MnistClassifier | null = null;
+  const getClassifier = async (): Promise<MnistClassifier | null> => {
+    if (!mnist || clsSetting === false || classifier) return classifier;
+    classifier = await loadMnistClassifier(clsSetting ?? undefined);
+    const cl = classifier;
+    {
       // References on real data: what a perfect reconstruction would score, how diverse real digits are.
       const d = loadData(s0.data, s0, ctx.seed, splits);
-      metrics.classifierAccuracyPercent = 100 * classAccuracy(classifier.predict(d.heldOut), d.heldOutLabels);
+      metrics.classifierAccuracyPercent = 100 * classAccuracy(cl.predict(d.heldOut), d.heldOutLabels);
       metrics.msssimReal = withinClassMsSsim(d.heldOut, d.heldOutLabels, { height: IMAGE_HEIGHT, width: IMAGE_WIDTH, pairsPerClass: s0.evaluation.pairsPerClass, rng: new Rng(deriveSeed(ctx.seed, 'ali-msssim-real')) }).mean;
-      ctx.progress.note(`classifier (test accuracy ${(100 * classifier.testAccuracy).toFixed(2)}% when trained): ${metrics.classifierAccuracyPercent.toFixed(1)}% on the ${d.heldOutLabels.length} held-out originals; within-class MS-SSIM of real digits ${metrics.msssimReal.toFixed(3)}`);
+      ctx.progress.note(`classifier (test accuracy ${(100 * cl.testAccuracy).toFixed(2)}% when trained): ${metrics.classifierAccuracyPercent.toFixed(1)}% on the ${d.heldOutLabels.length} held-out originals; within-class MS-SSIM of real digits ${metrics.msssimReal.toFixed(3)}`);
     }
+    return classifier;
+  };
+  try {
     for (const { label, cfg: s } of cfg.settings) {
       const data = loadData(s.data, s, ctx.seed, splits);
       // Same seed for every setting: the same initial G, F, D and the same data stream.
@@ -299,6 +307,14 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
       const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
       const m = buildAli(s, data.dim, netRng);
       const trace: AliTrace = { label, variant: s.variant, steps: [], curves: {}, evals: [], samples: new Float32Array(0), recon: new Float32Array(0), latent: new Float32Array(0) };
+      // Intermediate evaluations run inside the (synchronous) loop and need the classifier first.
+      if (s.evaluation.every < s.steps) await getClassifier();
+      const evaluate = (done: number, cls: MnistClassifier | null) => {
+        const { e, samples, recon } = evaluateAli(m, s, data, cls, evalRng, done);
+        trace.evals.push(e);
+        ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
+        return { samples, recon };
+      };
       ctx.progress.start(`${label === 'default' ? s.variant : label}`, s.steps);
       try {
         runLoop({
@@ -310,12 +326,7 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
           step: (i) => {
             const r = aliTrainStep(m, data.batch(s.batchSize, dataRng), stepRng);
             const done = i + 1;
-            if (done % s.evaluation.every === 0 || done === s.steps) {
-              const { e, samples, recon } = evaluateAli(m, s, data, classifier, evalRng, done);
-              trace.evals.push(e);
-              ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
-              if (done === s.steps) [trace.samples, trace.recon, trace.latent] = [samples, recon, encodeData(m, data.heldOut)];
-            }
+            if (done % s.evaluation.every === 0 && done < s.steps) evaluate(done, classifier);
             return r;
           },
           onLog: (i, n) => {
@@ -324,6 +335,8 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
             for (const [k, v] of Object.entries(n)) (trace.curves[k] ??= []).push(v);
           },
         });
+        const final = evaluate(s.steps, await getClassifier());
+        [trace.samples, trace.recon, trace.latent] = [final.samples, final.recon, encodeData(m, data.heldOut)];
       } finally {
         disposeAli(m);
         ctx.progress.done();
@@ -341,6 +354,6 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
     const files = renderAliFigures(cfg, traces, { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim }, ctx.out);
     return { metrics, files };
   } finally {
-    classifier?.dispose();
+    (classifier as MnistClassifier | null)?.dispose();
   }
 }
