@@ -3,10 +3,13 @@
  *
  * Preference order: node-gpu (@tensorflow/tfjs-node-gpu) > node (@tensorflow/tfjs-node) > wasm
  * (@tensorflow/tfjs-backend-wasm, with infobound's kernel fixes) > cpu (pure JavaScript).
+ * On wasm, matmuls and Adam run on native OpenBLAS when infobound's addon is built and loads
+ * (nativeBlas.ts); otherwise on the portable kernels, with a printed note.
  * tfjs-node and tfjs-node-gpu are optional peer dependencies: they cannot install on machines
  * that cannot reach libtensorflow's download host, so they are used only when present.
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeBlas } from './nativeBlas.js';
 
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -21,6 +24,13 @@ export interface BackendInfo {
   /** why preferred backends were skipped, for the run record. */
   skipped: { name: BackendName; reason: string }[];
   tfjsVersion: string;
+  /**
+   * Which matmul/Adam kernels run: "openblas" (native addon on the wasm heap), "portable" (wasm
+   * with infobound's JS kernel fixes), or "backend" (the backend's own, on node/node-gpu/cpu).
+   */
+  kernels: 'openblas' | 'portable' | 'backend';
+  /** For "openblas": OpenBLAS' core type and threads; for "portable" on wasm: why not native. */
+  kernelsNote?: string;
 }
 
 const INSTALL_HINT: Record<BackendName, string> = {
@@ -40,20 +50,22 @@ export function parseBackendName(value: string, source: string): BackendName {
   throw new Error(`${source}: unknown backend "${value}"; expected one of ${BACKEND_NAMES.join(', ')}`);
 }
 
-async function tryLoad(name: BackendName): Promise<string> {
+type Loaded = { tfBackend: string; kernels: BackendInfo['kernels']; kernelsNote?: string };
+
+async function tryLoad(name: BackendName, env: Record<string, string | undefined>): Promise<Loaded> {
   switch (name) {
     case 'node-gpu': {
       // A variable specifier keeps bundlers and tsc from requiring the optional package.
       const spec = '@tensorflow/tfjs-node-gpu';
       await import(spec);
       await setBackendOrThrow('tensorflow');
-      return 'tensorflow';
+      return { tfBackend: 'tensorflow', kernels: 'backend' };
     }
     case 'node': {
       const spec = '@tensorflow/tfjs-node';
       await import(spec);
       await setBackendOrThrow('tensorflow');
-      return 'tensorflow';
+      return { tfBackend: 'tensorflow', kernels: 'backend' };
     }
     case 'wasm': {
       const before = {
@@ -62,19 +74,22 @@ async function tryLoad(name: BackendName): Promise<string> {
       };
       await import('@tensorflow/tfjs-backend-wasm');
       const { registerWasmKernelFixes } = await import('./wasmKernels.js');
-      registerWasmKernelFixes();
+      const native = loadNativeBlas(env);
+      registerWasmKernelFixes(native.blas);
       await setBackendOrThrow('wasm');
       // The Emscripten module re-throws every uncaught exception from its own handler, so Node
       // prints the module's minified source instead of the error. Remove what it added.
       for (const l of process.listeners('uncaughtException')) if (!before.uncaughtException.has(l)) process.removeListener('uncaughtException', l);
       for (const l of process.listeners('unhandledRejection')) if (!before.unhandledRejection.has(l)) process.removeListener('unhandledRejection', l);
-      return 'wasm';
+      if (native.blas) return { tfBackend: 'wasm', kernels: 'openblas', kernelsNote: `OpenBLAS core ${native.coreName}, ${native.threads} threads` };
+      if (env.INFOBOUND_NATIVE !== '0') process.stderr.write(`infobound: ${native.reason}; using the portable wasm kernels\n`);
+      return { tfBackend: 'wasm', kernels: 'portable', kernelsNote: native.reason };
     }
     case 'cpu': {
       await setBackendOrThrow('cpu');
       // tfjs prints a banner recommending tfjs-node on first use; the run record already names the backend.
       (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-      return 'cpu';
+      return { tfBackend: 'cpu', kernels: 'backend' };
     }
   }
 }
@@ -111,8 +126,8 @@ export async function initBackend(
   const candidates = forcedName ? [forcedName] : [...BACKEND_NAMES];
   for (const name of candidates) {
     try {
-      const tfBackend = await tryLoad(name);
-      current = { name, tfBackend, forced: forcedName !== null, skipped, tfjsVersion: tf.version.tfjs };
+      const loaded = await tryLoad(name, env);
+      current = { name, ...loaded, forced: forcedName !== null, skipped, tfjsVersion: tf.version.tfjs };
       return current;
     } catch (e) {
       if (forcedName) {

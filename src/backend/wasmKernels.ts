@@ -7,12 +7,17 @@
  *    stock kernel's bias with more than one batch (wrong in tfjs-backend-wasm 4.22).
  * 2. The gradient of tf.gather needs UnsortedSegmentSum, which the wasm backend lacks; a small
  *    JavaScript kernel on the wasm heap fills it.
+ * 3. With the native addon (nativeBlas.ts), the matmuls call OpenBLAS sgemm on the wasm heap
+ *    instead (blasKernels.ts), and Adam runs as one fused kernel per variable (fusedAdam.ts).
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
  * functions (the wrappers reuse them); registering afterwards works too, because the stock setup
  * has then already run. Every registration is marked, so calling registerWasmKernelFixes() again
  * never wraps a wrapper, and restoreStockWasmKernels() can put the stock kernels back (benchmarks).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_KERNEL, blasAdam, blasMatMul } from './blasKernels.js';
+import { installFusedAdam, uninstallFusedAdam } from './fusedAdam.js';
+import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 
 /** Marks our registrations; the value is the stock config that was replaced (null if none). */
@@ -20,22 +25,34 @@ const FIX = Symbol.for('infobound.wasmKernelFixes');
 type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-const ADDED_KERNELS = ['UnsortedSegmentSum'] as const;
+const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL] as const;
 
-/** Replaces a stock matmul kernel by its explicit-transpose wrapper (see wasmMatMul.ts). */
-function explicitTransposes(kernelName: (typeof MATMUL_KERNELS)[number]): void {
-  const current = tf.getKernel(kernelName, 'wasm') as Marked | undefined;
+/** Which matmul kernels are registered: stock, ours with explicit transposes, or OpenBLAS. */
+export type WasmMatMulKernels = 'stock' | 'portable' | 'openblas';
+const KIND = Symbol.for('infobound.wasmMatMulKind');
+type MatMulMarked = Marked & { [KIND]?: WasmMatMulKernels };
+
+/**
+ * Replaces a stock matmul kernel by the OpenBLAS kernel (blas given) or the explicit-transpose
+ * wrapper (wasmMatMul.ts), which is also the OpenBLAS kernel's fallback for non-float32 inputs.
+ */
+function replaceMatMul(kernelName: (typeof MATMUL_KERNELS)[number], blas: NativeBlas | null): void {
+  const current = tf.getKernel(kernelName, 'wasm') as MatMulMarked | undefined;
   if (!current) throw new Error(`wasm ${kernelName} kernel not registered (import @tensorflow/tfjs-backend-wasm first)`);
-  if (FIX in current) return; // already ours
-  const kernelFunc = explicitTransposeMatMul(current, kernelName);
-  const config: Marked = {
+  const kind: WasmMatMulKernels = blas ? 'openblas' : 'portable';
+  if (FIX in current && current[KIND] === kind) return; // already this one
+  const stock = FIX in current ? (current[FIX] as tf.KernelConfig) : current;
+  const portable = explicitTransposeMatMul(stock, kernelName);
+  const kernelFunc = blas ? blasMatMul(blas, portable, kernelName) : portable;
+  const config: MatMulMarked = {
     kernelName,
     backendName: 'wasm',
-    setupFunc: current.setupFunc,
-    disposeFunc: current.disposeFunc,
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
     kernelFunc: kernelFunc as unknown as tf.KernelFunc,
   };
-  config[FIX] = current;
+  config[FIX] = stock;
+  config[KIND] = kind;
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel(config);
 }
@@ -75,16 +92,33 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * Registers the fixes for the wasm backend (requires @tensorflow/tfjs-backend-wasm to be imported).
- * Idempotent: safe to call more than once, before or after tf.setBackend('wasm').
+ * Registers the fixes for the wasm backend (requires @tensorflow/tfjs-backend-wasm to be imported):
+ * with `blas` (the loaded native addon) the OpenBLAS matmuls and fused Adam, without it the
+ * portable kernels (and the fused Adam is removed). Idempotent: safe to call more than once, before
+ * or after tf.setBackend('wasm'), and to switch between the two.
  */
-export function registerWasmKernelFixes(): void {
-  for (const name of MATMUL_KERNELS) explicitTransposes(name);
+export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
+  for (const name of MATMUL_KERNELS) replaceMatMul(name, blas);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     const config: Marked = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc };
     config[FIX] = null;
     tf.registerKernel(config);
   }
+  if (tf.getKernel(ADAM_KERNEL, 'wasm')) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
+  if (blas) {
+    const config: Marked = { kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: blasAdam(blas) as unknown as tf.KernelFunc };
+    config[FIX] = null;
+    tf.registerKernel(config);
+    installFusedAdam();
+  } else {
+    uninstallFusedAdam();
+  }
+}
+
+/** Which matmul kernels the wasm backend runs now. */
+export function wasmMatMulKernels(): WasmMatMulKernels {
+  const k = tf.getKernel('BatchMatMul', 'wasm') as MatMulMarked | undefined;
+  return k && FIX in k ? (k[KIND] ?? 'portable') : 'stock';
 }
 
 /** Puts the stock wasm kernels back (and removes the added ones): for benchmarks and tests. */
@@ -96,6 +130,7 @@ export function restoreStockWasmKernels(): void {
     const stock = current[FIX];
     if (stock) tf.registerKernel(stock);
   }
+  uninstallFusedAdam();
 }
 
 /** Which of the fixes are registered now, by kernel name. */

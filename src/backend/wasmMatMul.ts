@@ -113,7 +113,7 @@ function runWasmKernel(name: string, inputs: Record<string, tf.TensorInfo>, attr
 }
 
 /** The wasm kernel applying each fusable activation, and its extra inputs/attrs. */
-function activationKernel(activation: string, args: KernelArgs): [string, Record<string, tf.TensorInfo>, Record<string, unknown>] | null {
+export function activationKernel(activation: string, args: KernelArgs): [string, Record<string, tf.TensorInfo>, Record<string, unknown>] | null {
   switch (activation) {
     case 'linear':
       return null;

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmKernelFixes, restoreStockWasmKernels, wasmKernelFixesRegistered } from '../../src/backend/wasmKernels.js';
+import { registerWasmKernelFixes, restoreStockWasmKernels, wasmKernelFixesRegistered, wasmMatMulKernels } from '../../src/backend/wasmKernels.js';
 import { matMulPlan, transposeMethod, type MatMulPlan, type TransposeMethod } from '../../src/backend/wasmMatMul.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -108,7 +108,10 @@ function checkMatMul(aShape: number[], bShape: number[], tA: boolean, tB: boolea
 
 beforeAll(() => {
   expect(tf.getBackend()).toBe('wasm');
-  expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true });
+  // this file tests the portable kernels (the native OpenBLAS ones: blasKernels.test.ts)
+  registerWasmKernelFixes(null);
+  expect(wasmMatMulKernels()).toBe('portable');
+  expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false });
 });
 
 describe('wasm matmul with explicit transposes', () => {
@@ -430,7 +433,7 @@ describe('housekeeping', () => {
     const a = tf.tensor(rand(prod(aShape), 80), aShape), b = tf.tensor(rand(prod(bShape), 81), bShape);
     const fixed = tf.tidy(() => tf.matMul(a, b, true, true).dataSync());
     restoreStockWasmKernels();
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: false, _FusedMatMul: false, UnsortedSegmentSum: false });
+    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: false, _FusedMatMul: false, UnsortedSegmentSum: false, InfoboundAdam: false });
     try {
       const stock = tf.tidy(() => tf.matMul(a, b, true, true).dataSync());
       expectClose(fixed, stock);
@@ -446,6 +449,6 @@ describe('housekeeping', () => {
       registerWasmKernelFixes();
       tf.dispose([a, b]);
     }
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true });
+    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false });
   });
 });

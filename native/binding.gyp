@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "infobound_blas",
+      "sources": ["blas.c"],
+      "cflags": ["-O3", "-std=c11", "-Wall", "-fno-math-errno"],
+      "libraries": ["-ldl", "-lm"]
+    }
+  ]
+}

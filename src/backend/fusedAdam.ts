@@ -1,0 +1,82 @@
+/**
+ * Adam with one fused kernel per variable (ADAM_KERNEL, registered by the native wasm kernels)
+ * instead of tfjs' ~13 element-wise kernels, each writing a new full-size tensor: on an MLP step
+ * Adam was the largest cost after the matmuls (../shared/BACKENDS.md: 26 of 109 ms).
+ *
+ * tfjs has no optimizer kernel to re-register, so this replaces AdamOptimizer.prototype.applyGradients
+ * while the fused kernel is registered for the active backend, and calls the stock method
+ * otherwise (other backends, non-float32 variables). Same state layout as the stock optimizer
+ * (moments as variables "<name>/m", "<name>/v", accBeta1/2 as scalar variables), so getWeights,
+ * setWeights and dispose are untouched; the arithmetic is the stock order of operations in float32
+ * (native/blas.c), so results agree with the stock optimizer to rounding.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ADAM_KERNEL } from './blasKernels.js';
+
+/** The AdamOptimizer fields the stock applyGradients uses (protected in tfjs' typings). */
+interface AdamState {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+  incrementIterations(): void;
+}
+
+type Apply = (this: tf.AdamOptimizer, g: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]) => void;
+const STOCK = Symbol.for('infobound.stockAdamApplyGradients');
+const proto = tf.AdamOptimizer.prototype as unknown as { applyGradients: Apply; [STOCK]?: Apply };
+
+function fusedApplyGradients(this: tf.AdamOptimizer, variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+  const stock = proto[STOCK] as Apply;
+  const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+  const grads = names.map((name, i) => (Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name]));
+  const vars = names.map((name) => tf.engine().registeredVariables[name]);
+  const fusable = tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined && vars.every((v, i) => v.dtype === 'float32' && (grads[i] == null || grads[i].dtype === 'float32'));
+  if (!fusable) return stock.call(this, variableGradients);
+  const s = this as unknown as AdamState;
+  tf.tidy(() => {
+    names.forEach((name, i) => {
+      const value = vars[i];
+      // moments created exactly as the stock optimizer does (same names, same order)
+      s.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      s.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      const g = grads[i];
+      if (g == null) return;
+      const m = s.accumulatedFirstMoment[i].variable, v = s.accumulatedSecondMoment[i].variable;
+      const [x2, m2, v2] = tf.engine().runKernel(
+        ADAM_KERNEL,
+        { x: value, m, v, g, accBeta1: s.accBeta1, accBeta2: s.accBeta2 },
+        { learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      m.assign(m2);
+      v.assign(v2);
+      value.assign(x2);
+    });
+    s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));
+    s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2));
+  });
+  s.incrementIterations();
+}
+
+/** Routes every AdamOptimizer through the fused kernel where it is registered. Idempotent. */
+export function installFusedAdam(): void {
+  if (proto[STOCK]) return;
+  proto[STOCK] = proto.applyGradients;
+  proto.applyGradients = fusedApplyGradients;
+}
+
+/** Puts the stock AdamOptimizer.applyGradients back. */
+export function uninstallFusedAdam(): void {
+  const stock = proto[STOCK];
+  if (!stock) return;
+  proto.applyGradients = stock;
+  delete proto[STOCK];
+}
+
+export function fusedAdamInstalled(): boolean {
+  return proto[STOCK] !== undefined;
+}
