@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../backend/backend.js';
 import { ConfigError } from '../config/validate.js';
 import { loadEmbeddedMnist, loadIdxDataset, type ImageSplit } from '../data/mnist.js';
-import { DEFAULT_CLASSIFIER_DIR, META_FILE, MODEL_FILE, serializeClassifier, trainMnistClassifier, WEIGHTS_FILE, type ClassifierMeta } from '../eval/mnistClassifier.js';
+import { DEFAULT_CLASSIFIER_DIR, DEFAULT_EPOCHS, DEFAULT_HIDDEN, META_FILE, MODEL_FILE, serializeClassifier, trainMnistClassifier, WEIGHTS_FILE, type ClassifierMeta } from '../eval/mnistClassifier.js';
 import { RunDir } from '../io/runDir.js';
 import { createProgress } from './progress.js';
 
@@ -39,7 +39,7 @@ export async function cmdTrainClassifier(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length) throw new ConfigError(`train-classifier takes no positional arguments, got ${positionals.join(' ')}; usage: ${TRAIN_CLASSIFIER_USAGE}`);
-  const epochs = intOpt(values.epochs, 'epochs', 30, 1);
+  const epochs = intOpt(values.epochs, 'epochs', DEFAULT_EPOCHS, 1);
   const seed = intOpt(values.seed, 'seed', 0, 0);
   const batchSize = intOpt(values['batch-size'], 'batch-size', 128, 1);
   const shift = intOpt(values.shift, 'shift', 2, 0);
@@ -58,9 +58,9 @@ export async function cmdTrainClassifier(argv: string[]): Promise<number> {
   const backend = await initBackend({ requested: values.backend });
   process.stderr.write(`training the MNIST classifier on ${data.train.n} images (${data.source}), testing on ${data.test.n}, ${epochs} epochs, on backend ${backend.name}\n`);
   const progress = createProgress();
-  progress.start('train-classifier', 1);
+  progress.start('train-classifier', epochs * Math.floor(data.train.n / batchSize));
   const t0 = performance.now();
-  const hidden = (values.hidden ?? '512').split(',').map((h) => intOpt(h.trim(), 'hidden', 0, 1));
+  const hidden = (values.hidden ?? DEFAULT_HIDDEN.join(',')).split(',').map((h) => intOpt(h.trim(), 'hidden', 0, 1));
   const trained = trainMnistClassifier({
     train: data.train,
     test: data.test,

@@ -22,6 +22,10 @@ import { Rng } from '../util/rng.js';
 export const DEFAULT_CLASSIFIER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'mnist-classifier');
 export const TRAIN_CLASSIFIER_COMMAND = 'infobound train-classifier';
 
+/** The shipped model's settings (`infobound train-classifier` with no flags reproduces it). */
+export const DEFAULT_HIDDEN: readonly number[] = [512, 512];
+export const DEFAULT_EPOCHS = 40;
+
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const META_FILE = 'meta.json';
@@ -53,7 +57,7 @@ export interface TrainClassifierOptions {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
-  /** hidden layer widths (default [512]). */
+  /** hidden layer widths (default [512, 512]). */
   hidden?: number[];
   /** max random translation in pixels during training (default 2; 0 = none). */
   shift?: number;
@@ -112,14 +116,14 @@ function accuracy(pred: Int32Array, labels: Int32Array): number {
 
 /** Trains the MLP classifier with Adam on softmax cross-entropy through runLoop; returns it and its test accuracy. */
 export function trainMnistClassifier(o: TrainClassifierOptions): TrainedClassifier {
-  const epochs = o.epochs ?? 30;
+  const epochs = o.epochs ?? DEFAULT_EPOCHS;
   const batchSize = o.batchSize ?? 128;
   const shift = o.shift ?? 2;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(shift) || shift < 0 || shift > 8) throw new Error(`shift must be an integer in 0…8, got ${shift}`);
   const rng = new Rng(o.seed);
-  const mlp = new Mlp({ sizes: [IMAGE_SIZE, ...(o.hidden ?? [512]), NUM_CLASSES], activation: 'relu' }, rng.split(), 'mnist-classifier');
+  const mlp = new Mlp({ sizes: [IMAGE_SIZE, ...(o.hidden ?? DEFAULT_HIDDEN), NUM_CLASSES], activation: 'relu' }, rng.split(), 'mnist-classifier');
   const opt = tf.train.adam(o.learningRate ?? 1e-3);
   const batchRng = rng.split();
   const perEpoch = Math.floor(o.train.n / batchSize);
