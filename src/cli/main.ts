@@ -25,6 +25,7 @@ usage:
   infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR] [--set path=value …]
                                        run one experiment; outputs go to DIR/<experiment>/<run-id>/ (DIR = outputs);
                                        --set overrides a config field (JSON value), e.g. --set mi.beta=0.5
+                                       --resume RUN_DIR continues a run from its last checkpoint (ib task)
   infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--parallel P] [--steps N]
                                        run the grid × seeds (keys: config paths, or beta/estimator/clip for GANs,
                                        estimator/rho for MI benchmarks) and write comparison.md/json and charts
@@ -85,6 +86,7 @@ async function cmdRun(file: string, values: Values, extraSteps?: number, extraOv
     backend: values.backend as string | undefined,
     out: values.out as string | undefined,
     runDir: values['run-dir'] as string | undefined,
+    resume: values.resume as string | undefined,
     overrides: [...extraOverrides, ...((values.set as string[] | undefined) ?? []).map(parseSet)],
     progress,
     shouldStop: () => stop,
@@ -115,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       set: { type: 'string', multiple: true },
       'run-dir': { type: 'string' },
+      resume: { type: 'string' },
       grid: { type: 'string', multiple: true },
       seeds: { type: 'string' },
       parallel: { type: 'string' },

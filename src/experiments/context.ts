@@ -18,6 +18,8 @@ export interface RunContext {
   progress: Progress;
   /** polled between steps: true when the user asked to stop (SIGINT). */
   shouldStop(): boolean;
+  /** true when `--resume` reuses this run directory: the task continues from its checkpoint. */
+  resume?: boolean;
 }
 
 export interface TaskResult {

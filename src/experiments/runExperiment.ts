@@ -5,7 +5,7 @@
  * always leaves a readable record.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend/backend.js';
 import { ConfigError, expectObject } from '../config/validate.js';
@@ -26,6 +26,8 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   /** extra raw-config overrides at dotted paths (sweep grids), applied before validation. */
   overrides?: { path: string; value: unknown }[];
+  /** an existing run directory to continue from its checkpoint (tasks that save one, e.g. ib). */
+  resume?: string;
 }
 
 export interface RunOutcome {
@@ -89,10 +91,13 @@ function gitCommit(): string | null {
 }
 
 export async function runExperiment(raw: Record<string, unknown>, opts: RunOptions): Promise<RunOutcome> {
-  const { task, cfg, raw: resolvedRaw } = prepareConfig(raw, opts);
+  const previous = opts.resume === undefined ? null : readResumedRun(opts.resume);
+  // a resumed run keeps its seed unless --seed says otherwise (then the config check below fails)
+  const { task, cfg, raw: resolvedRaw } = prepareConfig(raw, previous && opts.seed === undefined ? { ...opts, seed: previous.run.seed as number } : opts);
   const seed = resolvedRaw.seed as number;
+  if (previous) checkResumedConfig(previous.config, cfg, opts.resume!);
   const backend = await initBackend({ requested: opts.backend });
-  const dir = opts.runDir ?? claimRunDir(resolve(opts.out ?? 'outputs', String(resolvedRaw.name)), makeRunId(seed));
+  const dir = opts.resume ?? opts.runDir ?? claimRunDir(resolve(opts.out ?? 'outputs', String(resolvedRaw.name)), makeRunId(seed));
   const out = new RunDir(dir);
   const started = new Date();
   const record = {
@@ -104,15 +109,16 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
     node: process.version,
     argv: process.argv.slice(2),
     startedAt: started.toISOString(),
+    ...(previous ? { startedAt: previous.run.startedAt, resumes: [...((previous.run.resumes as unknown[]) ?? []), { at: started.toISOString(), argv: process.argv.slice(2), gitCommit: gitCommit(), backend: backend.name }] } : {}),
   };
-  out.writeJson('config.json', cfg && typeof cfg === 'object' && 'source' in (cfg as object) ? { ...(cfg as object), source: undefined } : cfg);
+  if (!previous) out.writeJson('config.json', cfg && typeof cfg === 'object' && 'source' in (cfg as object) ? { ...(cfg as object), source: undefined } : cfg);
   out.writeJson('run.json', record);
   opts.progress.note(`run ${resolvedRaw.name} seed ${seed} on backend ${backend.name} → ${dir}`);
   const t0 = performance.now();
   const finish = (status: RunOutcome['status'], extra: Record<string, unknown>) =>
     out.writeJson('summary.json', { ...record, status, wallSeconds: (performance.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...extra });
   try {
-    const result = await task.run(cfg, { seed, out, backend, progress: opts.progress, shouldStop: opts.shouldStop ?? (() => false) });
+    const result = await task.run(cfg, { seed, out, backend, progress: opts.progress, shouldStop: opts.shouldStop ?? (() => false), resume: previous !== null });
     finish('completed', { metrics: result.metrics, rows: result.rows, files: result.files.map((f) => basename(f)) });
     return { status: 'completed', dir, result, backend };
   } catch (e) {
@@ -121,4 +127,30 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
     finish(interrupted ? 'interrupted' : 'failed', { error: msg });
     return { status: interrupted ? 'interrupted' : 'failed', dir, error: (e as Error).message, backend };
   }
+}
+
+/** The record of a run to resume: its run.json and config.json. */
+function readResumedRun(dir: string): { run: Record<string, unknown>; config: unknown } {
+  const read = (f: string) => {
+    const p = resolve(dir, f);
+    if (!existsSync(p)) throw new ConfigError(`--resume ${dir}: no ${f} there (not a run directory?)`);
+    return JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+  };
+  return { run: read('run.json'), config: read('config.json') };
+}
+
+/** A resumed run must have the config it started with; the first differing field is named. */
+function checkResumedConfig(saved: unknown, now: unknown, dir: string): void {
+  const norm = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x))) as unknown;
+  const diff = (a: unknown, b: unknown, path: string): string | null => {
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return JSON.stringify(a) === JSON.stringify(b) ? null : path || '(root)';
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = diff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+    return null;
+  };
+  const d = diff(norm(saved), norm(now), '');
+  if (d) throw new ConfigError(`--resume ${dir}: the config differs from the run's config.json at ${d}; resume with the same experiment file and flags`);
 }

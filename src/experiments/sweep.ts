@@ -20,6 +20,7 @@ const ALIASES: Record<string, Record<string, string>> = {
   gan: { beta: 'mi.beta', estimator: 'mi.estimator', clip: 'mi.clip' },
   infogan: { beta: 'mi.beta', estimator: 'mi.estimator', clip: 'mi.clip' },
   'mi-benchmark': { estimator: 'estimators', rho: 'data.rho' },
+  ib: { beta: 'beta', estimator: 'mi.estimator', encoder: 'encoder.kind', rate: 'rate', clip: 'mi.clip' },
   ali: { variant: 'variant', beta: 'mi.beta', estimator: 'mi.estimator', lambda: 'alice.lambda', noise: 'encoder.noise' },
 };
 

@@ -6,6 +6,7 @@ import { ConfigError } from '../config/validate.js';
 import type { RunContext, TaskResult } from './context.js';
 import { parseAli, runAli, type AliConfig } from './aliTask.js';
 import { parseGan, runGan, type GanConfig } from './ganTask.js';
+import { parseIb, runIb, type IbConfig } from './ibTask.js';
 import { parseInfoGan, runInfoGan, type InfoGanConfig } from './infoGanTask.js';
 import { parseMiBenchmark, runMiBenchmark, type MiBenchmarkConfig } from './miBenchmark.js';
 
@@ -56,7 +57,16 @@ const ali: Task<AliConfig> = {
   },
 };
 
-export const TASKS = { 'mi-benchmark': miBenchmark, gan, infogan, ali } as const;
+const ib: Task<IbConfig> = {
+  parse: parseIb,
+  run: runIb,
+  // `--steps N` caps the total number of training steps (the last, partial epoch is evaluated)
+  overrideSteps: (raw, steps) => {
+    raw.steps = steps;
+  },
+};
+
+export const TASKS = { 'mi-benchmark': miBenchmark, gan, infogan, ib, ali } as const;
 export type TaskKind = keyof typeof TASKS;
 
 export function taskOf(raw: Record<string, unknown>): Task<unknown> {

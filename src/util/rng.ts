@@ -91,6 +91,20 @@ export class Rng {
     return p;
   }
 
+  /** The full generator state (for checkpoints): restoring it with setState continues the same stream. */
+  getState(): { a: number; b: number; c: number; d: number; spareNormal: number | null } {
+    return { a: this.a, b: this.b, c: this.c, d: this.d, spareNormal: this.spareNormal };
+  }
+
+  setState(s: { a: number; b: number; c: number; d: number; spareNormal: number | null }): void {
+    for (const k of ['a', 'b', 'c', 'd'] as const) {
+      // the words are 32-bit patterns, held signed or unsigned depending on the last operation
+      if (!Number.isInteger(s?.[k]) || s[k] < -0x80000000 || s[k] > 0xffffffff) throw new Error(`Rng state.${k} must be a 32-bit integer, got ${JSON.stringify(s?.[k])}`);
+    }
+    [this.a, this.b, this.c, this.d] = [s.a, s.b, s.c, s.d];
+    this.spareNormal = s.spareNormal ?? null;
+  }
+
   /** Fill a Float32Array with N(mean, std²) draws. */
   fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
     for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
