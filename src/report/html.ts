@@ -35,10 +35,13 @@ export function fmt(v: unknown): string {
 
 /** Embedded chart data: points as [step, y] pairs (compact: a long run logs thousands). */
 function embedLine(c: MetricChart) {
-  return { kind: 'line', id: c.id, metric: c.metric, stride: c.stride, maxStep: c.maxStep, series: c.series.map((s) => ({ name: s.name, points: s.points.map((p) => [p.step, p.y]) })) };
+  const series = c.series.map((s) => ({ name: s.name, points: s.points.map((p) => [p.step, p.y]) }));
+  return c.kind === 'line'
+    ? { kind: 'line', id: c.id, metric: c.metric, stride: c.stride, maxStep: c.maxStep, series }
+    : { kind: 'scatter', id: c.id, metric: c.metric, xLabel: 'step', series };
 }
 function embedScatter(c: SweepChart) {
-  return { kind: 'scatter', id: c.id, metric: c.metric, xLabel: c.xLabel, series: c.series.map((s) => ({ name: s.name, points: s.points.map((p) => [p.x, p.y, p.seed]) })) };
+  return { kind: 'scatter', id: c.id, metric: c.metric, xLabel: c.xLabel, series: c.series.map((s) => ({ name: s.name, points: s.points.map((p) => (p.seed >= 0 ? [p.x, p.y, p.seed] : [p.x, p.y])) })) };
 }
 
 const STYLE = `
@@ -60,7 +63,7 @@ function page(title: string, assets: string | undefined, bodyHtml: string, data:
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body data-charts="pending">
+<body data-charts="${assets === undefined ? 'none' : 'pending'}">
 ${bodyHtml}
 <script id="report-data" type="application/json">${jsonForScript(data)}</script>
 ${assets === undefined ? '' : `<script src="${escapeHtml(assets)}/tfjs-vis.umd.min.js"></script>\n<script>${PAGE_SCRIPT}</script>`}
@@ -190,7 +193,7 @@ ${factsTable([
 <h2>Comparison</h2>
 ${compTable}
 <h2>Metrics across the grid</h2>
-<p class="caption">one point per seed; x = ${escapeHtml(grid[0]?.key ?? '')}</p>
+<p class="caption">one point per seed and the mean over seeds; x = ${escapeHtml(grid[0]?.key ?? '')}</p>
 <noscript><p>The charts need JavaScript; the table above does not.</p></noscript>
 <div class="charts">${charts.map((c) => chartBox(c.id, c.metric, c.categories ? '' : '', c.series.reduce((a, x) => a + x.points.length, 0))).join('')}</div>
 <h2>Cells</h2>

@@ -19,6 +19,11 @@ export interface ChartSeries {
 }
 
 export interface MetricChart {
+  /**
+   * 'line' when every series has at least two points; else 'scatter' (a line through one point
+   * draws nothing, e.g. a short run's single evaluation).
+   */
+  kind: 'line' | 'scatter';
   id: string;
   section: string;
   metric: string;
@@ -69,7 +74,8 @@ export function metricCharts(records: MetricRecord[]): MetricChart[] {
       for (const s of series) s.points.sort((a, b) => a.step - b.step);
       if (ESTIMATE_KEYS.has(metric) && metrics.includes(TRUE_MI)) series.push(trueMiSeries(recs));
       const maxStep = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.step)));
-      charts.push({ id: `${section}/${metric}`, section, metric, series, stride: Math.max(1, Math.ceil((maxStep + 1) / MAX_ROWS)), maxStep });
+      const kind = series.every((s) => s.points.length >= 2) ? 'line' : 'scatter';
+      charts.push({ kind, id: `${section}/${metric}`, section, metric, series, stride: Math.max(1, Math.ceil((maxStep + 1) / MAX_ROWS)), maxStep });
     }
   }
   return charts;

@@ -63,12 +63,23 @@ export const PAGE_SCRIPT = String.raw`(function () {
       height: 260,
     });
   }
+  // a padded [min, max] so points on the extremes are not cut in half by the plot's edge
+  function paddedDomain(vs) {
+    var lo = Math.min.apply(null, vs), hi = Math.max.apply(null, vs);
+    if (!isFinite(lo)) return [0, 1];
+    var pad = hi > lo ? 0.08 * (hi - lo) : Math.max(0.5, 0.1 * Math.abs(lo));
+    return [lo - pad, hi + pad];
+  }
   function scatterChart(c) {
-    var values = c.series.map(function (s) { return s.points.map(function (p) { return { x: p[0], y: p[1], seed: p[2] }; }); });
+    var values = c.series.map(function (s) {
+      return s.points.map(function (p) { return p.length > 2 ? { x: p[0], y: p[1], seed: p[2] } : { x: p[0], y: p[1] }; });
+    });
+    var all = [].concat.apply([], c.series.map(function (s) { return s.points; }));
     return tfvis.render.scatterplot(surface(c.id), { values: values, series: c.series.map(function (s) { return safeName(s.name); }) }, {
       xLabel: c.xLabel,
       yLabel: c.metric,
-      zoomToFit: true,
+      xAxisDomain: paddedDomain(all.map(function (p) { return p[0]; })),
+      yAxisDomain: paddedDomain(all.map(function (p) { return p[1]; })),
       height: 260,
     });
   }

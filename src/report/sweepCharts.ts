@@ -11,6 +11,7 @@ export interface SweepChart {
   xLabel: string;
   /** category names when the first axis is not numeric (x is then the category's index). */
   categories?: string[];
+  /** per series: one point per seed, then a series "<name>: mean" (seed -1) with the mean over seeds. */
   series: { name: string; points: { x: number; y: number; seed: number }[] }[];
 }
 
@@ -53,16 +54,25 @@ export function sweepCharts(grid: GridAxisLike[], cells: SweepCellData[]): Sweep
       const vals = parseLabel(c.label, grid);
       const xi = firstLabels.indexOf(vals[first.key]);
       if (xi < 0) continue;
-      const name = others.map((g) => `${g.key}=${vals[g.key]}`).join(', ') || `${first.key} (each seed)`;
+      const name = others.map((g) => `${g.key}=${vals[g.key]}`).join(', ') || 'each seed';
       if (!series.has(name)) series.set(name, { name, points: [] });
       series.get(name)!.points.push({ x: numeric ? (first.values[xi] as number) : xi, y, seed: c.seed });
     }
+    // the mean over seeds at each grid value, drawn as its own series beside the seeds' points
+    const withMeans = [...series.values()].flatMap((s) => {
+      const xs = [...new Set(s.points.map((p) => p.x))];
+      const means = xs.map((x) => {
+        const ys = s.points.filter((p) => p.x === x).map((p) => p.y);
+        return { x, y: ys.reduce((a, b) => a + b, 0) / ys.length, seed: -1 };
+      });
+      return [s, { name: `${s.name}: mean`, points: means }];
+    });
     return {
       id: `sweep/${metric}`,
       metric,
       xLabel: numeric ? first.key : `${first.key}: ${firstLabels.map((l, i) => `${i} = ${l}`).join(', ')}`,
       categories: numeric ? undefined : firstLabels,
-      series: [...series.values()],
+      series: withMeans,
     };
   });
 }

@@ -1,0 +1,50 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/validate.js';
+import { buildReport } from '../../src/report/build.js';
+import { tmpDir, writeRunFixture, writeSweepFixture } from './fixtures.js';
+
+const noTmpFiles = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes('.tmp-'));
+
+describe('buildReport', () => {
+  it('a run directory: index.html and the tfjs-vis bundle next to it, nothing half-written', () => {
+    const { dir } = writeRunFixture({ killed: false });
+    const r = buildReport(dir);
+    expect(r.kind).toBe('run');
+    expect(r.page).toBe(join(dir, 'index.html'));
+    const bundle = join(dir, 'report-assets', 'tfjs-vis.umd.min.js');
+    // the page works offline: the UMD bundle is copied whole (about 1.2 MB for tfjs-vis 1.5.1)
+    expect(statSync(bundle).size).toBe(statSync(join('node_modules', '@tensorflow', 'tfjs-vis', 'dist', 'tfjs-vis.umd.min.js')).size);
+    expect(readFileSync(r.page, 'utf8')).toMatch(/^<!doctype html>/);
+    expect(noTmpFiles(dir)).toEqual([]);
+  });
+
+  it('a sweep directory: its page, one page per cell sharing the sweep\'s bundle', () => {
+    const dir = writeSweepFixture();
+    const r = buildReport(dir);
+    expect(r.kind).toBe('sweep');
+    for (const cell of ['beta=0-s0', 'beta=0-s1', 'beta=1-s0', 'beta=1-s1']) {
+      const html = readFileSync(join(dir, 'cells', cell, 'index.html'), 'utf8');
+      expect(html).toContain('<script src="../../report-assets/tfjs-vis.umd.min.js">');
+      expect(existsSync(join(dir, 'cells', cell, 'report-assets'))).toBe(false);
+    }
+    expect(existsSync(join(dir, 'report-assets', 'tfjs-vis.umd.min.js'))).toBe(true);
+  });
+
+  it('an outputs directory: an index of the runs and sweeps under it, newest first', () => {
+    const root = tmpDir('outputs');
+    writeRunFixture({ killed: false, dir: join(root, 'fixture', '20261125-100000-s7') });
+    const r = buildReport(root);
+    expect(r.kind).toBe('index');
+    const html = readFileSync(r.page, 'utf8');
+    expect(html).toContain('fixture/20261125-100000-s7');
+    expect(html).toContain('mine.bias -0.25');
+  });
+
+  it('a missing directory or one without runs is an error naming it', () => {
+    expect(() => buildReport('/nonexistent/runs')).toThrow(ConfigError);
+    expect(() => buildReport('/nonexistent/runs')).toThrow(/\/nonexistent\/runs is not a directory/);
+    expect(() => buildReport(tmpDir('empty'))).toThrow(/no run or sweep directories under/);
+  });
+});

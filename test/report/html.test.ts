@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, fmt, indexPage, jsonForScript, runPage, sweepPage } from '../../src/report/html.js';
+import { readRun, readSweep } from '../../src/report/readRun.js';
+import { SETTINGS, STEPS, writeRunFixture, writeSweepFixture } from './fixtures.js';
+
+/** The page's embedded data: the text up to the first </script>, as a browser would cut it. */
+function embedded(html: string): any {
+  const m = /<script id="report-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
+  expect(m).not.toBeNull();
+  return JSON.parse(m![1]);
+}
+
+describe('jsonForScript', () => {
+  it('no string can close the script block, and JSON.parse gives the value back', () => {
+    const value = { a: '</script><script>alert(1)</script>', b: '<!-- x -->', c: 'line\u2028sep\u2029', d: 'a & b > c', n: [1.5, -2] };
+    const text = jsonForScript(value);
+    expect(text).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(text)).toEqual(value);
+  });
+
+  it('non-finite numbers become strings, as in metrics.jsonl', () => {
+    expect(JSON.parse(jsonForScript({ x: NaN, y: -Infinity }))).toEqual({ x: 'NaN', y: '-Infinity' });
+  });
+});
+
+describe('escapeHtml and fmt', () => {
+  it('escapes the five HTML metacharacters', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+  it('4 significant digits, integers and missing values as such', () => {
+    expect([fmt(2.772588722), fmt(21), fmt(undefined), fmt(NaN)]).toEqual(['2.773', '21', '–', 'NaN']);
+  });
+});
+
+describe('runPage', () => {
+  it('a killed run: the readable lines charted, a note per bad line, config shown escaped', () => {
+    const fx = writeRunFixture();
+    const html = runPage(readRun(fx.dir), 'report-assets');
+    expect(html).toContain(`metrics.jsonl line ${fx.garbageLine} could not be read: not valid JSON`);
+    expect(html).toContain(`metrics.jsonl line ${fx.truncatedLine} could not be read: truncated last line`);
+    expect(html).toContain('summary.json is missing: the run is still going, or was killed');
+    // the config's "</script>" string is shown as text, never as markup
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)');
+    const data = embedded(html);
+    expect(data.assets).toBe('report-assets');
+    const est = data.charts.find((c: any) => c.id === 'metrics/estimate');
+    expect(est.series.map((s: any) => s.name)).toEqual([...SETTINGS.map((s) => `${s} · mine`), 'true MI']);
+    // every logged step of the first setting; the second lost its truncated last line only (it had no estimate)
+    expect(est.series[0].points.map((p: number[]) => p[0])).toEqual(STEPS);
+    expect(est.series[1].points.map((p: number[]) => p[0])).toEqual(STEPS);
+    // the NaN loss at step 49 is counted, not drawn
+    const loss = data.charts.find((c: any) => c.id === 'metrics/loss');
+    expect(loss.series[1].points).toHaveLength(STEPS.length - 1);
+    expect(html).toContain('batchSize=10 · mine: 1 non-finite value(s) not drawn');
+    expect(html).toContain('<img src="estimate.png"');
+    expect(html).toContain('<script src="report-assets/tfjs-vis.umd.min.js"></script>');
+  });
+});
+
+describe('sweepPage and indexPage', () => {
+  it('the sweep: comparison table with mean ± std, a chart per metric, a link per cell', () => {
+    const dir = writeSweepFixture();
+    const html = sweepPage(readSweep(dir), 'report-assets');
+    // modes at beta = 1: seeds 20 and 21 → 20.5 ± 0.5
+    expect(html).toContain('20.5 ± 0.5');
+    expect(html).toContain('href="cells/beta=1-s0/index.html"');
+    const data = embedded(html);
+    expect(data.charts.map((c: any) => c.id).sort()).toEqual(['sweep/klToUniform', 'sweep/modes']);
+    const modes = data.charts.find((c: any) => c.id === 'sweep/modes');
+    expect(modes.series[0].points).toEqual([[0, 10, 0], [0, 11, 1], [1, 20, 0], [1, 21, 1]]);
+    expect(modes.series[1].points).toEqual([[0, 10.5], [1, 20.5]]);
+  });
+
+  it('the index lists each entry with its link and key metrics, and loads no script', () => {
+    const html = indexPage('outputs', [
+      { kind: 'run', relDir: 'exp/20261125-100000-s0', experiment: 'exp', date: '2026-11-25T10:00:00Z', status: 'completed', wallSeconds: 3.25, metrics: { modes: 25 }, hasReport: true },
+      { kind: 'sweep', relDir: 'exp/sweep-x', experiment: 'exp', status: '4/4 cells completed', metrics: {}, hasReport: false },
+    ]);
+    expect(html).toContain('href="exp/20261125-100000-s0/index.html"');
+    expect(html).toContain('href="exp/sweep-x/"');
+    expect(html).toContain('modes 25');
+    expect(html).toContain('3.3 s');
+    expect(html).not.toContain('tfjs-vis');
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_ROWS, metricCharts } from '../../src/report/metricCharts.js';
+
+describe('metricCharts', () => {
+  it('one chart per metric, one line per setting, the true MI beside the estimates', () => {
+    const recs = [];
+    for (const setting of ['batchSize=100', 'batchSize=10']) for (const step of [0, 9, 19]) recs.push({ setting, estimator: 'mine', step, estimate: step / 10, loss: -step, trueMI: 2 });
+    const charts = metricCharts(recs);
+    // trueMI is drawn inside the estimate chart, not as a chart of its own
+    expect(charts.map((c) => c.id)).toEqual(['metrics/estimate', 'metrics/loss']);
+    const est = charts[0];
+    expect(est.kind).toBe('line');
+    expect(est.series.map((s) => s.name)).toEqual(['batchSize=100 · mine', 'batchSize=10 · mine', 'true MI']);
+    expect(est.series[1].points).toEqual([{ step: 0, y: 0 }, { step: 9, y: 0.9 }, { step: 19, y: 1.9 }]);
+    expect(est.series[2].points.map((p) => p.y)).toEqual([2, 2, 2]);
+    expect(charts[1].series).toHaveLength(2);
+    expect(est.stride).toBe(1);
+    expect(est.maxStep).toBe(19);
+  });
+
+  it('sections by record type (train/eval); a metric with a single point is a scatter chart', () => {
+    const charts = metricCharts([
+      { type: 'train', setting: 'default', step: 0, dLoss: 1.4 },
+      { type: 'train', setting: 'default', step: 49, dLoss: 1.3 },
+      { type: 'eval', setting: 'default', step: 50, modes: 20 },
+    ]);
+    expect(charts.map((c) => [c.id, c.kind])).toEqual([
+      ['train/dLoss', 'line'],
+      ['eval/modes', 'scatter'],
+    ]);
+    expect(charts[0].series[0].name).toBe('default');
+  });
+
+  it('counts non-finite values instead of drawing them, and bounds the rows of a long run', () => {
+    const charts = metricCharts([
+      { step: 0, loss: 1 },
+      { step: 10, loss: NaN },
+      { step: 20_000, loss: 0.5 },
+    ]);
+    expect(charts[0].series[0].nonFinite).toBe(1);
+    expect(charts[0].series[0].points.map((p) => p.step)).toEqual([0, 20_000]);
+    // 20,001 steps in at most MAX_ROWS rows: stride ⌈20001 / 4000⌉ = 6
+    expect(charts[0].stride).toBe(Math.ceil(20_001 / MAX_ROWS));
+    expect(charts[0].stride).toBe(6);
+  });
+});
