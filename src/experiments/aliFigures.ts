@@ -115,12 +115,14 @@ export function renderAliFigures(cfg: AliConfig, traces: AliTrace[], data: AliFi
         ),
       );
     }
-    const view = latentDim === 2 ? 'z₁, z₂' : `first two principal components of the ${latentDim}-D code`;
+    const view = latentDim === 2 ? '2-D code' : `PCA of the ${latentDim}-D code`;
     files.push(
       out.write(
         `latent${suffix}.png`,
         scatterPlot({
-          title: `${cfg.name}: ${title}, F(x) of held-out ${image ? 'digits by class' : 'points by nearest mode'} (${view})`,
+          title: `${title}: F(x) of held-out ${image ? 'digits' : 'points, by nearest mode'} (${view})`,
+          // a 2-D code is drawn to scale; principal components are stretched to show class structure
+          equalAspect: latentDim === 2,
           xLabel: latentDim === 2 ? 'z₁' : 'PC 1',
           yLabel: latentDim === 2 ? 'z₂' : 'PC 2',
           groups: [{ name: image ? 'digit' : 'mode', points: pca2(t.latent, latentDim), colorIndex: data.labels, size: 2, alpha: 0.7, classNames: image ? Array.from({ length: 10 }, (_, i) => String(i)) : undefined }],
