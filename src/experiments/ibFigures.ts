@@ -41,7 +41,7 @@ export function renderIbFigures(cfg: IbConfig, traces: IbTrace[], out: RunDir): 
     out.write(
       'error.png',
       lineChart({
-        title: `${cfg.name}: test error per epoch (solid: softmax averaged over samples of z; dashed: one sample)`,
+        title: `${cfg.name}: test error (solid: ${cfg.settings[0].cfg.evaluation.samples} samples of z; dashed: 1)`,
         xLabel: 'epoch',
         yLabel: 'test misclassification (%)',
         series: traces.flatMap((t, i) => [

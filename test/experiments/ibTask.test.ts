@@ -50,12 +50,12 @@ describe('ib task', () => {
   }, 60_000);
 
   it('interrupted after a step of epoch 2 and resumed: the same metrics.jsonl and the same final weights as an uninterrupted run', async () => {
-    const cfg = tiny({ epochs: 3, encoder: { kind: 'additive', hidden: [16], zDim: 4 }, data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 150, testLimit: 50 } });
+    const cfg = tiny({ epochs: 3, logEvery: 1, encoder: { kind: 'additive', hidden: [16], zDim: 4 }, mi: { estimator: 'mine', critic: { kind: 'concat', hidden: [8] } }, evaluation: { samples: 2 }, data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 40 } });
     const full = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm' });
     expect(full.status).toBe('completed');
     let polls = 0;
-    // 3 steps per epoch: stop after the 5th step (inside epoch 2, after epoch 1's checkpoint)
-    const cut = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm', shouldStop: () => ++polls >= 5 });
+    // 2 steps per epoch: stop after the 3rd step (inside epoch 2, after epoch 1's checkpoint)
+    const cut = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm', shouldStop: () => ++polls >= 3 });
     expect(cut.status).toBe('interrupted');
     expect(readCheckpoint(join(cut.dir, 'checkpoint.bin')).meta.epoch).toBe(1);
     const resumed = await runExperiment(cfg, { resume: cut.dir, progress: silentProgress, backend: 'wasm' });
