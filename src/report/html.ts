@@ -215,11 +215,11 @@ export function indexPage(root: string, entries: IndexEntry[]): string {
   const rows = entries
     .map((e) => {
       const href = encodeURI(`${e.relDir}/${e.hasReport ? 'index.html' : ''}`);
-      return `<tr><td>${escapeHtml(e.experiment)}</td><td>${e.kind}</td><td><a href="${escapeHtml(href)}">${escapeHtml(e.relDir)}</a>${e.hasReport ? '' : ' <small>(no report yet)</small>'}</td><td>${escapeHtml(e.date ?? '')}</td><td>${statusBadge(e.status)}</td><td class="num">${e.wallSeconds === undefined ? '' : `${e.wallSeconds.toFixed(1)} s`}</td><td>${escapeHtml(keyMetrics(e.metrics))}</td></tr>`;
+      return `<tr><td>${escapeHtml(e.experiment)}</td><td>${e.kind}</td><td><a href="${escapeHtml(href)}">${escapeHtml(e.relDir)}</a>${e.hasReport ? '' : ' <small>(no report yet)</small>'}</td><td>${escapeHtml(e.date ?? '')}</td><td>${statusBadge(e.status)}</td><td class="num">${e.wallSeconds === undefined ? '' : `${e.wallSeconds.toFixed(1)} s`}</td><td>${escapeHtml(e.plan ?? keyMetrics(e.metrics))}</td></tr>`;
     })
     .join('');
   const body = `<h1>Runs in ${escapeHtml(root)}</h1>
 <p>${entries.length} runs and sweeps, newest first. A run without a report links to its directory: <code>infobound report &lt;dir&gt;</code> writes one.</p>
-<table id="runs"><tr><th>experiment</th><th>kind</th><th>run</th><th>date</th><th>status</th><th class="num">wall time</th><th>key metrics</th></tr>${rows}</table>`;
+<table id="runs"><tr><th>experiment</th><th>kind</th><th>run</th><th>date</th><th>status</th><th class="num">wall time</th><th>key metrics (sweeps: grid)</th></tr>${rows}</table>`;
   return page(`infobound runs: ${root}`, undefined, body, { entries: entries.length });
 }

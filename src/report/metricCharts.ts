@@ -38,7 +38,7 @@ export interface MetricChart {
 }
 
 /** Upper bound on rows per chart: each row is one hover rule in vega, so this bounds render time. */
-export const MAX_ROWS = 4000;
+export const MAX_ROWS = 1000;
 
 /** Metrics that estimate an MI and get the true MI drawn beside them when it is logged. */
 const ESTIMATE_KEYS = new Set(['estimate', 'mi', 'macro', 'micro']);

@@ -111,6 +111,8 @@ export interface IndexEntry {
   status: string;
   wallSeconds?: number;
   metrics: Record<string, unknown>;
+  /** for sweeps: the grid and seeds, e.g. "beta ∈ {0, 1}; seeds 0, 1". */
+  plan?: string;
   hasReport: boolean;
 }
 
@@ -133,6 +135,7 @@ export function findRuns(root: string, maxDepth = 4): IndexEntry[] {
         date: dateFromId(basename(dir)),
         status: notes.length ? notes.join('; ') : `${ok}/${cells.length} cells completed`,
         metrics: {},
+        plan: sweepPlan(s),
         hasReport: existsSync(join(dir, 'index.html')),
       });
       return;
@@ -161,6 +164,12 @@ export function findRuns(root: string, maxDepth = 4): IndexEntry[] {
   };
   walk(root, 0);
   return entries.sort((a, b) => String(b.date ?? '').localeCompare(String(a.date ?? '')));
+}
+
+function sweepPlan(s: Json | undefined): string | undefined {
+  if (!s || !Array.isArray(s.grid)) return undefined;
+  const grid = (s.grid as { key?: unknown; values?: unknown }[]).map((g) => `${String(g.key)} ∈ {${Array.isArray(g.values) ? g.values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ') : ''}}`);
+  return `${grid.join(' × ')}${Array.isArray(s.seeds) ? `; seeds ${s.seeds.join(', ')}` : ''}`;
 }
 
 /** The time in a run id (20261125-131336-s0) as ISO text, for sweeps that record no start time. */

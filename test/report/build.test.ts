@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/validate.js';
@@ -35,11 +35,18 @@ describe('buildReport', () => {
   it('an outputs directory: an index of the runs and sweeps under it, newest first', () => {
     const root = tmpDir('outputs');
     writeRunFixture({ killed: false, dir: join(root, 'fixture', '20261125-100000-s7') });
+    const sweep = writeSweepFixture();
+    mkdirSync(join(root, 'gan-fixture'));
+    renameSync(sweep, join(root, 'gan-fixture', 'sweep-20261125-110000-s0'));
     const r = buildReport(root);
     expect(r.kind).toBe('index');
     const html = readFileSync(r.page, 'utf8');
-    expect(html).toContain('fixture/20261125-100000-s7');
+    const links = [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
+    // newest first; the sweep's cells are part of the sweep, not runs of their own; no report yet → the directory
+    expect(links).toEqual(['gan-fixture/sweep-20261125-110000-s0/', 'fixture/20261125-100000-s7/']);
     expect(html).toContain('mine.bias -0.25');
+    expect(html).toContain('beta ∈ {0, 1}; seeds 0, 1');
+    expect(html).toContain('4/4 cells completed');
   });
 
   it('a missing directory or one without runs is an error naming it', () => {

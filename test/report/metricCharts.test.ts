@@ -39,8 +39,8 @@ describe('metricCharts', () => {
     ]);
     expect(charts[0].series[0].nonFinite).toBe(1);
     expect(charts[0].series[0].points.map((p) => p.step)).toEqual([0, 20_000]);
-    // 20,001 steps in at most MAX_ROWS rows: stride ⌈20001 / 4000⌉ = 6
+    // 20,001 steps in at most MAX_ROWS rows: stride ⌈20001 / 1000⌉ = 21
     expect(charts[0].stride).toBe(Math.ceil(20_001 / MAX_ROWS));
-    expect(charts[0].stride).toBe(6);
+    expect(charts[0].stride).toBe(21);
   });
 });
