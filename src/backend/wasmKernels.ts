@@ -7,7 +7,11 @@
  *    stock kernel's bias with more than one batch (wrong in tfjs-backend-wasm 4.22).
  * 2. The gradient of tf.gather needs UnsortedSegmentSum, which the wasm backend lacks; a small
  *    JavaScript kernel on the wasm heap fills it.
- * 3. With the native addon (nativeBlas.ts), the matmuls call OpenBLAS sgemm on the wasm heap
+ * 3. Identity, and Cast to the same dtype, copy the whole buffer on wasm, and the engine clones every
+ *    tensor it saves for the backward pass through Identity: an IB training step copied 13.6M
+ *    floats that way. Here they share the buffer (a reference count, as the wasm Reshape kernel
+ *    and the cpu backend's Identity do); no wasm kernel writes into its inputs, so sharing is safe.
+ * 4. With the native addon (nativeBlas.ts), the matmuls call OpenBLAS sgemm on the wasm heap
  *    instead (blasKernels.ts), and Adam runs as one fused kernel per variable (fusedAdam.ts).
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
  * functions (the wrappers reuse them); registering afterwards works too, because the stock setup
@@ -26,6 +30,28 @@ type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL] as const;
+const SHARING_KERNELS = ['Identity', 'Cast'] as const;
+
+/** Identity, or Cast to the tensor's own dtype, as a new reference to the same buffer; else the stock kernel. */
+function sharingKernel(stock: tf.KernelConfig, kernelName: (typeof SHARING_KERNELS)[number]): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const same = x.dtype !== 'string' && (kernelName === 'Identity' || args.attrs.dtype === x.dtype);
+    if (!same) return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }) as unknown as tf.KernelFunc;
+}
+
+function replaceSharing(kernelName: (typeof SHARING_KERNELS)[number]): void {
+  const current = tf.getKernel(kernelName, 'wasm') as Marked | undefined;
+  if (!current) throw new Error(`wasm ${kernelName} kernel not registered (import @tensorflow/tfjs-backend-wasm first)`);
+  if (FIX in current) return;
+  const config: Marked = { kernelName, backendName: 'wasm', setupFunc: current.setupFunc, disposeFunc: current.disposeFunc, kernelFunc: sharingKernel(current, kernelName) };
+  config[FIX] = current;
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel(config);
+}
 
 /** Which matmul kernels are registered: stock, ours with explicit transposes, or OpenBLAS. */
 export type WasmMatMulKernels = 'stock' | 'portable' | 'openblas';
@@ -99,6 +125,7 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
  */
 export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
   for (const name of MATMUL_KERNELS) replaceMatMul(name, blas);
+  for (const name of SHARING_KERNELS) replaceSharing(name);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     const config: Marked = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc };
     config[FIX] = null;
@@ -123,7 +150,7 @@ export function wasmMatMulKernels(): WasmMatMulKernels {
 
 /** Puts the stock wasm kernels back (and removes the added ones): for benchmarks and tests. */
 export function restoreStockWasmKernels(): void {
-  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS]) {
+  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS, ...SHARING_KERNELS]) {
     const current = tf.getKernel(name, 'wasm') as Marked | undefined;
     if (!current || !(FIX in current)) continue;
     tf.unregisterKernel(name, 'wasm');
@@ -136,7 +163,7 @@ export function restoreStockWasmKernels(): void {
 /** Which of the fixes are registered now, by kernel name. */
 export function wasmKernelFixesRegistered(): Record<string, boolean> {
   const r: Record<string, boolean> = {};
-  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS]) {
+  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS, ...SHARING_KERNELS]) {
     const k = tf.getKernel(name, 'wasm') as Marked | undefined;
     r[name] = k !== undefined && FIX in k;
   }
