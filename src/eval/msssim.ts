@@ -209,7 +209,8 @@ export function msssimPlan(height: number, width: number, opts: { scales?: numbe
   if (scales < maxScales) notes.push(`${scales} scale${scales === 1 ? '' : 's'}`);
   if (shrunk) notes.push(`${windowSize}-px window (11 px leaves fewer than 3 scales)`);
   else if (windowSize !== DEFAULT_WINDOW) notes.push(`${windowSize}-px window`);
-  if (scales < maxScales) notes.push(`weights = the first ${scales} of the standard five, renormalised to sum 1`);
+  if (scales === 1) notes.push('plain SSIM, weight 1');
+  else if (scales < maxScales) notes.push(`weights = the first ${scales} of the standard five, renormalised to sum 1`);
   const adaptation = notes.length ? `${height}x${width}: ${notes.join(', ')}` : `${height}x${width}: standard (5 scales, 11-px window)`;
   return { scales, windowSize, weights, adaptation };
 }
