@@ -108,8 +108,9 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
     gitCommit: gitCommit(),
     node: process.version,
     argv: process.argv.slice(2),
+    pid: process.pid,
     startedAt: started.toISOString(),
-    ...(previous ? { startedAt: previous.run.startedAt, resumes: [...((previous.run.resumes as unknown[]) ?? []), { at: started.toISOString(), argv: process.argv.slice(2), gitCommit: gitCommit(), backend: backend.name }] } : {}),
+    ...(previous ? { startedAt: previous.run.startedAt, resumes: [...((previous.run.resumes as unknown[]) ?? []), { at: started.toISOString(), pid: process.pid, argv: process.argv.slice(2), gitCommit: gitCommit(), backend: backend.name }] } : {}),
   };
   if (!previous) out.writeJson('config.json', cfg && typeof cfg === 'object' && 'source' in (cfg as object) ? { ...(cfg as object), source: undefined } : cfg);
   out.writeJson('run.json', record);
@@ -136,7 +137,25 @@ function readResumedRun(dir: string): { run: Record<string, unknown>; config: un
     if (!existsSync(p)) throw new ConfigError(`--resume ${dir}: no ${f} there (not a run directory?)`);
     return JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
   };
-  return { run: read('run.json'), config: read('config.json') };
+  const run = read('run.json');
+  // two processes must never write one run directory: refuse while the run's process is alive
+  const resumes = (run.resumes as { at: string; pid?: number }[] | undefined) ?? [];
+  const latest = resumes.length ? resumes[resumes.length - 1] : { at: run.startedAt as string, pid: run.pid as number | undefined };
+  const summaryPath = resolve(dir, 'summary.json');
+  const finished = existsSync(summaryPath) && String((JSON.parse(readFileSync(summaryPath, 'utf8')) as { finishedAt?: string }).finishedAt) >= latest.at;
+  if (!finished && typeof latest.pid === 'number' && latest.pid !== process.pid && processAlive(latest.pid)) {
+    throw new ConfigError(`--resume ${dir}: the run is still going (process ${latest.pid}); stop it first (Ctrl-C saves its state at the last finished epoch)`);
+  }
+  return { run, config: read('config.json') };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A resumed run must have the config it started with; the first differing field is named. */

@@ -4,7 +4,7 @@
  * checkpoint gives the same metrics and the same final weights, to the bit, as an uninterrupted run
  * of the same seed; config errors name the field; the shipped experiment validates.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,13 @@ describe('ib task', () => {
     const o = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm' });
     await expect(runExperiment({ ...cfg, beta: 0.5 }, { resume: o.dir, progress: silentProgress, backend: 'wasm' })).rejects.toThrow(/config differs from the run's config\.json at settings\.0\.cfg\.model\.beta/);
   }, 30_000);
+
+  it('--resume refuses a run whose process is still alive (two writers on one directory)', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ seed: 3, pid: process.ppid, startedAt: new Date().toISOString() }));
+    writeFileSync(join(dir, 'config.json'), '{}');
+    await expect(runExperiment(tiny(), { resume: dir, progress: silentProgress, backend: 'wasm' })).rejects.toThrow(new RegExp(`the run is still going \\(process ${process.ppid}\\)`));
+  });
 
   it('vary as a labelled list gives one setting per entry; VIB needs the gaussian encoder', () => {
     const { cfg } = prepareConfig(tiny({ vary: [{ label: 'VIB', rate: 'vib', mi: null }, { label: 'add', 'encoder.kind': 'additive' }] }), {});
