@@ -28,7 +28,8 @@ usage:
                                        --resume RUN_DIR continues a run from its last checkpoint (ib task)
   infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--parallel P] [--steps N]
                                        run the grid × seeds (keys: config paths, or beta/estimator/clip for GANs,
-                                       estimator/rho for MI benchmarks) and write comparison.md/json and charts
+                                       estimator/rho for MI benchmarks, beta/estimator/encoder/rate/clip for ib)
+                                       and write comparison.md/json and charts
   infobound report <dir> [--open]      write index.html for a run or sweep directory (charts, tables, figures),
                                        or, for any other directory (e.g. outputs), an index of the runs under it;
                                        run and sweep take --report to write it when they finish
