@@ -44,7 +44,7 @@ function main() {
     const require = createRequire(import.meta.url);
     const addon = require(join(root, 'native/build/Release/infobound_blas.node'));
     const i = addon.info();
-    note(`native kernels built (OpenBLAS ${i.library}, ${i.config.trim()})`);
+    note(`native kernels built (${i.library}: ${i.config.replace(/ DYNAMIC_ARCH.*/, '').trim()}; the core type is chosen at run time)`);
   } catch (e) {
     note(`native kernels built but cannot load: ${String(e instanceof Error ? e.message : e).split('\n')[0]}\n  install OpenBLAS: apt-get install -y libopenblas-dev; ${fallback}`);
   }

@@ -51,7 +51,7 @@ export function loadNativeBlas(env: Record<string, string | undefined> = process
   if (env.INFOBOUND_NATIVE === '0') return { blas: null, reason: 'disabled by INFOBOUND_NATIVE=0' };
   if (cached) return cached;
   if (!existsSync(ADDON_PATH)) {
-    return (cached = { blas: null, reason: `native addon not built (${ADDON_PATH} missing): apt-get install -y libopenblas-dev build-essential python3, then npm rebuild infobound (or node scripts/build-native.mjs)` });
+    return (cached = { blas: null, reason: `native addon not built (${ADDON_PATH} missing): apt-get install -y libopenblas-dev build-essential python3, then node scripts/build-native.mjs (npm install runs it)` });
   }
   let coreType: string | null = process.env.OPENBLAS_CORETYPE ?? null;
   if (coreType === null) {

@@ -417,6 +417,21 @@ describe('housekeeping', () => {
     tf.dispose([a, b, c, v, a3, e, idx]);
   });
 
+  it('Identity and same-dtype Cast share the buffer (no copy); disposing the source keeps the clone; other casts convert', () => {
+    const ids = backendIds();
+    const a = tf.tensor1d([1.5, -2.25, 3]);
+    const b = tf.clone(a), c = tf.cast(a, 'float32');
+    expect(backendIds()).toBe(ids + 1); // one buffer, three tensors
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(c.dataSync())).toEqual([1.5, -2.25, 3]);
+    const d = tf.cast(b, 'int32');
+    expect(d.dtype).toBe('int32');
+    expect(Array.from(d.dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([b, c, d]);
+    expect(backendIds()).toBe(ids);
+  });
+
   it('registering twice is harmless: the kernels are not wrapped twice', () => {
     const kernels = () => ['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum'].map((n) => tf.getKernel(n, 'wasm'));
     const before = kernels();
