@@ -7,7 +7,7 @@
  *   npm run bench -- --workload gan25 --steps 50
  *   /usr/bin/python3 ../shared/peer/torch_peer.py > /tmp/peer.jsonl && npm run bench -- --peer /tmp/peer.jsonl
  *   npm run bench -- --json                         # one JSON line per workload
- *   npm run bench -- --memory                       # peak RSS and tensor count over 1,000 ib-mnist steps
+ *   npm run bench -- --memory                       # only: peak RSS and tensor count over 1,000 ib-mnist steps
  *   npm run bench -- --profile                      # per-kernel time of one step of each workload
  *   INFOBOUND_NATIVE=0 npm run bench                # the portable wasm kernels, for comparison
  *   npm run bench -- --backend cpu                  # any backend infobound can load
@@ -83,7 +83,8 @@ function parseArgs(argv: string[]): Args {
         usage(`unknown argument "${f}"`);
     }
   }
-  if (a.workloads.length === 0) a.workloads = [...WORKLOAD_NAMES];
+  // --memory alone measures memory only; with --workload it runs after the timings
+  if (a.workloads.length === 0 && !a.memory) a.workloads = [...WORKLOAD_NAMES];
   return a;
 }
 
@@ -181,8 +182,8 @@ async function main(): Promise<void> {
   const backend = await initBackend({ requested: args.backend });
   const peer = args.peer ? readPeer(args.peer) : null;
   const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-  const rate = measureMatmulRate();
-  if (!args.json) {
+  const rate = args.workloads.length ? measureMatmulRate() : NaN;
+  if (!args.json && args.workloads.length) {
     console.log(`infobound bench: backend ${backendLabel(backend)}${backend.kernelsNote ? ` (${backend.kernelsNote})` : ''}, tfjs ${backend.tfjsVersion}, node ${process.version}`);
     console.log(`matmul 512x1024x1024 through tf.matMul: ${rate.toFixed(1)} GFLOP/s; median of ${args.steps} steps after ${args.warmup} warm-up; load average ${load()}\n`);
   }
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
       for (const [k, e] of [...prof.byKernel.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12)) console.log(`  ${k.padEnd(22)} ${e.ms.toFixed(2).padStart(8)} ms ${String(e.calls).padStart(5)} calls`);
     }
   }
-  if (!args.json) {
+  if (!args.json && rows.length) {
     const head = ['workload', 'backend', 'ms/step', 'p10–p90', 'GFLOP/step', 'nominal', 'floor ms', 'x floor', 'PyTorch ms', 'ratio'];
     console.log(`| ${head.join(' | ')} |\n|${head.map(() => ' --- ').join('|')}|`);
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
