@@ -163,7 +163,9 @@ export function findRuns(root: string, maxDepth = 4): IndexEntry[] {
     }
   };
   walk(root, 0);
-  return entries.sort((a, b) => String(b.date ?? '').localeCompare(String(a.date ?? '')));
+  const time = (e: IndexEntry) => (e.date ? Date.parse(e.date) : NaN);
+  // undated entries last; ties keep the directory order
+  return entries.sort((a, b) => (Number.isNaN(time(b)) ? -Infinity : time(b)) - (Number.isNaN(time(a)) ? -Infinity : time(a)) || 0);
 }
 
 function sweepPlan(s: Json | undefined): string | undefined {

@@ -30,11 +30,11 @@ export interface RunFixture {
  * An MI-benchmark-like run killed mid-write: two settings × STEPS lines, a garbage line in the
  * middle, a NaN loss (written as "NaN", as RunDir does) and a truncated last line; no summary.json.
  */
-export function writeRunFixture(opts: { killed?: boolean; dir?: string } = {}): RunFixture {
+export function writeRunFixture(opts: { killed?: boolean; dir?: string; startedAt?: string } = {}): RunFixture {
   const dir = opts.dir ?? tmpDir('run');
   const out = new RunDir(dir);
   out.writeJson('config.json', { name: 'fixture', task: 'mi-benchmark', steps: 100, note: 'a </script><script>alert(1)</script> in a string' });
-  out.writeJson('run.json', { experiment: 'fixture', task: 'mi-benchmark', seed: 7, backend: { name: 'wasm', tfjs: '4.22.0' }, argv: ['run', 'fixture.json'], startedAt: '2026-11-25T10:00:00.000Z' });
+  out.writeJson('run.json', { experiment: 'fixture', task: 'mi-benchmark', seed: 7, backend: { name: 'wasm', tfjs: '4.22.0' }, argv: ['run', 'fixture.json'], startedAt: opts.startedAt ?? '2026-11-25T10:00:00.000Z' });
   let line = 0;
   let garbageLine = -1;
   SETTINGS.forEach((setting, si) => {

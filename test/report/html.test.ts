@@ -46,7 +46,7 @@ describe('runPage', () => {
     expect(data.assets).toBe('report-assets');
     const est = data.charts.find((c: any) => c.id === 'metrics/estimate');
     expect(est.series.map((s: any) => s.name)).toEqual([...SETTINGS.map((s) => `${s} · mine`), 'true MI']);
-    // every logged step of the first setting; the second lost its truncated last line only (it had no estimate)
+    // every logged step of both settings (the bad lines held no estimate)
     expect(est.series[0].points.map((p: number[]) => p[0])).toEqual(STEPS);
     expect(est.series[1].points.map((p: number[]) => p[0])).toEqual(STEPS);
     // the NaN loss at step 49 is counted, not drawn
@@ -55,6 +55,17 @@ describe('runPage', () => {
     expect(html).toContain('batchSize=10 · mine: 1 non-finite value(s) not drawn');
     expect(html).toContain('<img src="estimate.png"');
     expect(html).toContain('<script src="report-assets/tfjs-vis.umd.min.js"></script>');
+  });
+});
+
+describe('runPage of a failed run', () => {
+  it('says the run failed and why, first in the notes', () => {
+    const fx = writeRunFixture({ killed: false });
+    const r = readRun(fx.dir);
+    r.summary = { ...r.summary, status: 'failed', error: 'non-finite loss at step 49 (NaN)\n    at stack' };
+    const html = runPage(r, 'report-assets');
+    expect(html).toContain('<ul id="notes-list"><li>the run failed: non-finite loss at step 49 (NaN)</li>');
+    expect(html).toContain('<span class="status failed">failed</span>');
   });
 });
 
