@@ -7,6 +7,7 @@
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it the tests
  * are skipped with a message; INFOBOUND_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure.
+ * INFOBOUND_CHROMIUM=PATH uses another Chromium binary.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report/build.js';
 import { SETTINGS, STEPS, TRUE_MI, estimateOf, tmpDir, writeRunFixture, writeSweepFixture } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+// INFOBOUND_CHROMIUM points elsewhere (e.g. to check the skip path); the default is Debian's package
+const CHROMIUM = process.env.INFOBOUND_CHROMIUM ?? '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
 const ARTIFACTS = join('test-artifacts', 'report');
 
