@@ -33,8 +33,8 @@ function copyAssets(dir: string): string[] {
 }
 
 /** Writes the run page; `assets` is the href of the tfjs-vis directory relative to the run directory. */
-function writeRunPage(dir: string, assets: string): string {
-  return new RunDir(dir).write('index.html', runPage(readRun(dir), assets));
+function writeRunPage(dir: string, assets: string, up?: { href: string; label: string }): string {
+  return new RunDir(dir).write('index.html', runPage(readRun(dir), assets, up));
 }
 
 export function buildReport(target: string): ReportResult {
@@ -46,7 +46,7 @@ export function buildReport(target: string): ReportResult {
     // each cell gets its own page, sharing the sweep's copy of the bundle
     for (const c of sweep.cells) {
       const cellDir = join(dir, c.relDir);
-      if (c.relDir.startsWith('cells') && isRunDir(cellDir)) files.push(writeRunPage(cellDir, `../../${ASSETS_DIR}`));
+      if (c.relDir.startsWith('cells') && isRunDir(cellDir)) files.push(writeRunPage(cellDir, `../../${ASSETS_DIR}`, { href: '../../index.html', label: `the sweep ${sweep.id}` }));
     }
     const page = new RunDir(dir).write('index.html', sweepPage(sweep, ASSETS_DIR));
     return { kind: 'sweep', page, files: [page, ...files] };

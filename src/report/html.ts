@@ -98,10 +98,12 @@ function chartBox(id: string, title: string, caption: string, points: number): s
   return `<div class="chart" data-chart-id="${escapeHtml(id)}" data-points="${points}"><h3>${escapeHtml(title)}</h3><div class="surface"></div>${caption ? `<div class="caption">${escapeHtml(caption)}</div>` : ''}</div>`;
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 const statusBadge = (s: unknown) => `<span class="status ${escapeHtml(String(s ?? 'unknown'))}">${escapeHtml(String(s ?? 'no summary'))}</span>`;
 
 /** The run page. `assets` is the href of the directory holding tfjs-vis.umd.min.js, relative to the page. */
-export function runPage(r: RunData, assets: string): string {
+export function runPage(r: RunData, assets: string, up?: { href: string; label: string }): string {
   const run = r.run ?? {};
   const summary = r.summary ?? {};
   const backend = (summary.backend ?? run.backend) as Json | undefined;
@@ -118,7 +120,7 @@ export function runPage(r: RunData, assets: string): string {
               .map((c) => {
                 const pts = c.series.reduce((a, x) => a + x.points.length, 0);
                 const bad = c.series.filter((x) => x.nonFinite > 0).map((x) => `${x.name}: ${x.nonFinite} non-finite value(s) not drawn`);
-                return chartBox(c.id, c.metric, [`${c.series.length} series, ${pts} points`, ...bad].join('; '), pts);
+                return chartBox(c.id, c.metric, [`${plural(c.series.length, 'series', 'series')}, ${plural(pts, 'point', 'points')}`, ...bad].join('; '), pts);
               })
               .join('')}</div>`,
         )
@@ -126,6 +128,7 @@ export function runPage(r: RunData, assets: string): string {
     : '<p>No metrics logged.</p>';
   const metrics = (summary.metrics ?? {}) as Json;
   const body = `
+${up ? `<p><a href="${escapeHtml(up.href)}">← ${escapeHtml(up.label)}</a></p>` : ''}
 <h1>${escapeHtml(String(summary.experiment ?? run.experiment ?? 'run'))} <small>${escapeHtml(r.id)}</small> ${statusBadge(summary.status)}</h1>
 ${notesBlock(notes)}
 ${factsTable([

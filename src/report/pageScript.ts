@@ -35,6 +35,13 @@ export const PAGE_SCRIPT = String.raw`(function () {
     if (!el) throw new Error('no container for chart ' + id);
     return el;
   }
+  // a padded [min, max] so points on the extremes are not cut in half by the plot's edge
+  function paddedDomain(vs) {
+    var lo = Math.min.apply(null, vs), hi = Math.max.apply(null, vs);
+    if (!isFinite(lo)) return [0, 1];
+    var pad = hi > lo ? 0.08 * (hi - lo) : Math.max(0.5, 0.1 * Math.abs(lo));
+    return [lo - pad, hi + pad];
+  }
   function lineChart(c) {
     // tfjs-vis 1.5 puts row i at x = i, whatever x the data says: lay the rows out by step
     // (row = round(step / stride)) so the x axis reads steps. Rows between two logged steps are
@@ -56,19 +63,14 @@ export const PAGE_SCRIPT = String.raw`(function () {
       });
       return rows;
     });
+    var ys = [].concat.apply([], c.series.map(function (s) { return s.points.map(function (p) { return p[1]; }); }));
     return tfvis.render.linechart(surface(c.id), { values: values, series: c.series.map(function (s) { return safeName(s.name); }) }, {
       xLabel: c.stride === 1 ? 'step' : 'step \u00f7 ' + c.stride,
       yLabel: c.metric,
-      zoomToFit: true,
+      // an explicit padded range: tfjs-vis' zoomToFit gives a constant series a zero-width axis labelled "0"
+      yAxisDomain: paddedDomain(ys),
       height: 260,
     });
-  }
-  // a padded [min, max] so points on the extremes are not cut in half by the plot's edge
-  function paddedDomain(vs) {
-    var lo = Math.min.apply(null, vs), hi = Math.max.apply(null, vs);
-    if (!isFinite(lo)) return [0, 1];
-    var pad = hi > lo ? 0.08 * (hi - lo) : Math.max(0.5, 0.1 * Math.abs(lo));
-    return [lo - pad, hi + pad];
   }
   function scatterChart(c) {
     var values = c.series.map(function (s) {

@@ -27,6 +27,7 @@ describe('buildReport', () => {
     for (const cell of ['beta=0-s0', 'beta=0-s1', 'beta=1-s0', 'beta=1-s1']) {
       const html = readFileSync(join(dir, 'cells', cell, 'index.html'), 'utf8');
       expect(html).toContain('<script src="../../report-assets/tfjs-vis.umd.min.js">');
+      expect(html).toContain('<a href="../../index.html">← the sweep ');
       expect(existsSync(join(dir, 'cells', cell, 'report-assets'))).toBe(false);
     }
     expect(existsSync(join(dir, 'report-assets', 'tfjs-vis.umd.min.js'))).toBe(true);
