@@ -1,6 +1,6 @@
 /**
  * Turns metrics.jsonl records into one chart per logged metric: a section per record `type`
- * (the gan task logs "train" and "eval" lines), one line per setting (every other string field —
+ * (the gan task logs "train" and "eval" lines), one line per setting (the string fields that vary —
  * `setting`, `estimator` — joined), x = step. Estimates get the true MI as a reference line where
  * the log carries it (the MI benchmarks log `trueMI` on every line).
  */
@@ -54,7 +54,10 @@ export function metricCharts(records: MetricRecord[]): MetricChart[] {
   }
   const charts: MetricChart[] = [];
   for (const [section, recs] of sections) {
-    const labelKeys = [...new Set(recs.flatMap((r) => Object.keys(r).filter((k) => k !== SECTION_KEY && typeof r[k] === 'string')))];
+    const allLabelKeys = [...new Set(recs.flatMap((r) => Object.keys(r).filter((k) => k !== SECTION_KEY && typeof r[k] === 'string')))];
+    // a label that is the same on every line ("setting": "default") names nothing: leave it out
+    const varying = allLabelKeys.filter((k) => new Set(recs.map((r) => r[k])).size > 1);
+    const labelKeys = varying.length ? varying : allLabelKeys;
     const seriesName = (r: MetricRecord) => labelKeys.map((k) => r[k]).filter((v) => typeof v === 'string').join(' · ');
     const metrics = [...new Set(recs.flatMap((r) => Object.keys(r).filter((k) => k !== 'step' && (typeof r[k] === 'number' || r[k] === null))))];
     const hasEstimate = metrics.some((m) => ESTIMATE_KEYS.has(m));

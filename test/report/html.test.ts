@@ -45,14 +45,14 @@ describe('runPage', () => {
     const data = embedded(html);
     expect(data.assets).toBe('report-assets');
     const est = data.charts.find((c: any) => c.id === 'metrics/estimate');
-    expect(est.series.map((s: any) => s.name)).toEqual([...SETTINGS.map((s) => `${s} · mine`), 'true MI']);
+    expect(est.series.map((s: any) => s.name)).toEqual([...SETTINGS, 'true MI']);
     // every logged step of both settings (the bad lines held no estimate)
     expect(est.series[0].points.map((p: number[]) => p[0])).toEqual(STEPS);
     expect(est.series[1].points.map((p: number[]) => p[0])).toEqual(STEPS);
     // the NaN loss at step 49 is counted, not drawn
     const loss = data.charts.find((c: any) => c.id === 'metrics/loss');
     expect(loss.series[1].points).toHaveLength(STEPS.length - 1);
-    expect(html).toContain('batchSize=10 · mine: 1 non-finite value(s) not drawn');
+    expect(html).toContain('batchSize=10: 1 non-finite value(s) not drawn');
     expect(html).toContain('<img src="estimate.png"');
     expect(html).toContain('<script src="report-assets/tfjs-vis.umd.min.js"></script>');
   });
