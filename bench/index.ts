@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../src/backend/backend.js';
+import { profileStep } from './flops.js';
 import { createWorkload, WORKLOAD_NAMES, type WorkloadName } from './workloads.js';
 
 interface Args {
@@ -116,28 +117,6 @@ function readPeer(file: string): Map<string, { ms: number; label: string }> {
     out.set(o.workload, { ms: o.ms_per_step_median, label: `${o.peer ?? 'peer'} (${o.threads ?? '?'} threads, OPENBLAS_CORETYPE=${o.openblas_coretype ?? 'unset'})` });
   });
   return out;
-}
-
-/** FLOPs of one matmul kernel call from its shapes: 2·|A|·n (|A| = batch·m·k, n = C's last dim). */
-function matmulFlops(k: { name: string; inputShapes: number[][]; outputShapes: number[][] }): number {
-  if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') return 0;
-  const a = k.inputShapes[0], c = k.outputShapes[0];
-  return 2 * a.reduce((p, d) => p * d, 1) * c[c.length - 1];
-}
-
-/** Per-kernel time and matmul FLOPs of one step (tf.profile; the step also trains). */
-async function profileStep(step: () => void): Promise<{ flops: number; byKernel: Map<string, { ms: number; calls: number }> }> {
-  const info = await tf.profile(() => step());
-  let flops = 0;
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    flops += matmulFlops(k as unknown as { name: string; inputShapes: number[][]; outputShapes: number[][] });
-    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    e.calls++;
-    byKernel.set(k.name, e);
-  }
-  return { flops, byKernel };
 }
 
 /** GFLOP/s of C[512,1024] = A[512,1024]·B[1024,1024] through tf.matMul on the active backend (median of 15). */
