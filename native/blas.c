@@ -173,6 +173,19 @@ static napi_value bias_act(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void adam_loop(int64_t size, const float *restrict x, const float *restrict m, const float *restrict v, const float *restrict g,
+                      float *restrict x2, float *restrict m2, float *restrict v2, float lr, float b1, float b2, float eps, float c1,
+                      float c2, float ob1, float ob2) {
+  for (int64_t i = 0; i < size; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * ob1;
+    const float vi = v[i] * b2 + (gi * gi) * ob2;
+    m2[i] = mi;
+    v2[i] = vi;
+    x2[i] = (mi / c1) / (sqrtf(vi / c2) + eps) * -lr + x[i];
+  }
+}
+
 /*
  * adam(heap, xOff, mOff, vOff, gOff, x2Off, m2Off, v2Off, size, lr, beta1, beta2, eps, accBeta1,
  * accBeta2): one Adam step from (x, m, v, g) into new buffers (x2, m2, v2), in the operation order
@@ -205,20 +218,21 @@ static napi_value adam(napi_env env, napi_callback_info info) {
       napi_throw_range_error(env, NULL, "adam: an operand lies outside the heap");
       return NULL;
     }
+  /* the outputs are new buffers, disjoint from the inputs (the JS side allocates them): restrict
+     lets the compiler vectorise the loop (7 pointers are too many for its runtime alias checks) */
+  for (int i = 4; i < 7; i++)
+    for (int j = 0; j < 7; j++)
+      if (i != j && o[i] < o[j] + size && o[j] < o[i] + size) {
+        napi_throw_range_error(env, NULL, "adam: an output overlaps another operand");
+        return NULL;
+      }
   const float *x = heap + o[0], *m = heap + o[1], *v = heap + o[2], *g = heap + o[3];
   float *x2 = heap + o[4], *m2 = heap + o[5], *v2 = heap + o[6];
   /* float32 constants as tfjs computes them (scalars on the device are float32) */
   const float lr = (float)h[0], b1 = (float)h[1], b2 = (float)h[2], eps = (float)h[3];
   const float c1 = 1.0f - (float)h[4], c2 = 1.0f - (float)h[5];
   const float ob1 = (float)(1.0 - h[1]), ob2 = (float)(1.0 - h[2]);
-  for (int64_t i = 0; i < size; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * ob1;
-    const float vi = v[i] * b2 + (gi * gi) * ob2;
-    m2[i] = mi;
-    v2[i] = vi;
-    x2[i] = (mi / c1) / (sqrtf(vi / c2) + eps) * -lr + x[i];
-  }
+  adam_loop(size, x, m, v, g, x2, m2, v2, lr, b1, b2, eps, c1, c2, ob1, ob2);
   return NULL;
 }
 
