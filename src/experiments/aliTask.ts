@@ -1,6 +1,6 @@
 /**
  * The "ali" task: bidirectional adversarial models — ALI/BiGAN, ALICE (L2 and adversarial
- * reconstruction) and ALI + β·I(X; Z) (MINE §5.2, eq. 22) — on the 25-Gaussians grid or MNIST.
+ * reconstruction) and ALI + β·I(X; Z) (MINE §4.3, eq. 22–23) — on the 25-Gaussians grid or MNIST.
  * `vary` over `variant` compares them from the same seed (same initial G, F, D and data stream).
  *
  * Evaluation (every `evaluation.every` steps and at the end), on held-out data:

@@ -1,6 +1,7 @@
 /**
  * Bidirectional adversarial models: ALI / BiGAN (Dumoulin et al. 2017; Donahue et al. 2017), ALICE
- * (Li et al. 2017) and ALI + β·I(X; Z) (Belghazi et al. 2018, MINE §4.3 / §5.2, eq. 22).
+ * (Li et al. 2017) and ALI + β·I(X; Z) (Belghazi et al. 2018, MINE §4.3: the reconstruction error is
+ * bounded by D_KL(p_enc ‖ p_dec) − I(X; Z) + H(Z), eq. 22, hence the objective of eq. 23).
  *
  * A generator G: z → x, an encoder F: x → z and a joint discriminator D(x, z) on the concatenation.
  * D separates encoder pairs (x, ẑ = F(x) [+ σε]) — labelled 1 — from generator pairs (G(z), z),
@@ -10,7 +11,7 @@
  *   L2 reconstruction (Li et al. 2017 §3, explicit cycle-consistency);
  * - "alice-adv": an adversarial reconstruction discriminator D'(x, x') that separates (x, x) from
  *   (x, G(F(x))); G and F fool it (ALICE's adversarially learned cycle-consistency, Li et al. eq. 8);
- * - "ali-mi": MINE eq. 22, min_{G,F} max_D V(D, G, F) − β·I(X; F(X)): a statistics network T on
+ * - "ali-mi": MINE eq. 23, min_{G,F} max_D V(D, G, F) − β·I(X; F(X)): a statistics network T on
  *   (x, ẑ) with marginals by shuffling ẑ, any estimator of src/mi. I(X; F(X)) depends on the encoder
  *   alone (x is data), so the MI gradient reaches F only; it is adaptively clipped to the norm of
  *   F's adversarial gradient (MINE appendix; combineWithAdaptiveClip).
