@@ -1,6 +1,6 @@
 /**
  * The wasm matmul fix, measured: GFLOP/s of matmuls with each transpose combination with the stock
- * kernels and with registerWasmKernelFixes(), and the time of one training step of an MLP
+ * kernels and with the portable registerWasmKernelFixes(), and the time of one training step of an MLP
  * 784-1024-1024-256-10 (batch 100, Adam, softmax cross-entropy), median over 20 steps after
  * warm-up, plus a per-kernel profile of one fixed step.
  *
@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/backend.js';
+import { loadNativeBlas } from '../src/backend/nativeBlas.js';
 import { registerWasmKernelFixes, restoreStockWasmKernels, wasmKernelFixesRegistered } from '../src/backend/wasmKernels.js';
 import { matMulPlan } from '../src/backend/wasmMatMul.js';
 import { Mlp } from '../src/nets/mlp.js';
@@ -136,6 +137,16 @@ const fixed = mlpStep();
 console.log(`  stock kernels: ${median(stock.stepMs).toFixed(1)} ms  (min ${Math.min(...stock.stepMs).toFixed(1)}, n=${stock.stepMs.length})`);
 console.log(`  with fixes:    ${median(fixed.stepMs).toFixed(1)} ms  (min ${Math.min(...fixed.stepMs).toFixed(1)}, n=${fixed.stepMs.length})`);
 console.log(`  speed-up:      ${(median(stock.stepMs) / median(fixed.stepMs)).toFixed(1)}x`);
+const native = loadNativeBlas();
+if (native.blas) {
+  registerWasmKernelFixes(native.blas);
+  const withBlas = mlpStep();
+  withBlas.dispose();
+  console.log(`  OpenBLAS (${native.coreName}, ${native.threads} threads): ${median(withBlas.stepMs).toFixed(1)} ms  (min ${Math.min(...withBlas.stepMs).toFixed(1)})`);
+  registerWasmKernelFixes();
+} else {
+  console.log(`  OpenBLAS: not available (${native.reason})`);
+}
 
 const byKernel = await fixed.profile();
 const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
