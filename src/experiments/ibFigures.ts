@@ -27,7 +27,7 @@ export function ibTable(cfg: IbConfig, traces: IbTrace[]): string {
   return [
     `# ${cfg.name}: test misclassification (%)`,
     '',
-    '| setting | epochs | error, softmax averaged over samples of z | error, one sample | rate (I(X;Z) estimate or VIB KL, nats, last epoch) | MINE Table 3 (60k/10k, 200 epochs) |',
+    '| setting | epochs | error, softmax averaged over samples of z | error, one sample | rate (I(X;Z) estimate or VIB KL, nats, last epoch) | MINE Table 3 (MNIST 60k/10k, 200 epochs) |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
