@@ -44,7 +44,8 @@ export interface AliSettingConfig {
   data: AliDataConfig;
   generator: NetConfig;
   encoder: NetConfig & { noise: number };
-  discriminator: NetConfig;
+  /** D(x, z): `dropout` / `inputNoise` in its training passes, and its own `optimizer` (default: the shared one). */
+  discriminator: NetConfig & { dropout: number; inputNoise: number; optimizer: OptimizerConfig };
   reconDiscriminator: NetConfig;
   optimizer: OptimizerConfig;
   alice: { lambda: number };
@@ -98,6 +99,8 @@ function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
   const variant = str(raw, 'variant', '', ALI_VARIANTS, 'ali');
   const enc = expectObject(raw.encoder ?? {}, 'encoder');
   const { noise, ...encNet } = enc;
+  const disc = expectObject(raw.discriminator ?? {}, 'discriminator');
+  const { dropout: _dropout, inputNoise: _inputNoise, optimizer: dOpt, ...discNet } = disc;
   const alice = expectObject(raw.alice ?? {}, 'alice');
   expectKeys(alice, ['lambda'], 'alice');
   const mi = expectObject(raw.mi ?? {}, 'mi');
@@ -119,7 +122,12 @@ function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
     data,
     generator: parseNet(raw.generator, 'generator'),
     encoder: { ...parseNet(encNet, 'encoder'), noise: num(enc, 'noise', 'encoder', { default: 0, min: 0 }) },
-    discriminator: parseNet(raw.discriminator, 'discriminator'),
+    discriminator: {
+      ...parseNet(discNet, 'discriminator'),
+      dropout: num(disc, 'dropout', 'discriminator', { default: 0, min: 0, max: 0.9 }),
+      inputNoise: num(disc, 'inputNoise', 'discriminator', { default: 0, min: 0 }),
+      optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer),
+    },
     reconDiscriminator: parseNet(raw.reconDiscriminator, 'reconDiscriminator'),
     optimizer,
     alice: { lambda: num(alice, 'lambda', 'alice', { default: 1, exclusiveMin: 0 }) },
@@ -248,8 +256,10 @@ function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
     latentDim: s.latentDim,
     encoderNoise: s.encoder.noise,
     lambda: s.alice.lambda,
+    discriminatorDropout: s.discriminator.dropout,
+    discriminatorInputNoise: s.discriminator.inputNoise,
     gfOptimizer: createOptimizer(s.optimizer),
-    dOptimizer: createOptimizer(s.optimizer),
+    dOptimizer: createOptimizer(s.discriminator.optimizer),
     rOptimizer: adv ? createOptimizer(s.optimizer) : null,
     mi:
       s.variant === 'ali-mi'

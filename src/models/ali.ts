@@ -19,8 +19,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MIEstimator } from '../mi/interface.js';
 import type { Critic } from '../nets/critics.js';
-import type { Mlp } from '../nets/mlp.js';
+import { activate, type Mlp } from '../nets/mlp.js';
 import { criticScores } from '../train/criticScores.js';
+import { criticUpdate } from '../train/miStep.js';
 import type { Rng } from '../util/rng.js';
 import { combineWithAdaptiveClip, globalNorm } from './adaptiveClip.js';
 import { bceWithLogits } from './gan.js';
@@ -52,6 +53,13 @@ export interface Ali {
   encoderNoise: number;
   /** weight λ of the ALICE term (alice-l2, alice-adv). */
   lambda: number;
+  /**
+   * D's regularization in training passes (the D step and the G/F step; never at evaluation):
+   * `dropout` rate on D's input and hidden units (ALI, Dumoulin et al. 2017, uses 0.2) and
+   * `inputNoise` σ of Gaussian instance noise added to D's input [x, z]. Absent = 0.
+   */
+  discriminatorDropout?: number;
+  discriminatorInputNoise?: number;
   /** one optimizer over G's and F's variables together (they play one side of the game). */
   gfOptimizer: tf.Optimizer;
   dOptimizer: tf.Optimizer;
@@ -83,12 +91,31 @@ export function checkAli(m: Ali): void {
   if (m.variant === 'ali-mi' && !m.mi) throw new Error('ALI: variant "ali-mi" needs mi (critic, estimator, beta)');
   if (m.encoder.inputSize !== m.dataDim || m.encoder.outputSize !== m.latentDim) throw new Error(`ALI: encoder must map ${m.dataDim} → ${m.latentDim}, got ${m.encoder.inputSize} → ${m.encoder.outputSize}`);
   if (m.generator.inputSize !== m.latentDim || m.generator.outputSize !== m.dataDim) throw new Error(`ALI: generator must map ${m.latentDim} → ${m.dataDim}, got ${m.generator.inputSize} → ${m.generator.outputSize}`);
+  for (const [k, v] of [['discriminatorDropout', m.discriminatorDropout], ['discriminatorInputNoise', m.discriminatorInputNoise]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (k !== 'discriminatorDropout' || v < 1))) throw new Error(`ALI: ${k} must be ${k === 'discriminatorDropout' ? 'in [0, 1)' : '≥ 0'}, got ${v}`);
+  }
   if (m.discriminator.inputSize !== m.dataDim + m.latentDim) throw new Error(`ALI: discriminator input must be dataDim + latentDim = ${m.dataDim + m.latentDim}, got ${m.discriminator.inputSize}`);
 }
 
-/** D(x, z) logits on the concatenation [x, z]. */
-export function jointLogits(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
-  return m.discriminator.apply(tf.concat([x, z], 1) as tf.Tensor2D);
+/**
+ * D(x, z) logits on the concatenation [x, z]. With `trainSeed` (a training pass), D's input noise
+ * and dropout (if set) are applied with masks drawn from that seed; without it, D is deterministic.
+ */
+export function jointLogits(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, trainSeed?: number): tf.Tensor2D {
+  let h = tf.concat([x, z], 1) as tf.Tensor2D;
+  const rate = m.discriminatorDropout ?? 0, sigma = m.discriminatorInputNoise ?? 0;
+  if (trainSeed === undefined || (rate === 0 && sigma === 0)) return m.discriminator.apply(h);
+  if (sigma > 0) h = tf.add(h, tf.randomNormal(h.shape, 0, sigma, 'float32', trainSeed)) as tf.Tensor2D;
+  if (rate === 0) return m.discriminator.apply(h);
+  // Dropout on the input and on every hidden layer's output (inverted dropout: kept units × 1/(1 − rate)).
+  const d = m.discriminator;
+  const last = d.weights.length - 1;
+  for (let i = 0; i <= last; i++) {
+    h = tf.dropout(h, rate, undefined, trainSeed + 7919 * (i + 1)) as tf.Tensor2D;
+    h = tf.fused.matMul({ a: h, b: d.weights[i], bias: d.biases[i] }) as tf.Tensor2D;
+    h = activate(h, i === last ? d.outputActivation : d.activation);
+  }
+  return h;
 }
 
 /** ALICE-L2's conditional-entropy surrogate: mean over the batch of ‖x − x'‖² (sum over coordinates). */
@@ -101,8 +128,8 @@ export function l2Reconstruction(x: tf.Tensor2D, xr: tf.Tensor2D): tf.Scalar {
  * `adversarial` = −E log(1 − D(x, ẑ)) − E log D(G(z), z) (non-saturating, labels swapped), and the
  * variant's `alice` term (already × λ; 0 for ali and ali-mi).
  */
-export function generatorEncoderLosses(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, zHat: tf.Tensor2D): { adversarial: tf.Scalar; alice: tf.Scalar } {
-  const adversarial = tf.add(bceWithLogits(jointLogits(m, x, zHat), 0), bceWithLogits(jointLogits(m, m.generator.apply(z), z), 1)) as tf.Scalar;
+export function generatorEncoderLosses(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, zHat: tf.Tensor2D, dSeed?: number): { adversarial: tf.Scalar; alice: tf.Scalar } {
+  const adversarial = tf.add(bceWithLogits(jointLogits(m, x, zHat, dSeed), 0), bceWithLogits(jointLogits(m, m.generator.apply(z), z, dSeed === undefined ? undefined : dSeed + 1), 1)) as tf.Scalar;
   let alice: tf.Scalar = tf.scalar(0);
   if (m.variant === 'alice-l2') {
     alice = tf.mul(l2Reconstruction(x, m.generator.apply(zHat)), m.lambda) as tf.Scalar;
@@ -130,6 +157,9 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
   const perm = rng.permutation(n);
   const zSeed = rng.tfSeed();
   const encSeed = rng.tfSeed();
+  const dReg = (m.discriminatorDropout ?? 0) > 0 || (m.discriminatorInputNoise ?? 0) > 0;
+  // seeds of D's dropout / input-noise masks (drawn only when used, so runs without them are unchanged)
+  const dSeedD = dReg ? rng.tfSeed() : undefined, dSeedGF = dReg ? rng.tfSeed() : undefined;
   const out = tf.tidy(() => {
     const x = tf.tensor2d(real, [n, m.dataDim]);
     const z = tf.randomNormal([n, m.latentDim], 0, 1, 'float32', zSeed) as tf.Tensor2D;
@@ -144,7 +174,7 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
     const xFake0 = m.generator.apply(z);
     // reconstructions before this step's updates (like dLoss, the numbers describe the step's start)
     const xr0 = m.generator.apply(zHat0);
-    const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(jointLogits(m, x, zHat0), 1), bceWithLogits(jointLogits(m, xFake0, z), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
+    const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(jointLogits(m, x, zHat0, dSeedD), 1), bceWithLogits(jointLogits(m, xFake0, z, dSeedD === undefined ? undefined : dSeedD + 1), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
     // 2a. D' (alice-adv): (x, x) → 1, (x, G(F(x))) → 0.
     let rLoss: tf.Scalar = tf.scalar(NaN);
     if (m.variant === 'alice-adv') {
@@ -158,25 +188,13 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
     // 2b. T (ali-mi): statistics network on (x, ẑ), marginals (x, ẑ_π) (MINE Algorithm 1).
     let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN);
     if (m.variant === 'ali-mi') {
-      const r = m.mi!;
-      let est: tf.Scalar | null = null;
-      miLoss = r.optimizer.minimize(
-        () => {
-          const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, x, zHat0, perm));
-          est = tf.keep(o.estimate);
-          return o.loss;
-        },
-        true,
-        r.critic.variables,
-      ) as tf.Scalar;
-      mi = est as unknown as tf.Scalar;
-      if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, x, zHat0, perm));
+      ({ estimate: mi, loss: miLoss } = criticUpdate(m.mi!, x, zHat0, perm));
     }
     // 3. G and F: adversarial (+ ALICE) gradient; for ali-mi, + β·(clipped) MI gradient into F.
     const gfVars = [...m.generator.variables, ...m.encoder.variables];
     let aliceLoss: tf.Scalar = tf.scalar(0);
     const adv = tf.variableGrads(() => {
-      const l = generatorEncoderLosses(m, x, z, enc());
+      const l = generatorEncoderLosses(m, x, z, enc(), dSeedGF);
       aliceLoss = tf.keep(l.alice);
       return tf.add(l.adversarial, l.alice) as tf.Scalar;
     }, gfVars);
@@ -200,7 +218,6 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
     const recon = l2Reconstruction(x, xr0);
     const stats = tf.stack([dLoss, adv.value, aliceLoss, rLoss, recon, mi, miLoss, advNorm, miNorm, scale]);
     tf.dispose([aliceLoss]);
-    if (m.variant === 'ali-mi') tf.dispose(mi);
     return stats;
   });
   const v = out.dataSync();

@@ -80,6 +80,22 @@ describe('ali task', () => {
     expect(() => prepareConfig(tiny({ data: { kind: 'mnist', source: 'idx' } }), {})).toThrow(/data\.dir is required/);
     expect(() => prepareConfig(tiny({ evaluation: { classifier: 3 } }), {})).toThrow(/evaluation\.classifier must be a directory/);
     expect(() => prepareConfig(tiny({ discriminator: { hiden: [4] } }), {})).toThrow(/discriminator\.hiden: unknown key/);
+    expect(() => prepareConfig(tiny({ discriminator: { hidden: [4], dropout: 0.95 } }), {})).toThrow(/discriminator\.dropout must be ≤ 0\.9, got 0\.95/);
+    expect(() => prepareConfig(tiny({ discriminator: { hidden: [4], inputNoise: -1 } }), {})).toThrow(/discriminator\.inputNoise must be ≥ 0, got -1/);
+    expect(() => prepareConfig(tiny({ discriminator: { hidden: [4], optimizer: { learningRate: 0 } } }), {})).toThrow(/discriminator\.optimizer\.learningRate must be > 0, got 0/);
+  });
+  it("discriminator.dropout / inputNoise / optimizer reach D (its own learning rate, the shared optimizer's other fields)", () => {
+    const c = prepareConfig(tiny({ discriminator: { hidden: [4], dropout: 0.2, inputNoise: 0.1, optimizer: { learningRate: 0.0001 } } }), {}).cfg as { settings: { cfg: { discriminator: Record<string, unknown>; optimizer: Record<string, unknown> } }[] };
+    const s = c.settings[0].cfg;
+    expect(s.discriminator).toMatchObject({ hidden: [4], dropout: 0.2, inputNoise: 0.1, optimizer: { kind: 'adam', learningRate: 0.0001, beta1: 0.5 } });
+    expect(s.optimizer.learningRate).toBe(0.001);
+    const d = prepareConfig(tiny(), {}).cfg as typeof c;
+    expect(d.settings[0].cfg.discriminator).toMatchObject({ dropout: 0, inputNoise: 0, optimizer: { learningRate: 0.001 } });
+  });
+  it('grid: D dropout and input noise train end to end', async () => {
+    const o = await runExperiment(tiny({ steps: 6, discriminator: { hidden: [16], dropout: 0.2, inputNoise: 0.1 }, vary: { variant: ['ali', 'ali-mi'] }, evaluation: { every: 6, samples: 200, reconSamples: 100 } }), { out: out(), progress: silentProgress, backend: 'wasm' });
+    expect(o.error).toBeUndefined();
+    expect(o.status).toBe('completed');
   });
   it('sweep grid "variant=ali,ali-mi" sets the variant path', () => {
     expect(parseGridArg('variant=ali,ali-mi', 'ali')).toEqual({ key: 'variant', path: 'variant', values: ['ali', 'ali-mi'] });

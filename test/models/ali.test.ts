@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gridGaussians } from '../../src/data/gridGaussians.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
-import { ALI_VARIANTS, aliTrainStep, checkAli, disposeAli, generatorEncoderLosses, l2Reconstruction, reconstruct, type Ali, type AliVariant } from '../../src/models/ali.js';
+import { ALI_VARIANTS, aliTrainStep, checkAli, disposeAli, generatorEncoderLosses, jointLogits, l2Reconstruction, reconstruct, type Ali, type AliVariant } from '../../src/models/ali.js';
 import { createCritic } from '../../src/nets/critics.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
@@ -169,10 +169,70 @@ describe('ALI+MI', () => {
   });
 });
 
+describe("D's dropout and input noise (training passes only)", () => {
+  const xz = () => [tf.tensor2d(data.sample(16, new Rng(8)), [16, 2]), tf.randomNormal([16, 2], 0, 1, 'float32', 9) as tf.Tensor2D] as const;
+  it('without a training seed, or with rate and σ 0, D is its plain deterministic forward pass', () => {
+    const m = tinyAli('ali');
+    tf.tidy(() => {
+      const [x, z] = xz();
+      const plain = Array.from(m.discriminator.apply(tf.concat([x, z], 1) as tf.Tensor2D).dataSync());
+      expect(Array.from(jointLogits(m, x, z, 123).dataSync())).toEqual(plain);
+      m.discriminatorDropout = 0.5;
+      m.discriminatorInputNoise = 1;
+      expect(Array.from(jointLogits(m, x, z).dataSync())).toEqual(plain);
+    });
+    disposeAli(m);
+  });
+  it('dropout 0.5: the logits change with the seed, repeat with the same seed, and match a float64 reference of the masked net', () => {
+    const m = tinyAli('ali');
+    m.discriminatorDropout = 0.5;
+    tf.tidy(() => {
+      const [x, z] = xz();
+      const a = Array.from(jointLogits(m, x, z, 11).dataSync());
+      expect(Array.from(jointLogits(m, x, z, 11).dataSync())).toEqual(a);
+      expect(Array.from(jointLogits(m, x, z, 12).dataSync())).not.toEqual(a);
+      // Reference: with rate 0.5 each kept unit is ×2; recover the masks from tf.dropout on ones.
+      const inp = tf.concat([x, z], 1) as tf.Tensor2D;
+      const mask0 = tf.dropout(tf.onesLike(inp), 0.5, undefined, 11 + 7919).arraySync() as number[][];
+      const h = tf.relu(tf.add(tf.matMul(tf.mul(inp, mask0), m.discriminator.weights[0]), m.discriminator.biases[0]));
+      const mask1 = tf.dropout(tf.onesLike(h), 0.5, undefined, 11 + 2 * 7919).arraySync() as number[][];
+      const ref = tf.add(tf.matMul(tf.mul(h, mask1), m.discriminator.weights[1]), m.discriminator.biases[1]).dataSync();
+      for (const v of mask0.flat()) expect([0, 2]).toContain(v);
+      a.forEach((v, i) => expect(v).toBeCloseTo(ref[i], 4));
+    });
+    disposeAli(m);
+  });
+  it('input noise σ: a training pass differs from the plain pass; D and G/F still learn with dropout and noise', () => {
+    const m = tinyAli('ali-mi');
+    m.discriminatorInputNoise = 0.5;
+    tf.tidy(() => {
+      const [x, z] = xz();
+      expect(Array.from(jointLogits(m, x, z, 3).dataSync())).not.toEqual(Array.from(jointLogits(m, x, z).dataSync()));
+    });
+    m.discriminatorDropout = 0.2;
+    const gf = [...m.generator.variables, ...m.encoder.variables];
+    const [gf0, d0] = [snapshot(gf), snapshot(m.discriminator.variables)];
+    const rng = new Rng(2);
+    const r = aliTrainStep(m, data.sample(32, rng), rng);
+    expect(Number.isFinite(r.dLoss) && Number.isFinite(r.gfLoss)).toBe(true);
+    expect(changed(gf0, gf)).toBe(true);
+    expect(changed(d0, m.discriminator.variables)).toBe(true);
+    disposeAli(m);
+  });
+  it('a dropout rate outside [0, 1) or a negative σ is an error naming the field', () => {
+    const m = tinyAli('ali');
+    expect(() => checkAli({ ...m, discriminatorDropout: 1 })).toThrow(/discriminatorDropout must be in \[0, 1\), got 1/);
+    expect(() => checkAli({ ...m, discriminatorInputNoise: -0.1 })).toThrow(/discriminatorInputNoise must be ≥ 0, got -0.1/);
+    disposeAli(m);
+  });
+});
+
 describe('memory and reproducibility', () => {
   for (const variant of ALI_VARIANTS) {
-    it(`${variant} (Gaussian encoder σ = 1): tensor count is flat over 30 steps after burn-in`, () => {
+    it(`${variant} (Gaussian encoder σ = 1, D dropout 0.2 and input noise 0.1): tensor count is flat over 30 steps after burn-in`, () => {
       const m = tinyAli(variant, { noise: 1 });
+      m.discriminatorDropout = 0.2;
+      m.discriminatorInputNoise = 0.1;
       const rng = new Rng(2);
       for (let i = 0; i < 2; i++) aliTrainStep(m, data.sample(32, rng), rng);
       const before = tf.memory().numTensors;
