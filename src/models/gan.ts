@@ -11,6 +11,7 @@ import type { MIEstimator } from '../mi/interface.js';
 import type { Critic } from '../nets/critics.js';
 import type { Mlp } from '../nets/mlp.js';
 import { criticScores } from '../train/criticScores.js';
+import { criticUpdate } from '../train/miStep.js';
 import type { Rng } from '../util/rng.js';
 import { combineWithAdaptiveClip } from './adaptiveClip.js';
 
@@ -89,19 +90,7 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
     let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN);
     // 2. statistics network on (G(z), z), marginals by shuffling z (MINE Algorithm 1)
     if (m.mi) {
-      const r = m.mi;
-      let est: tf.Scalar | null = null;
-      miLoss = r.optimizer.minimize(
-        () => {
-          const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, fake, code, perm));
-          est = tf.keep(o.estimate);
-          return o.loss;
-        },
-        true,
-        r.critic.variables,
-      ) as tf.Scalar;
-      mi = est as unknown as tf.Scalar;
-      if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, fake, code, perm));
+      ({ estimate: mi, loss: miLoss } = criticUpdate(m.mi, fake, code, perm));
     }
     // 3. generator: non-saturating adversarial gradient + β·(clipped) MI gradient
     const adv = tf.variableGrads(() => bceWithLogits(m.discriminator.apply(generate(m, z, null)), 1), m.generator.variables);
@@ -120,7 +109,6 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
       advNorm = tf.sqrt(tf.addN(Object.values(adv.grads).map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
     }
     const stats = tf.stack([dLoss, adv.value, mi, miLoss, advNorm, miNorm, scale]);
-    if (m.mi) tf.dispose(mi);
     return stats;
   });
   const v = out.dataSync();

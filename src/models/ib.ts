@@ -20,6 +20,7 @@ import { createCritic, type Critic, type CriticConfig } from '../nets/critics.js
 import { StochasticEncoder, type EncoderConfig } from '../nets/encoders.js';
 import { Mlp } from '../nets/mlp.js';
 import { criticScores } from '../train/criticScores.js';
+import { criticUpdate } from '../train/miStep.js';
 import { createOptimizer, type OptimizerConfig } from '../train/optimizer.js';
 import { getOptimizerState, savedToTensor, setOptimizerState, tensorToSaved, type SavedArray } from '../train/optimizerState.js';
 import type { Rng } from '../util/rng.js';
@@ -122,18 +123,7 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
     if (m.mi) {
       const r = m.mi;
       const z = m.encoder.encode(xt, eps);
-      let est: tf.Scalar | null = null;
-      miLoss = r.optimizer.minimize(
-        () => {
-          const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, xt, z, perm));
-          est = tf.keep(o.estimate);
-          return o.loss;
-        },
-        true,
-        r.critic.variables,
-      ) as tf.Scalar;
-      mi = est as unknown as tf.Scalar;
-      if (r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, xt, z, perm));
+      ({ estimate: mi, loss: miLoss } = criticUpdate(r, xt, z, perm));
     }
     // 2. encoder + decoder
     const all = [...m.encoder.variables, ...m.decoder.variables];

@@ -36,6 +36,31 @@ export function checkPairBatch(batch: PairBatch): void {
   requireFinite(batch.y, 'batch y');
 }
 
+/**
+ * One update of a statistics network used as a regulariser inside a model's step (MINEGAN, IB,
+ * ALI+MI): the critic's step on (x, y) with shuffled marginals, then the estimator's own block
+ * (η-MINE's η). x and y are constants here: only the critic's variables move. Call inside tf.tidy;
+ * the returned scalars (the batch's estimate and the critic's loss) belong to the caller's scope.
+ */
+export function criticUpdate(l: MiLearner, x: tf.Tensor2D, y: tf.Tensor2D, perm: Int32Array): { estimate: tf.Scalar; loss: tf.Scalar } {
+  let kept: tf.Scalar | null = null;
+  const loss = l.optimizer.minimize(
+    () => {
+      const o = l.estimator.objective(criticScores(l.critic, l.estimator.sampling, x, y, perm));
+      kept = tf.keep(o.estimate);
+      return o.loss;
+    },
+    true,
+    l.critic.variables,
+  ) as tf.Scalar;
+  if (l.estimator.updateOwnBlock) l.estimator.updateOwnBlock(criticScores(l.critic, l.estimator.sampling, x, y, perm));
+  // move the estimate out of minimize's scope into the caller's, so the caller's tidy disposes it
+  const k = kept as unknown as tf.Scalar;
+  const estimate = tf.clone(k);
+  k.dispose();
+  return { estimate, loss };
+}
+
 export function miTrainStep(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNumbers {
   checkPairBatch(batch);
   const perm = rng.permutation(batch.n);
