@@ -104,7 +104,7 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
     experiment: resolvedRaw.name,
     task: resolvedRaw.task,
     seed,
-    backend: { name: backend.name, tfBackend: backend.tfBackend, forced: backend.forced, skipped: backend.skipped, tfjs: backend.tfjsVersion },
+    backend: { name: backend.name, tfBackend: backend.tfBackend, forced: backend.forced, skipped: backend.skipped, tfjs: backend.tfjsVersion, kernels: backend.kernels, kernelsNote: backend.kernelsNote },
     gitCommit: gitCommit(),
     node: process.version,
     argv: process.argv.slice(2),

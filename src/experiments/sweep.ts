@@ -6,6 +6,7 @@
  * comparison.md (mean ± std over seeds of every summary metric per grid point) and comparison PNGs.
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/validate.js';
@@ -81,7 +82,11 @@ function runCell(cell: SweepCell, o: SweepOptions): Promise<void> {
   if (o.steps !== undefined) args.push('--steps', String(o.steps));
   if (o.backend) args.push('--backend', o.backend);
   return new Promise((resolve) => {
-    const child = spawn(o.command[0], args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // OpenBLAS starts a spinning thread per core in every process: with P cells at once, give each
+    // its share of the cores (a user's OPENBLAS_NUM_THREADS wins).
+    const threads = String(Math.max(1, Math.floor(availableParallelism() / o.parallel)));
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? threads };
+    const child = spawn(o.command[0], args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on('close', (code) => {
