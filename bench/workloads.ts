@@ -3,14 +3,13 @@
  * builders, step functions, estimators, critics and optimizers the experiments use), so the bench
  * times exactly what a run trains.
  */
-import { parseGan } from '../src/experiments/ganTask.js';
+import { createGan, parseGan } from '../src/experiments/ganTask.js';
 import { gridGaussians } from '../src/data/gridGaussians.js';
 import { correlatedGaussians } from '../src/data/correlatedGaussians.js';
 import { createEstimator, parseEstimatorConfig } from '../src/mi/registry.js';
-import { disposeGan, ganTrainStep, type Gan } from '../src/models/gan.js';
+import { disposeGan, ganTrainStep } from '../src/models/gan.js';
 import { createIbModel, disposeIbModel, ibTrainStep } from '../src/models/ib.js';
 import { createCritic } from '../src/nets/critics.js';
-import { Mlp } from '../src/nets/mlp.js';
 import { miTrainStep } from '../src/train/miStep.js';
 import { createOptimizer } from '../src/train/optimizer.js';
 import { Rng } from '../src/util/rng.js';
@@ -58,17 +57,7 @@ function gan25(seed: number): Workload {
   }).settings[0].cfg;
   const base = new Rng(seed);
   const netRng = base.split(), dataRng = base.split(), stepRng = base.split();
-  const gan: Gan = {
-    generator: new Mlp({ sizes: [s.noiseDim, ...s.generator.hidden, 2], activation: s.generator.activation }, netRng, 'generator'),
-    discriminator: new Mlp({ sizes: [2, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator'),
-    noiseDim: s.noiseDim,
-    codeDim: s.mi.codeDim,
-    dataDim: 2,
-    outputNoise: s.mi.outputNoise,
-    gOptimizer: createOptimizer(s.optimizer),
-    dOptimizer: createOptimizer(s.optimizer),
-    mi: { critic: createCritic(s.mi.critic, 2, s.mi.codeDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) },
-  };
+  const gan = createGan(s, netRng);
   const sampler = gridGaussians({ side: 5, spacing: 2, std: 0.05 });
   const G = [2, 256, 256, 2], D = [2, 256, 256, 1], T = [4, 256, 256, 1];
   // D step: 2 D passes + backward; T step: 2 T passes + backward; G step: G→D with backward

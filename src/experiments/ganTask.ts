@@ -171,6 +171,26 @@ export function evaluateGan(s: GanSettingConfig, sampler: ReturnType<typeof samp
   return e;
 }
 
+/** The networks and optimizers of one setting: G, D and, with β > 0, the statistics network T. */
+export function createGan(s: GanSettingConfig, netRng: Rng): Gan {
+  const generator = new Mlp({ sizes: [s.noiseDim, ...s.generator.hidden, 2], activation: s.generator.activation }, netRng, 'generator');
+  const discriminator = new Mlp({ sizes: [2, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator');
+  return {
+    generator,
+    discriminator,
+    noiseDim: s.noiseDim,
+    codeDim: s.mi.codeDim,
+    dataDim: 2,
+    outputNoise: s.mi.outputNoise,
+    gOptimizer: createOptimizer(s.optimizer),
+    dOptimizer: createOptimizer(s.optimizer),
+    mi:
+      s.mi.beta > 0
+        ? { critic: createCritic(s.mi.critic, 2, s.mi.codeDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) }
+        : null,
+  };
+}
+
 export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResult> {
   const metrics: Record<string, number> = {};
   const traces: GanTrace[] = [];
@@ -180,22 +200,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
     // Same seed for every setting: the same initial networks and data stream (a fair comparison).
     const base = new Rng(deriveSeed(ctx.seed, 'gan'));
     const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
-    const generator = new Mlp({ sizes: [s.noiseDim, ...s.generator.hidden, 2], activation: s.generator.activation }, netRng, 'generator');
-    const discriminator = new Mlp({ sizes: [2, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator');
-    const withMi = s.mi.beta > 0;
-    const gan: Gan = {
-      generator,
-      discriminator,
-      noiseDim: s.noiseDim,
-      codeDim: s.mi.codeDim,
-      dataDim: 2,
-      outputNoise: s.mi.outputNoise,
-      gOptimizer: createOptimizer(s.optimizer),
-      dOptimizer: createOptimizer(s.optimizer),
-      mi: withMi
-        ? { critic: createCritic(s.mi.critic, 2, s.mi.codeDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) }
-        : null,
-    };
+    const gan = createGan(s, netRng);
     // Held-out real points for the evaluation, fixed for the whole run.
     const real = sampler.sample(s.evaluation.samples, new Rng(deriveSeed(ctx.seed, 'gan-eval-real')));
     const trace: GanTrace = { label, steps: [], curves: {}, evals: [], snapshots: [], final: new Float32Array(0), real };
@@ -206,7 +211,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
         logEvery: cfg.logEvery,
         shouldStop: ctx.shouldStop,
         onProgress: (d, t) => ctx.progress.tick(d, t),
-        allowNonFinite: withMi ? [] : ['mi', 'miLoss', 'clipScale'],
+        allowNonFinite: gan.mi ? [] : ['mi', 'miLoss', 'clipScale'],
         step: (i) => {
           const r = ganTrainStep(gan, sampler.sample(s.batchSize, dataRng), stepRng);
           const done = i + 1;
