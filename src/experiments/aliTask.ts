@@ -28,7 +28,7 @@ import { renderAliFigures, type AliTrace } from './aliFigures.js';
 import type { RunContext, TaskResult } from './context.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseNet, type NetConfig } from './ganTask.js';
-import { cartesian, labelOf, setPath } from './paths.js';
+import { expandVary } from './paths.js';
 
 export type AliDataConfig =
   | { kind: 'grid'; side: number; spacing: number; std: number }
@@ -151,15 +151,7 @@ function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
 
 export function parseAli(raw: Record<string, unknown>): AliConfig {
   expectKeys(raw, TOP, '');
-  const vary = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
-    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
-    return { path, values };
-  });
-  const settings = cartesian(vary).map((combo) => {
-    const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
-    for (const c of combo) setPath(copy, c.path, c.value);
-    return { label: labelOf(combo), values: Object.fromEntries(combo.map((c) => [c.path, c.value])), cfg: parseSetting(copy) };
-  });
+  const { vary, settings } = expandVary(raw, parseSetting);
   const kinds = new Set(settings.map((s) => s.cfg.data.kind));
   if (kinds.size > 1) throw new ConfigError('vary: every setting must use the same data.kind (the evaluation and figures depend on it)');
   return { name: String(raw.name), task: 'ali', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };

@@ -20,7 +20,7 @@ import { Rng } from '../util/rng.js';
 import type { RunContext, TaskResult } from './context.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { renderGanFigures, type GanTrace } from './ganFigures.js';
-import { cartesian, labelOf, setPath } from './paths.js';
+import { expandVary } from './paths.js';
 
 export type GanDataConfig = { kind: 'grid'; side: number; spacing: number; std: number } | { kind: 'swissroll'; noise: number; scale: number };
 
@@ -125,15 +125,7 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
 
 export function parseGan(raw: Record<string, unknown>): GanConfig {
   expectKeys(raw, TOP, '');
-  const vary = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
-    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
-    return { path, values };
-  });
-  const settings = cartesian(vary).map((combo) => {
-    const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
-    for (const c of combo) setPath(copy, c.path, c.value);
-    return { label: labelOf(combo), values: Object.fromEntries(combo.map((c) => [c.path, c.value])), cfg: parseSetting(copy) };
-  });
+  const { vary, settings } = expandVary(raw, parseSetting);
   return { name: String(raw.name), task: 'gan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
 }
 

@@ -22,7 +22,7 @@ import type { RunContext, TaskResult } from './context.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseGanData, parseNet, samplerOf, type NetConfig } from './ganTask.js';
 import { renderInfoGanFigures } from './infoGanFigures.js';
-import { cartesian, labelOf, setPath } from './paths.js';
+import { expandVary } from './paths.js';
 
 /** The MI term: an estimator of src/mi, InfoGAN's Q head, or none (plain GAN reference). */
 export type CodeMiConfig = EstimatorConfig | { kind: 'infogan' } | { kind: 'none' };
@@ -123,15 +123,7 @@ function parseSetting(raw: Record<string, unknown>): InfoGanSettingConfig {
 
 export function parseInfoGan(raw: Record<string, unknown>): InfoGanConfig {
   expectKeys(raw, TOP, '');
-  const vary = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
-    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
-    return { path, values };
-  });
-  const settings = cartesian(vary).map((combo) => {
-    const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
-    for (const c of combo) setPath(copy, c.path, c.value);
-    return { label: labelOf(combo), values: Object.fromEntries(combo.map((c) => [c.path, c.value])), cfg: parseSetting(copy) };
-  });
+  const { vary, settings } = expandVary(raw, parseSetting);
   return { name: String(raw.name), task: 'infogan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
 }
 

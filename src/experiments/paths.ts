@@ -1,5 +1,5 @@
 /** Reads and writes values at dotted paths ("data.rho") in plain JSON objects (for `vary` and sweep grids). */
-import { ConfigError, isObject } from '../config/validate.js';
+import { ConfigError, expectObject, isObject } from '../config/validate.js';
 
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
@@ -26,4 +26,26 @@ export function labelOf(combo: { path: string; value: unknown }[]): string {
 /** A label made safe as a file-name part ("rho=0.5,batchSize=64" → "rho=0.5_batchSize=64"). */
 export function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9.=-]+/g, '_');
+}
+
+export interface VaryAxis {
+  path: string;
+  values: unknown[];
+}
+
+/**
+ * Expands an experiment's `vary` (config paths → value lists) into one parsed setting per
+ * combination: the raw config with the combination applied, parsed by the task's `parseSetting`.
+ */
+export function expandVary<C>(raw: Record<string, unknown>, parseSetting: (raw: Record<string, unknown>) => C): { vary: VaryAxis[]; settings: { label: string; values: Record<string, unknown>; cfg: C }[] } {
+  const vary = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
+    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
+    return { path, values };
+  });
+  const settings = cartesian(vary).map((combo) => {
+    const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+    for (const c of combo) setPath(copy, c.path, c.value);
+    return { label: labelOf(combo), values: Object.fromEntries(combo.map((c) => [c.path, c.value])), cfg: parseSetting(copy) };
+  });
+  return { vary, settings };
 }
