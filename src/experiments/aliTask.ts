@@ -29,6 +29,7 @@ import type { RunContext, TaskResult } from './context.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseNet, type NetConfig } from './ganTask.js';
 import { expandVary } from './paths.js';
+import { logTrainStep } from './trainTrace.js';
 
 export type AliDataConfig =
   | { kind: 'grid'; side: number; spacing: number; std: number }
@@ -331,11 +332,7 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
             if (done % s.evaluation.every === 0 && done < s.steps) evaluate(done, classifier);
             return r;
           },
-          onLog: (i, n) => {
-            ctx.out.appendMetrics({ type: 'train', setting: label, step: i, ...Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) });
-            trace.steps.push(i);
-            for (const [k, v] of Object.entries(n)) (trace.curves[k] ??= []).push(v);
-          },
+          onLog: (i, n) => logTrainStep(ctx.out, trace, label, i, n),
         });
         const final = evaluate(s.steps, await getClassifier());
         [trace.samples, trace.recon, trace.latent] = [final.samples, final.recon, encodeData(m, data.heldOut)];

@@ -21,6 +21,7 @@ import type { RunContext, TaskResult } from './context.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { renderGanFigures, type GanTrace } from './ganFigures.js';
 import { expandVary } from './paths.js';
+import { logTrainStep } from './trainTrace.js';
 
 export type GanDataConfig = { kind: 'grid'; side: number; spacing: number; std: number } | { kind: 'swissroll'; noise: number; scale: number };
 
@@ -217,11 +218,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
           }
           return r;
         },
-        onLog: (i, n) => {
-          ctx.out.appendMetrics({ type: 'train', setting: label, step: i, ...Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) });
-          trace.steps.push(i);
-          for (const [k, v] of Object.entries(n)) (trace.curves[k] ??= []).push(v);
-        },
+        onLog: (i, n) => logTrainStep(ctx.out, trace, label, i, n),
       });
     } finally {
       disposeGan(gan);

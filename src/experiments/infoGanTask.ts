@@ -23,6 +23,7 @@ import { parseCriticConfig } from './criticConfig.js';
 import { parseGanData, parseNet, samplerOf, type NetConfig } from './ganTask.js';
 import { renderInfoGanFigures } from './infoGanFigures.js';
 import { expandVary } from './paths.js';
+import { logTrainStep } from './trainTrace.js';
 
 /** The MI term: an estimator of src/mi, InfoGAN's Q head, or none (plain GAN reference). */
 export type CodeMiConfig = EstimatorConfig | { kind: 'infogan' } | { kind: 'none' };
@@ -236,11 +237,7 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
           }
           return r;
         },
-        onLog: (i, n) => {
-          ctx.out.appendMetrics({ type: 'train', setting: label, step: i, ...Object.fromEntries(Object.entries(n).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) });
-          trace.steps.push(i);
-          for (const [k, v] of Object.entries(n)) (trace.curves[k] ??= []).push(v);
-        },
+        onLog: (i, n) => logTrainStep(ctx.out, trace, label, i, n),
       });
     } finally {
       disposeInfoGan(model);
