@@ -146,3 +146,12 @@ export function currentBackend(): BackendInfo {
   if (!current) throw new Error('initBackend() has not been called');
   return current;
 }
+
+/**
+ * The library's entry to the backend: selects one exactly as the CLI does (INFOBOUND_BACKEND, else
+ * the first that loads) unless one was chosen already, and returns what was chosen. Importing
+ * infobound loads nothing; calls that need a backend (estimateMI, runExperiment) await this first.
+ */
+export async function ready(opts: { backend?: string } = {}): Promise<BackendInfo> {
+  return initBackend({ requested: opts.backend });
+}
