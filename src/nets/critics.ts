@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
-import { Mlp, ownedVariable, type Activation } from './mlp.js';
+import { Mlp, activate, ownedVariable, type Activation } from './mlp.js';
 
 export const CRITIC_KINDS = ['concat', 'separable', 'bilinear'] as const;
 export type CriticKind = (typeof CRITIC_KINDS)[number];
@@ -33,6 +33,75 @@ function checkPair(x: tf.Tensor2D, y: tf.Tensor2D, dx: number, dy: number, align
   }
 }
 
+/**
+ * Layers [from, to) of an MLP applied to h, with the same fused matmul + bias (+ ReLU) as
+ * Mlp.apply; the concat critic's all-pairs path runs the first layer itself and the rest here.
+ */
+function mlpLayers(net: Mlp, h: tf.Tensor2D, from: number, to: number): tf.Tensor2D {
+  const last = net.weights.length - 1;
+  for (let i = from; i < to; i++) {
+    const a = i === last ? net.outputActivation : net.activation;
+    if (a === 'relu' || a === 'linear') {
+      h = tf.fused.matMul({ a: h, b: net.weights[i], bias: net.biases[i], activation: a }) as tf.Tensor2D;
+    } else {
+      h = activate(tf.fused.matMul({ a: h, b: net.weights[i], bias: net.biases[i] }) as tf.Tensor2D, a);
+    }
+  }
+  return h;
+}
+
+/**
+ * The all-pairs scores S_ij = MLP([x_i; y_j]) of a ReLU MLP with a linear output, with its backward
+ * pass written out as matmuls. tfjs' own gradients of the same graph reduce the [n·m, h] tensors
+ * with Sum kernels (the bias gradients, the broadcast add's gradient), which on wasm cost as much as
+ * the layers' matmuls; here every reduction is a product with a ones vector (one sgemm).
+ * Inputs: x [n, dx], y [m, dy], then the MLP's variables (W₀, b₀, W₁, b₁, …); returns [n, m].
+ */
+function reluMlpAllPairs(dx: number, layers: number): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [x, y, ...params] = args as tf.Tensor2D[];
+    const [n, m] = [x.shape[0], y.shape[0]];
+    const w = params.filter((_, i) => i % 2 === 0), b = params.filter((_, i) => i % 2 === 1) as unknown as tf.Tensor1D[];
+    const h0 = w[0].shape[1];
+    const w0x = w[0].slice([0, 0], [dx, h0]), w0y = w[0].slice([dx, 0], [w[0].shape[0] - dx, h0]);
+    // layer 0 per sample, broadcast over pairs: W₀[x_i; y_j] + b₀ = (W₀ₓx_i + b₀) + W₀ᵧy_j
+    const pre0 = tf.add(tf.fused.matMul({ a: x, b: w0x, bias: b[0] }).reshape([n, 1, h0]), tf.matMul(y, w0y).reshape([1, m, h0])).reshape([n * m, h0]) as tf.Tensor2D;
+    // outs[k] = layer k's output; the last layer is linear
+    const outs: tf.Tensor2D[] = [layers === 1 ? pre0 : tf.relu(pre0)];
+    for (let k = 1; k < layers; k++) {
+      outs.push(tf.fused.matMul({ a: outs[k - 1], b: w[k], bias: b[k], activation: k === layers - 1 ? 'linear' : 'relu' }) as tf.Tensor2D);
+    }
+    save([x, y, ...w, ...outs]);
+    return {
+      value: outs[layers - 1].reshape([n, m]),
+      gradFunc: (dS: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sy] = saved as tf.Tensor2D[];
+        const sw = saved.slice(2, 2 + layers) as tf.Tensor2D[];
+        const so = saved.slice(2 + layers) as tf.Tensor2D[];
+        const onesRows = tf.ones([1, n * m]) as tf.Tensor2D;
+        const dW: tf.Tensor2D[] = new Array(layers), db: tf.Tensor1D[] = new Array(layers);
+        // g: the loss's gradient with respect to layer k's pre-activation
+        let g = dS.reshape([n * m, 1]) as tf.Tensor2D;
+        for (let k = layers - 1; k >= 1; k--) {
+          dW[k] = tf.matMul(so[k - 1], g, true, false);
+          db[k] = tf.matMul(onesRows, g).reshape([g.shape[1]]);
+          g = tf.mul(tf.matMul(g, sw[k], false, true), tf.step(so[k - 1])) as tf.Tensor2D;
+        }
+        // layer 0: the pair gradient sums over j for x_i's part and over i for y_j's part
+        const gA = tf.matMul(g.reshape([n, m, h0]), tf.ones([1, m, 1]), true, false).reshape([n, h0]) as tf.Tensor2D;
+        const gC = tf.matMul(tf.ones([1, n]), g.reshape([n, m * h0])).reshape([m, h0]) as tf.Tensor2D;
+        dW[0] = tf.concat([tf.matMul(sx, gA, true, false), tf.matMul(sy, gC, true, false)], 0) as tf.Tensor2D;
+        db[0] = tf.matMul(tf.ones([1, n]), gA).reshape([h0]);
+        const sw0x = sw[0].slice([0, 0], [dx, h0]), sw0y = sw[0].slice([dx, 0], [sw[0].shape[0] - dx, h0]);
+        const grads: tf.Tensor[] = [tf.matMul(gA, sw0x, false, true), tf.matMul(gC, sw0y, false, true)];
+        for (let k = 0; k < layers; k++) grads.push(dW[k], db[k]);
+        return grads;
+      },
+    };
+  });
+}
+
 /** T([x, y]) with an MLP on the concatenation (MINE's statistics network). */
 export class ConcatCritic implements Critic {
   readonly kind = 'concat';
@@ -47,12 +116,57 @@ export class ConcatCritic implements Critic {
     checkPair(x, y, this.dx, this.dy, true);
     return this.net.apply(tf.concat([x, y], 1)).reshape([x.shape[0]]);
   }
+  /**
+   * All n·m scores without tiling the inputs: the first layer is linear, W₁[x; y] = W₁ₓx + W₁ᵧy,
+   * so W₁ₓx_i + b₁ and W₁ᵧy_j are computed once per sample and broadcast-added to [n, m, h] before
+   * the activation; only the later layers run on n·m rows. Equal to `matrixTiled` up to float
+   * rounding, in value and gradient (test/nets/critics.test.ts).
+   */
   matrix(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    checkPair(x, y, this.dx, this.dy, false);
+    const [n, m] = [x.shape[0], y.shape[0]];
+    if (this.net.activation === 'relu' && this.net.outputActivation === 'linear') {
+      this.reluAllPairs ??= reluMlpAllPairs(this.dx, this.net.weights.length);
+      return this.reluAllPairs(x, y, ...this.net.variables) as tf.Tensor2D;
+    }
+    return mlpLayers(this.net, this.firstLayerAllPairs(x, y), 1, this.net.weights.length).reshape([n, m]);
+  }
+  private reluAllPairs?: (...inputs: tf.Tensor[]) => tf.Tensor;
+  /** The reference all-pairs path: the concatenated inputs tiled to n·m rows through the whole MLP. */
+  matrixTiled(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     checkPair(x, y, this.dx, this.dy, false);
     const [n, m] = [x.shape[0], y.shape[0]];
     const xs = tf.tile(x.expandDims(1), [1, m, 1]).reshape([n * m, this.dx]);
     const ys = tf.tile(y.expandDims(0), [n, 1, 1]).reshape([n * m, this.dy]);
     return this.net.apply(tf.concat([xs, ys], 1) as tf.Tensor2D).reshape([n, m]);
+  }
+  /**
+   * The last hidden layer's activations Φ(x_i, y_i) for aligned rows, [n, h]: the feature map of
+   * convex η-MINE (Mroueh et al. 2021 §4), where T = ⟨w, Φ⟩ + b with the last layer's (w, b).
+   */
+  features(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    checkPair(x, y, this.dx, this.dy, true);
+    this.requireHidden();
+    return mlpLayers(this.net, tf.concat([x, y], 1) as tf.Tensor2D, 0, this.net.weights.length - 1);
+  }
+  /** Φ(x_i, y_j) for all pairs, [n·m, h], row i·m + j (the all-pairs path of `matrix`). */
+  featuresAllPairs(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    checkPair(x, y, this.dx, this.dy, false);
+    this.requireHidden();
+    return mlpLayers(this.net, this.firstLayerAllPairs(x, y), 1, this.net.weights.length - 1);
+  }
+  private requireHidden(): void {
+    if (this.net.weights.length < 2) throw new Error('critic: features need at least one hidden layer (critic.hidden is empty)');
+  }
+  /** The first layer's activations on every pair (x_i, y_j): [n·m, h₁], row i·m + j. */
+  private firstLayerAllPairs(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    const [n, m] = [x.shape[0], y.shape[0]];
+    const w = this.net.weights[0];
+    const h = w.shape[1];
+    const ax = tf.fused.matMul({ a: x, b: w.slice([0, 0], [this.dx, h]), bias: this.net.biases[0] });
+    const ay = tf.matMul(y, w.slice([this.dx, 0], [this.dy, h]));
+    const pre = tf.add(ax.reshape([n, 1, h]), ay.reshape([1, m, h])).reshape([n * m, h]) as tf.Tensor2D;
+    return activate(pre, this.net.weights.length === 1 ? this.net.outputActivation : this.net.activation);
   }
   dispose() {
     this.net.dispose();
