@@ -10,22 +10,24 @@
  *   G(F(x)) that the shipped classifier gives x's label) and the within-class MS-SSIM of samples
  *   from the prior (class = the classifier's label of each sample; lower = more diverse).
  */
-import { bool, ConfigError, expectKeys, expectObject, num, optStr, posInt, str } from '../config/validate.js';
+import { bool, ConfigError, countOf, expectKeys, expectObject, notAbove, num, optStr, posInt, str } from '../config/validate.js';
 import { gridGaussians } from '../data/gridGaussians.js';
 import { IMAGE_HEIGHT, IMAGE_SIZE, IMAGE_WIDTH, loadImageDataset, type ImageDataset, type ImageSplit } from '../data/mnist.js';
 import { loadMnistClassifier, type MnistClassifier } from '../eval/mnistClassifier.js';
 import { modeCoverage } from '../eval/modeCoverage.js';
 import { classAccuracy, reconstructionError, withinClassMsSsim } from '../eval/reconstruction.js';
-import { createEstimator, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
+import { MIRegularizer } from '../mi/miRegularizer.js';
+import { parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
 import { ALI_OPTIONAL_FIELDS, ALI_VARIANTS, aliTrainStep, checkAli, disposeAli, encodeData, reconstruct, sampleAli, type Ali, type AliVariant } from '../models/ali.js';
-import { createCritic, type CriticConfig } from '../nets/critics.js';
+import type { CriticConfig } from '../nets/critics.js';
 import { Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { renderAliFigures, type AliTrace } from './aliFigures.js';
-import type { RunContext, TaskResult } from './context.js';
+import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseNet, type NetConfig } from './ganTask.js';
 import { expandVary } from './paths.js';
@@ -141,9 +143,10 @@ function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
     },
     evaluation: {
       every: posInt(ev, 'every', 'evaluation', mnist ? steps : Math.max(1, Math.floor(steps / 10))),
-      samples: posInt(ev, 'samples', 'evaluation', mnist ? 1000 : 2500),
-      reconSamples: posInt(ev, 'reconSamples', 'evaluation', 1000),
-      minCount: posInt(ev, 'minCount', 'evaluation', 20),
+      // samples from the prior and reconstructions: up to 784 float32 values each, a few copies
+      samples: countOf(ev, 'samples', 'evaluation', mnist ? 1000 : 2500, 4 * 4 * (mnist ? 784 : 2), 'the evaluation samples'),
+      reconSamples: countOf(ev, 'reconSamples', 'evaluation', 1000, 4 * 4 * (mnist ? 784 : 2), 'the held-out points and their reconstructions'),
+      minCount: notAbove(posInt(ev, 'minCount', 'evaluation', 20), 'evaluation.minCount', posInt(ev, 'samples', 'evaluation', mnist ? 1000 : 2500), 'evaluation.samples'),
       classifier: classifier as string | null | false,
       pairsPerClass: posInt(ev, 'pairsPerClass', 'evaluation', 50),
     },
@@ -256,7 +259,7 @@ function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
     rOptimizer: adv ? createOptimizer(s.optimizer) : null,
     mi:
       s.variant === 'ali-mi'
-        ? { critic: createCritic(s.mi.critic, dataDim, s.latentDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) }
+        ? new MIRegularizer({ xDim: dataDim, yDim: s.latentDim, critic: s.mi.critic, estimator: s.mi.estimator, beta: s.mi.beta, direction: 'maximize', clip: s.mi.clip ? 'adaptive' : false, optimizer: s.mi.optimizer, rng: netRng })
         : null,
   };
   checkAli(m);
@@ -280,6 +283,7 @@ export function evaluateAli(m: Ali, s: AliSettingConfig, d: AliData, classifier:
 export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResult> {
   const metrics: Record<string, number> = {};
   const traces: AliTrace[] = [];
+  const failures: RunFailure[] = [];
   const prefix = (label: string) => (cfg.settings.length > 1 ? `${label}.` : '');
   const s0 = cfg.settings[0].cfg;
   const mnist = s0.data.kind === 'mnist';
@@ -320,10 +324,11 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
       };
       ctx.progress.start(`${label === 'default' ? s.variant : label}`, s.steps);
       try {
-        runLoop({
+        await runLoop({
           steps: s.steps,
           logEvery: cfg.logEvery,
           shouldStop: ctx.shouldStop,
+          divergence: divergenceGuard(ctx),
           onProgress: (dn, t) => ctx.progress.tick(dn, t),
           allowNonFinite: ALI_OPTIONAL_FIELDS,
           step: (i) => {
@@ -336,6 +341,10 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
         });
         const final = evaluate(s.steps, await getClassifier());
         [trace.samples, trace.recon, trace.latent] = [final.samples, final.recon, encodeData(m, data.heldOut)];
+      } catch (e) {
+        // a diverged setting is recorded and skipped; the others still run
+        if (!recordDivergence(e, { setting: label }, failures, ctx.progress)) throw e;
+        continue;
       } finally {
         disposeAli(m);
         ctx.progress.done();
@@ -349,9 +358,10 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
           (last.reconAccuracyPercent !== undefined ? `, recon accuracy ${last.reconAccuracyPercent.toFixed(1)}%, MS-SSIM ${last.msssim!.toFixed(3)}` : ''),
       );
     }
+    if (traces.length === 0) throw new AllDiverged(failures);
     const d0 = loadData(s0.data, s0, ctx.seed, splits);
-    const files = renderAliFigures(cfg, traces, { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim }, ctx.out);
-    return { metrics, files };
+    const files = renderAliFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim }, ctx.out);
+    return { metrics, files, ...(failures.length ? { failures, rows: failureRows(failures) } : {}) };
   } finally {
     (classifier as MnistClassifier | null)?.dispose();
   }

@@ -3,21 +3,23 @@
  * (e.g. mi.beta = 0 vs 1) trained from the same seed; each is evaluated every `evaluation.every`
  * steps with mode coverage (grid mixtures) or roll coverage (swiss roll) and KDE log-likelihoods.
  */
-import { bool, ConfigError, expectKeys, expectObject, num, posInt, str } from '../config/validate.js';
+import { bool, ConfigError, countOf, expectKeys, expectObject, notAbove, num, posInt, stepsWithin, str } from '../config/validate.js';
 import { gridGaussians } from '../data/gridGaussians.js';
 import { swissRoll } from '../data/swissRoll.js';
 import type { PointSampler } from '../data/types.js';
 import { GaussianKde } from '../eval/kde.js';
 import { modeCoverage, pointCoverage } from '../eval/modeCoverage.js';
-import { createEstimator, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
-import { disposeGan, ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
-import { createCritic, type CriticConfig } from '../nets/critics.js';
+import { MIRegularizer } from '../mi/miRegularizer.js';
+import { parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
+import { disposeGan, GAN_MI_FIELDS, ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
+import type { CriticConfig } from '../nets/critics.js';
 import { checkActivation, Mlp, type Activation } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import type { RunContext, TaskResult } from './context.js';
+import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { renderGanFigures, type GanTrace } from './ganFigures.js';
 import { expandVary } from './paths.js';
@@ -95,6 +97,8 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
   const noiseDim = posInt(raw, 'noiseDim', '', 2);
   const codeDim = posInt(mi, 'codeDim', 'mi', noiseDim);
   if (codeDim > noiseDim) throw new ConfigError(`mi.codeDim must be ≤ noiseDim = ${noiseDim} (the code is part of z), got ${codeDim}`);
+  // generated and real points (2-D float32) and the KDE's copies of them
+  const samples = countOf(ev, 'samples', 'evaluation', 2500, 4 * 2 * 4, 'the evaluation samples and their KDEs');
   return {
     steps,
     batchSize: num(raw, 'batchSize', '', { default: 256, integer: true, min: 2 }),
@@ -114,9 +118,9 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
     },
     evaluation: {
       every: posInt(ev, 'every', 'evaluation', Math.max(1, Math.floor(steps / 10))),
-      samples: posInt(ev, 'samples', 'evaluation', 2500),
-      snapshots: (snapshots as number[]).filter((s) => s <= steps),
-      minCount: posInt(ev, 'minCount', 'evaluation', 20),
+      samples,
+      snapshots: stepsWithin(snapshots as number[], steps, 'evaluation.snapshots'),
+      minCount: notAbove(posInt(ev, 'minCount', 'evaluation', 20), 'evaluation.minCount', samples, 'evaluation.samples'),
       kdeBandwidth: bw as number | 'scott' | 'silverman',
       mapBandwidth: num(ev, 'mapBandwidth', 'evaluation', { default: 0.1, exclusiveMin: 0 }),
       coverageRadius: num(ev, 'coverageRadius', 'evaluation', { default: 0.1, exclusiveMin: 0 }),
@@ -179,7 +183,7 @@ export function createGan(s: GanSettingConfig, netRng: Rng): Gan {
     dOptimizer: createOptimizer(s.optimizer),
     mi:
       s.mi.beta > 0
-        ? { critic: createCritic(s.mi.critic, 2, s.mi.codeDim, netRng), estimator: createEstimator(s.mi.estimator), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) }
+        ? new MIRegularizer({ xDim: 2, yDim: s.mi.codeDim, critic: s.mi.critic, estimator: s.mi.estimator, beta: s.mi.beta, direction: 'maximize', clip: s.mi.clip ? 'adaptive' : false, optimizer: s.mi.optimizer, rng: netRng })
         : null,
   };
 }
@@ -187,6 +191,7 @@ export function createGan(s: GanSettingConfig, netRng: Rng): Gan {
 export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResult> {
   const metrics: Record<string, number> = {};
   const traces: GanTrace[] = [];
+  const failures: RunFailure[] = [];
   const prefix = (label: string) => (cfg.settings.length > 1 ? `${label}.` : '');
   for (const { label, cfg: s } of cfg.settings) {
     const sampler = samplerOf(s.data);
@@ -199,12 +204,13 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
     const trace: GanTrace = { label, steps: [], curves: {}, evals: [], snapshots: [], final: new Float32Array(0), real };
     ctx.progress.start(`${label} (β = ${s.mi.beta})`, s.steps);
     try {
-      runLoop({
+      await runLoop({
         steps: s.steps,
         logEvery: cfg.logEvery,
         shouldStop: ctx.shouldStop,
+        divergence: divergenceGuard(ctx),
         onProgress: (d, t) => ctx.progress.tick(d, t),
-        allowNonFinite: gan.mi ? [] : ['mi', 'miLoss', 'clipScale'],
+        allowNonFinite: gan.mi ? [] : GAN_MI_FIELDS,
         step: (i) => {
           const r = ganTrainStep(gan, sampler.sample(s.batchSize, dataRng), stepRng);
           const done = i + 1;
@@ -220,6 +226,10 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
         },
         onLog: (i, n) => logTrainStep(ctx.out, trace, label, i, n),
       });
+    } catch (e) {
+      // a diverged setting is recorded and skipped; the others still run
+      if (!recordDivergence(e, { setting: label }, failures, ctx.progress)) throw e;
+      continue;
     } finally {
       disposeGan(gan);
       ctx.progress.done();
@@ -231,8 +241,9 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
       `${label}: ${last.modes !== undefined ? `modes ${last.modes}/${sampler.centres!.length / 2}, high-quality ${last.highQualityPercent!.toFixed(1)}%, KL ${last.klToUniform!.toFixed(3)}, ` : `coverage ${(100 * last.coverage!).toFixed(1)}%, `}KDE log-lik(real | G) ${last.kdeLogLikRealUnderGen.toFixed(3)}`,
     );
   }
+  if (traces.length === 0) throw new AllDiverged(failures);
   const s0 = cfg.settings[0].cfg;
-  const files = renderGanFigures(cfg, traces, samplerOf(s0.data), s0, ctx.out);
-  return { metrics, files };
+  const files = renderGanFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, samplerOf(s0.data), s0, ctx.out);
+  return { metrics, files, ...(failures.length ? { failures, rows: failureRows(failures) } : {}) };
 }
 

@@ -9,7 +9,7 @@
  */
 import { bool, ConfigError, expectKeys, expectObject, isObject, num, optStr, posInt, str } from '../config/validate.js';
 import { loadImageDataset, subsetByClasses, takeFirst, IMAGE_SIZE, NUM_CLASSES, type ImageDataset, type ImageSplit } from '../data/mnist.js';
-import { readCheckpoint, truncateMetrics, writeCheckpoint } from '../io/checkpoint.js';
+import { finishCheckpoints, keepEpochCheckpoint, parseCheckpointConfig, readCheckpoint, truncateMetrics, writeCheckpoint, type CheckpointConfig } from '../io/checkpoint.js';
 import { parseEstimatorConfig } from '../mi/registry.js';
 import { createIbModel, disposeIbModel, getIbModelState, ibTestError, ibTrainStep, setIbLearningRate, setIbModelState, type IbModel, type IbModelConfig } from '../models/ib.js';
 import { ENCODER_KINDS, DEFAULT_NOISE_DIM, DEFAULT_NOISE_STD } from '../nets/encoders.js';
@@ -17,7 +17,8 @@ import { runLoop } from '../train/loop.js';
 import { parseOptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import type { RunContext, TaskResult } from './context.js';
+import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { renderIbFigures } from './ibFigures.js';
 import { cartesian, labelOf, setPath } from './paths.js';
@@ -47,7 +48,8 @@ export interface IbSettingConfig {
   /** learning rate × decay every `every` epochs (Alemi et al.: 0.97 every 2). */
   schedule: { decay: number; every: number };
   evaluation: { samples: number };
-  checkpoint: boolean;
+  /** false: none; else what stays after the run completes (src/io/checkpoint.ts; run-wide: the first setting's). */
+  checkpoint: CheckpointConfig;
 }
 
 export interface IbConfig {
@@ -102,18 +104,23 @@ function parseSetting(raw: Record<string, unknown>): IbSettingConfig {
   if (rate === 'vib' && encoder.kind !== 'gaussian') throw new ConfigError(`encoder.kind: rate "vib" needs the gaussian encoder (its KL to N(0, I) has a closed form), got "${encoder.kind}"`);
   // Alemi et al. §4.1: Adam, lr 1e-4, β1 = 0.5, β2 = 0.999; MINE Table 3 follows them.
   const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
+  // β weights I(X; Z) whichever way it is estimated (the MI regularizer, or VIB's KL bound): it
+  // lives at mi.beta as in every task. mi.estimator "none" trains no statistics network (VIB only).
+  if (raw.beta !== undefined) throw new ConfigError('beta: moved to mi.beta (the weight of I(X; Z), as in every task)');
+  if (raw.mi === null) throw new ConfigError('mi must be an object with at least mi.beta; use "mi.estimator": "none" for VIB without a statistics network');
+  const m = expectObject(raw.mi ?? {}, 'mi');
+  expectKeys(m, ['beta', 'estimator', 'critic', 'clip', 'optimizer'], 'mi');
+  const beta = num(m, 'beta', 'mi', { default: 1e-3, min: 0 });
   let mi: IbModelConfig['mi'];
-  if (raw.mi !== undefined && raw.mi !== null) {
-    const m = expectObject(raw.mi, 'mi');
-    expectKeys(m, ['estimator', 'critic', 'clip', 'optimizer'], 'mi');
+  if (m.estimator === 'none') {
+    if (rate === 'mi') throw new ConfigError('mi.estimator: rate "mi" needs an estimator (e.g. "mine"), got "none"');
+  } else {
     mi = {
       estimator: parseEstimatorConfig(m.estimator ?? 'mine', 'mi.estimator'),
       critic: parseCriticConfig(m.critic ?? { kind: 'concat', hidden: [512, 512] }, 'mi.critic'),
       clip: bool(m, 'clip', 'mi', true),
       optimizer: m.optimizer === undefined ? optimizer : parseOptimizerConfig(m.optimizer, 'mi.optimizer', optimizer),
     };
-  } else if (rate === 'mi') {
-    mi = { estimator: parseEstimatorConfig('mine', 'mi.estimator'), critic: parseCriticConfig({ kind: 'concat', hidden: [512, 512] }, 'mi.critic'), clip: true, optimizer };
   }
   const sch = expectObject(raw.schedule ?? {}, 'schedule');
   expectKeys(sch, ['decay', 'every'], 'schedule');
@@ -123,10 +130,10 @@ function parseSetting(raw: Record<string, unknown>): IbSettingConfig {
     epochs: posInt(raw, 'epochs', '', 200),
     batchSize: num(raw, 'batchSize', '', { default: 100, integer: true, min: 2 }),
     data: parseData(raw.data),
-    model: { encoder, beta: num(raw, 'beta', '', { default: 1e-3, min: 0 }), rate, mi, optimizer },
+    model: { encoder, beta, rate, mi, optimizer },
     schedule: { decay: num(sch, 'decay', 'schedule', { default: 0.97, exclusiveMin: 0, max: 1 }), every: posInt(sch, 'every', 'schedule', 2) },
     evaluation: { samples: posInt(ev, 'samples', 'evaluation', 12) },
-    checkpoint: bool(raw, 'checkpoint', '', true),
+    checkpoint: parseCheckpointConfig(raw.checkpoint),
   };
   if (raw.steps !== undefined) cfg.steps = posInt(raw, 'steps', '');
   return cfg;
@@ -235,6 +242,8 @@ interface CheckpointMeta {
   /** settings finished before this one, and this one's trace so far. */
   done: IbTrace[];
   current: IbTrace | null;
+  /** settings that diverged before this checkpoint (skipped, recorded). */
+  failures?: RunFailure[];
 }
 
 function mean(xs: number[]): number {
@@ -264,6 +273,7 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
     ctx.progress.note(`resuming setting ${resume.setting + 1}/${cfg.settings.length} after epoch ${resume.epoch} (step ${resume.step})`);
   }
   const traces: IbTrace[] = resume ? [...resume.done] : [];
+  const failures: RunFailure[] = resume?.failures ? [...resume.failures] : [];
   const dataCache = new Map<string, ImageSplit>();
   let metricsLines = resume?.metricsLines ?? 0;
   const log = (rec: Record<string, unknown>) => {
@@ -306,11 +316,12 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
         const order = dataRng.permutation(train.n);
         const first = e * spe, last = Math.min((e + 1) * spe, totalSteps);
         const epochNumbers: Record<string, number[]> = { mi: [], rate: [], ce: [], batchError: [] };
-        runLoop({
+        await runLoop({
           startStep: first,
           steps: last,
           logEvery: cfg.logEvery,
           shouldStop: ctx.shouldStop,
+          divergence: divergenceGuard(ctx),
           onProgress: (d) => ctx.progress.tick(first + d, totalSteps),
           allowNonFinite: model.mi ? ['clipScale'] : ['mi', 'miLoss', 'clipScale', ...(s.model.rate === 'mi' ? ['rate'] : [])],
           step: (i) => {
@@ -362,10 +373,17 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
             metricsLines,
             done: traces,
             current: trace,
+            failures,
           };
           writeCheckpoint(ctx.out, CHECKPOINT, { meta: meta as unknown as Record<string, unknown>, arrays: st.arrays });
+          if (s.checkpoint.keep === 'all') keepEpochCheckpoint(ctx.out, CHECKPOINT, si + 1, e + 1);
         }
       }
+    } catch (err) {
+      // a diverged setting is recorded and skipped; the others still run
+      if (!recordDivergence(err, { setting: label }, failures, ctx.progress)) throw err;
+      resume = null;
+      continue;
     } finally {
       disposeIbModel(model);
       ctx.progress.done();
@@ -375,7 +393,11 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
   }
   const metrics: Record<string, number> = {};
   for (const t of traces) for (const [k, v] of Object.entries(settingMetrics(t))) metrics[traces.length > 1 ? `${t.label}.${k}` : k] = v;
-  const files = renderIbFigures(cfg, traces, ctx.out);
-  const rows = traces.map((t) => ({ setting: t.label, ...settingMetrics(t) }));
-  return { metrics, rows, files };
+  if (traces.length === 0) throw new AllDiverged(failures);
+  const files = renderIbFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, ctx.out);
+  appendFailures(ctx.out, 'table.md', failures);
+  const rows = [...traces.map((t) => ({ setting: t.label, ...settingMetrics(t) })), ...failureRows(failures)];
+  const policy = cfg.settings[0].cfg.checkpoint;
+  if (policy) finishCheckpoints(ctx.out, CHECKPOINT, policy.keep);
+  return { metrics, rows, files, ...(failures.length ? { failures } : {}) };
 }

@@ -6,19 +6,21 @@
  * `evaluation.every` steps it measures mode coverage and whether each code owns a mode (purity), and
  * records the first step at which all modes are covered (`stepAllModes`, null if never).
  */
-import { bool, ConfigError, expectKeys, expectObject, isObject, num, posInt } from '../config/validate.js';
+import { bool, ConfigError, countOf, expectKeys, expectObject, isObject, notAbove, num, posInt } from '../config/validate.js';
 import type { GridMixtureOptions } from '../data/gridGaussians.js';
 import { codePurity } from '../eval/codePurity.js';
 import { modeCoverage } from '../eval/modeCoverage.js';
-import { createEstimator, ESTIMATOR_KINDS, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
-import { checkInfoGan, codeEntropy, codeSize, disposeInfoGan, infoGanTrainStep, sampleInfoGan, type CodeSpec, type InfoGan } from '../models/infoGan.js';
-import { createCritic, type CriticConfig } from '../nets/critics.js';
+import { MIRegularizer } from '../mi/miRegularizer.js';
+import { ESTIMATOR_KINDS, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
+import { checkInfoGan, codeEntropy, codeSize, disposeInfoGan, INFOGAN_MI_FIELDS, infoGanTrainStep, recognitionTerm, sampleInfoGan, type CodeSpec, type InfoGan } from '../models/infoGan.js';
+import type { CriticConfig } from '../nets/critics.js';
 import { Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import type { RunContext, TaskResult } from './context.js';
+import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseGanData, parseNet, samplerOf, type NetConfig } from './ganTask.js';
 import { renderInfoGanFigures } from './infoGanFigures.js';
@@ -115,8 +117,8 @@ function parseSetting(raw: Record<string, unknown>): InfoGanSettingConfig {
     },
     evaluation: {
       every: posInt(ev, 'every', 'evaluation', Math.max(1, Math.floor(steps / 20))),
-      samples: posInt(ev, 'samples', 'evaluation', 2500),
-      minCount: posInt(ev, 'minCount', 'evaluation', 20),
+      samples: countOf(ev, 'samples', 'evaluation', 2500, 4 * 3 * 4, 'the evaluation samples (points and codes)'),
+      minCount: notAbove(posInt(ev, 'minCount', 'evaluation', 20), 'evaluation.minCount', posInt(ev, 'samples', 'evaluation', 2500), 'evaluation.samples'),
       miWindow: posInt(ev, 'miWindow', 'evaluation', 100),
     },
   };
@@ -138,10 +140,11 @@ export function buildInfoGan(s: InfoGanSettingConfig, netRng: Rng): InfoGan {
   const discriminator = new Mlp({ sizes: [2, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator');
   const e = s.mi.estimator;
   let mi: InfoGan['mi'] = null;
+  const common = { xDim: 2, yDim: w, beta: s.mi.beta, direction: 'maximize', clip: s.mi.clip ? 'adaptive' : false, optimizer: s.mi.optimizer, rng: netRng } as const;
   if (hasMiTerm(s) && e.kind === 'infogan') {
-    mi = { kind: 'infogan', head: new Mlp({ sizes: [2, ...s.mi.head.hidden, w], activation: s.mi.head.activation }, netRng, 'recognition head'), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) };
+    mi = new MIRegularizer({ ...common, term: recognitionTerm(new Mlp({ sizes: [2, ...s.mi.head.hidden, w], activation: s.mi.head.activation }, netRng, 'recognition head'), s.codes) });
   } else if (hasMiTerm(s) && e.kind !== 'infogan' && e.kind !== 'none') {
-    mi = { kind: 'estimator', critic: createCritic(s.mi.critic, 2, w, netRng), estimator: createEstimator(e), beta: s.mi.beta, clip: s.mi.clip, optimizer: createOptimizer(s.mi.optimizer) };
+    mi = new MIRegularizer({ ...common, critic: s.mi.critic, estimator: e });
   }
   const m: InfoGan = { generator, discriminator, codes: s.codes, noiseDim: s.noiseDim, dataDim: 2, gOptimizer: createOptimizer(s.optimizer), dOptimizer: createOptimizer(s.optimizer), mi };
   checkInfoGan(m);
@@ -200,6 +203,7 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
   const metrics: Record<string, number> = {};
   const traces: InfoGanTrace[] = [];
   const rows: InfoGanRow[] = [];
+  const failures: RunFailure[] = [];
   const prefix = (label: string) => (cfg.settings.length > 1 ? `${label}.` : '');
   for (const { label, cfg: s } of cfg.settings) {
     const sampler = samplerOf({ kind: 'grid', ...s.data }) as ReturnType<typeof samplerOf> & { centres: Float32Array; std: number };
@@ -215,12 +219,13 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
     const t0 = performance.now();
     ctx.progress.start(`${label}: ${title}`, s.steps);
     try {
-      runLoop({
+      await runLoop({
         steps: s.steps,
         logEvery: cfg.logEvery,
         shouldStop: ctx.shouldStop,
+        divergence: divergenceGuard(ctx),
         onProgress: (d, t) => ctx.progress.tick(d, t),
-        allowNonFinite: withMi ? ['codeAccuracy'] : ['mi', 'miLoss', 'clipScale', 'codeAccuracy'],
+        allowNonFinite: withMi ? ['codeAccuracy'] : INFOGAN_MI_FIELDS,
         step: (i) => {
           const r = infoGanTrainStep(model, sampler.sample(s.batchSize, dataRng), stepRng);
           recentMi.push(r.mi);
@@ -239,6 +244,10 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
         },
         onLog: (i, n) => logTrainStep(ctx.out, trace, label, i, n),
       });
+    } catch (e) {
+      // a diverged setting is recorded and skipped; the others still run
+      if (!recordDivergence(e, { setting: label }, failures, ctx.progress)) throw e;
+      continue;
     } finally {
       disposeInfoGan(model);
       ctx.progress.done();
@@ -265,9 +274,12 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
       `${label}: all ${totalModes} modes at step ${row.stepAllModes ?? 'never'}; final modes ${row.modes} (≥1 sample: ${row.modesAnySample}), high-quality ${row.highQualityPercent.toFixed(1)}%, purity ${row.purity.toFixed(3)}, MI ${row.miFinal.toFixed(3)} nats (${row.seconds.toFixed(0)} s)`,
     );
   }
+  if (traces.length === 0) throw new AllDiverged(failures);
   const files = renderInfoGanFigures(cfg.name, traces, samplerOf({ kind: 'grid', ...cfg.settings[0].cfg.data }).centres!, cfg.settings[0].cfg, codeEntropy(cfg.settings[0].cfg.codes), ctx.out);
-  files.push(ctx.out.writeJson('table.json', rows), ctx.out.write('table.md', tableMarkdown(cfg.name, traces, rows, codeEntropy(cfg.settings[0].cfg.codes))));
-  return { metrics, rows: rows as unknown as Record<string, unknown>[], files };
+  const allRows = [...(rows as unknown as Record<string, unknown>[]), ...failureRows(failures)];
+  files.push(ctx.out.writeJson('table.json', allRows), ctx.out.write('table.md', tableMarkdown(cfg.name, traces, rows, codeEntropy(cfg.settings[0].cfg.codes))));
+  appendFailures(ctx.out, 'table.md', failures);
+  return { metrics, rows: allRows, files, ...(failures.length ? { failures } : {}) };
 }
 
 function tableMarkdown(name: string, traces: InfoGanTrace[], rows: InfoGanRow[], hc: number): string {

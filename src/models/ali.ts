@@ -14,28 +14,17 @@
  * - "ali-mi": MINE eq. 23, min_{G,F} max_D V(D, G, F) − β·I(X; F(X)): a statistics network T on
  *   (x, ẑ) with marginals by shuffling ẑ, any estimator of src/mi. I(X; F(X)) depends on the encoder
  *   alone (x is data), so the MI gradient reaches F only; it is adaptively clipped to the norm of
- *   F's adversarial gradient (MINE appendix; combineWithAdaptiveClip).
+ *   F's adversarial gradient (MINE appendix 6.3) — the MI regularizer with direction 'maximize'.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MIEstimator } from '../mi/interface.js';
-import type { Critic } from '../nets/critics.js';
+import type { MIRegularizer } from '../mi/miRegularizer.js';
 import { activate, type Mlp } from '../nets/mlp.js';
-import { criticScores } from '../train/criticScores.js';
-import { criticUpdate } from '../train/miStep.js';
 import type { Rng } from '../util/rng.js';
-import { combineWithAdaptiveClip, globalNorm } from './adaptiveClip.js';
+import { globalNorm } from './adaptiveClip.js';
 import { bceWithLogits } from './gan.js';
 
 export const ALI_VARIANTS = ['ali', 'alice-l2', 'alice-adv', 'ali-mi'] as const;
 export type AliVariant = (typeof ALI_VARIANTS)[number];
-
-export interface AliMi {
-  critic: Critic;
-  estimator: MIEstimator;
-  beta: number;
-  clip: boolean;
-  optimizer: tf.Optimizer;
-}
 
 export interface Ali {
   variant: AliVariant;
@@ -64,8 +53,8 @@ export interface Ali {
   gfOptimizer: tf.Optimizer;
   dOptimizer: tf.Optimizer;
   rOptimizer: tf.Optimizer | null;
-  /** the MI term (ali-mi only). */
-  mi: AliMi | null;
+  /** I(X; F(X)), maximised (ali-mi only). */
+  mi: MIRegularizer | null;
 }
 
 /** Disposes every network and optimizer of the model. */
@@ -77,11 +66,7 @@ export function disposeAli(m: Ali): void {
   m.gfOptimizer.dispose();
   m.dOptimizer.dispose();
   m.rOptimizer?.dispose();
-  if (m.mi) {
-    m.mi.critic.dispose();
-    m.mi.estimator.dispose();
-    m.mi.optimizer.dispose();
-  }
+  m.mi?.dispose();
 }
 
 /** Throws unless the model's parts match its variant (a variant without its extra part is a bug). */
@@ -141,10 +126,10 @@ export function generatorEncoderLosses(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, z
   return { adversarial, alice };
 }
 
-export const ALI_FIELDS = ['dLoss', 'gfLoss', 'aliceLoss', 'rLoss', 'recon', 'mi', 'miLoss', 'advGradNorm', 'miGradNorm', 'clipScale'] as const;
+export const ALI_FIELDS = ['dLoss', 'gfLoss', 'aliceLoss', 'rLoss', 'recon', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'advGradNorm', 'miGradNorm', 'clipScale'] as const;
 export type AliStepNumbers = Record<(typeof ALI_FIELDS)[number], number>;
 /** Fields that are NaN by design in some variants (the loop must not stop on them). */
-export const ALI_OPTIONAL_FIELDS = ['rLoss', 'mi', 'miLoss', 'miGradNorm', 'clipScale'];
+export const ALI_OPTIONAL_FIELDS = ['rLoss', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'miGradNorm', 'clipScale'];
 
 /**
  * One training step on a real batch (n × dataDim): D once, then D' (alice-adv) or T (ali-mi) once,
@@ -185,38 +170,31 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
         r.variables,
       ) as tf.Scalar;
     }
-    // 2b. T (ali-mi): statistics network on (x, ẑ), marginals (x, ẑ_π) (MINE Algorithm 1).
-    let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN);
-    if (m.variant === 'ali-mi') {
-      ({ estimate: mi, loss: miLoss } = criticUpdate(m.mi!, x, zHat0, perm));
-    }
-    // 3. G and F: adversarial (+ ALICE) gradient; for ali-mi, + β·(clipped) MI gradient into F.
+    // 3. G and F: adversarial (+ ALICE) gradient; for ali-mi the regularizer's step first trains
+    //    T on (x, ẑ) with marginals (x, ẑ_π) (MINE Algorithm 1), then adds β·(clipped) ∇I to F's
+    //    part (I(X; F(X)) does not depend on G).
     const gfVars = [...m.generator.variables, ...m.encoder.variables];
     let aliceLoss: tf.Scalar = tf.scalar(0);
-    const adv = tf.variableGrads(() => {
+    const gfLoss = () => {
       const l = generatorEncoderLosses(m, x, z, enc(), dSeedGF);
       aliceLoss = tf.keep(l.alice);
       return tf.add(l.adversarial, l.alice) as tf.Scalar;
-    }, gfVars);
-    let advNorm: tf.Scalar, miNorm: tf.Scalar = tf.scalar(NaN), scale: tf.Scalar = tf.scalar(NaN);
-    if (m.variant === 'ali-mi' && m.mi!.beta > 0) {
-      const r = m.mi!;
-      const g = tf.variableGrads(() => {
-        const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, x, enc(), perm), { updateState: false });
-        return tf.mul(o.miForGradient, -r.beta) as tf.Scalar;
-      }, m.encoder.variables);
-      const encNames = new Set(m.encoder.variables.map((v) => v.name));
-      const advEnc: tf.NamedTensorMap = {};
-      for (const k of Object.keys(adv.grads)) if (encNames.has(k)) advEnc[k] = adv.grads[k];
-      const c = combineWithAdaptiveClip(advEnc, g.grads, r.clip);
-      m.gfOptimizer.applyGradients({ ...adv.grads, ...c.grads });
-      [advNorm, miNorm, scale] = [c.mainNorm, c.miNorm, c.scale];
+    };
+    const nan = tf.scalar(NaN);
+    let gf: tf.Scalar, advNorm: tf.Scalar, miNorm: tf.Scalar = nan, scale: tf.Scalar = nan;
+    let mi: tf.Scalar = nan, miLoss: tf.Scalar = nan, joint: tf.Scalar = nan, marginal: tf.Scalar = nan, penalty: tf.Scalar = nan;
+    if (m.mi) {
+      const { grads, info } = m.mi.computeGradients(gfLoss, () => [x, enc()], gfVars, { criticPair: [x, zHat0], perm });
+      m.gfOptimizer.applyGradients(grads);
+      [gf, advNorm, miNorm, scale] = [info.taskLoss, info.taskGradNorm, info.miGradNorm, info.clipScale];
+      [mi, miLoss, joint, marginal, penalty] = [info.mi, info.criticLoss, info.jointTerm, info.marginalTerm, info.penalty];
     } else {
+      const adv = tf.variableGrads(gfLoss, gfVars);
       m.gfOptimizer.applyGradients(adv.grads);
-      advNorm = globalNorm(adv.grads);
+      [gf, advNorm] = [adv.value, globalNorm(adv.grads)];
     }
     const recon = l2Reconstruction(x, xr0);
-    const stats = tf.stack([dLoss, adv.value, aliceLoss, rLoss, recon, mi, miLoss, advNorm, miNorm, scale]);
+    const stats = tf.stack([dLoss, gf, aliceLoss, rLoss, recon, mi, miLoss, joint, marginal, penalty, advNorm, miNorm, scale]);
     tf.dispose([aliceLoss]);
     return stats;
   });

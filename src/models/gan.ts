@@ -7,21 +7,10 @@
  * β = 0 is a plain GAN: T is neither built nor trained.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MIEstimator } from '../mi/interface.js';
-import type { Critic } from '../nets/critics.js';
+import type { MIRegularizer } from '../mi/miRegularizer.js';
 import type { Mlp } from '../nets/mlp.js';
-import { criticScores } from '../train/criticScores.js';
-import { criticUpdate } from '../train/miStep.js';
 import type { Rng } from '../util/rng.js';
-import { combineWithAdaptiveClip } from './adaptiveClip.js';
-
-export interface MiRegularizer {
-  critic: Critic;
-  estimator: MIEstimator;
-  beta: number;
-  clip: boolean;
-  optimizer: tf.Optimizer;
-}
+import { globalNorm } from './adaptiveClip.js';
 
 export interface Gan {
   generator: Mlp;
@@ -37,7 +26,8 @@ export interface Gan {
   outputNoise: number;
   gOptimizer: tf.Optimizer;
   dOptimizer: tf.Optimizer;
-  mi: MiRegularizer | null;
+  /** I(G(z); c), maximised (direction 'maximize'); null for a plain GAN (β = 0). */
+  mi: MIRegularizer | null;
 }
 
 /** Disposes every network and optimizer of the model. */
@@ -46,11 +36,7 @@ export function disposeGan(m: Gan): void {
   m.discriminator.dispose();
   m.gOptimizer.dispose();
   m.dOptimizer.dispose();
-  if (m.mi) {
-    m.mi.critic.dispose();
-    m.mi.estimator.dispose();
-    m.mi.optimizer.dispose();
-  }
+  m.mi?.dispose();
 }
 
 /** −E[log σ(l)] for label 1, −E[log(1 − σ(l))] for label 0, stably via softplus. */
@@ -72,8 +58,10 @@ export function sampleGenerator(m: Gan, n: number, rng: Rng): Float32Array {
   return out;
 }
 
-export const GAN_FIELDS = ['dLoss', 'gLoss', 'mi', 'miLoss', 'advGradNorm', 'miGradNorm', 'clipScale'] as const;
+export const GAN_FIELDS = ['dLoss', 'gLoss', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'advGradNorm', 'miGradNorm', 'clipScale'] as const;
 export type GanStepNumbers = Record<(typeof GAN_FIELDS)[number], number>;
+/** Fields that are NaN without an MI term (the training loop must not stop on them). */
+export const GAN_MI_FIELDS = ['mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'clipScale'];
 
 export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbers {
   const n = real.length / m.dataDim;
@@ -87,29 +75,18 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
     const code = m.codeDim === m.noiseDim ? z : (tf.slice(z, [0, 0], [n, m.codeDim]) as tf.Tensor2D);
     // 1. discriminator: real → 1, fake → 0 (G's variables are not in the list: no G update)
     const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(m.discriminator.apply(x), 1), bceWithLogits(m.discriminator.apply(fake), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
-    let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN);
-    // 2. statistics network on (G(z), z), marginals by shuffling z (MINE Algorithm 1)
+    // 2–3. T on (G(z), c) with marginals by shuffling c (MINE Algorithm 1), then G: non-saturating
+    //      adversarial gradient + β·(clipped) MI gradient — the MI regularizer's one step
+    const advLoss = () => bceWithLogits(m.discriminator.apply(generate(m, z, null)), 1);
     if (m.mi) {
-      ({ estimate: mi, loss: miLoss } = criticUpdate(m.mi, fake, code, perm));
+      const { grads, info } = m.mi.computeGradients(advLoss, () => [generate(m, z, null), code], m.generator.variables, { criticPair: [fake, code], perm });
+      m.gOptimizer.applyGradients(grads);
+      return tf.stack([dLoss, info.taskLoss, info.mi, info.criticLoss, info.jointTerm, info.marginalTerm, info.penalty, info.taskGradNorm, info.miGradNorm, info.clipScale]);
     }
-    // 3. generator: non-saturating adversarial gradient + β·(clipped) MI gradient
-    const adv = tf.variableGrads(() => bceWithLogits(m.discriminator.apply(generate(m, z, null)), 1), m.generator.variables);
-    let advNorm: tf.Scalar, miNorm: tf.Scalar = tf.scalar(0), scale: tf.Scalar = tf.scalar(NaN);
-    if (m.mi && m.mi.beta > 0) {
-      const r = m.mi;
-      const g = tf.variableGrads(() => {
-        const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, generate(m, z, null), code, perm), { updateState: false });
-        return tf.mul(o.miForGradient, -r.beta) as tf.Scalar;
-      }, m.generator.variables);
-      const c = combineWithAdaptiveClip(adv.grads, g.grads, r.clip);
-      m.gOptimizer.applyGradients(c.grads);
-      [advNorm, miNorm, scale] = [c.mainNorm, c.miNorm, c.scale];
-    } else {
-      m.gOptimizer.applyGradients(adv.grads);
-      advNorm = tf.sqrt(tf.addN(Object.values(adv.grads).map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
-    }
-    const stats = tf.stack([dLoss, adv.value, mi, miLoss, advNorm, miNorm, scale]);
-    return stats;
+    const adv = tf.variableGrads(advLoss, m.generator.variables);
+    m.gOptimizer.applyGradients(adv.grads);
+    const nan = tf.scalar(NaN);
+    return tf.stack([dLoss, adv.value, nan, nan, nan, nan, nan, globalNorm(adv.grads), tf.scalar(0), nan]);
   });
   const v = out.dataSync();
   out.dispose();

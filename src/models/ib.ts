@@ -4,34 +4,31 @@
  *   minimise  E[−log q(y | z)] + β·I(X; Z)
  * with the rate I(X; Z) either
  * - `mi`:  estimated by a statistics network T on (x, z) with any estimator of src/mi (MINE by
- *          default; Belghazi et al. 2018 §5.3, Table 3); one step first updates T with the
- *          estimator's objective, then the encoder+decoder on CE + β·I, the encoder's MI gradient
- *          taken from `miForGradient` (MINE's bias-corrected gradient) and adaptively clipped to the
- *          CE gradient's norm (MINE appendix) when `clip` is on. The sign is the opposite of
- *          MINEGAN: MI is minimised here.
+ *          default; Belghazi et al. 2018 §5.3, Table 3) through the MI regularizer with direction
+ *          'minimize': one step first updates T, then the encoder+decoder on CE + β·I, the
+ *          encoder's MI gradient adaptively clipped to the CE gradient's norm over the encoder's
+ *          variables (MINE appendix 6.3) when `clip` is on.
  * - `vib`: the variational bound E_x KL(p(z|x) ‖ N(0, I)) of Alemi et al. 2017 (eq. 6), in closed
  *          form, for the Gaussian encoder. With `mi` given as well, T is trained beside it as a
  *          monitor of I(X; Z) (no gradient into the encoder).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MIEstimator } from '../mi/interface.js';
-import { createEstimator, type EstimatorConfig } from '../mi/registry.js';
-import { createCritic, type Critic, type CriticConfig } from '../nets/critics.js';
+import { MIRegularizer } from '../mi/miRegularizer.js';
+import type { EstimatorConfig } from '../mi/registry.js';
+import type { CriticConfig } from '../nets/critics.js';
 import { StochasticEncoder, type EncoderConfig } from '../nets/encoders.js';
 import { Mlp } from '../nets/mlp.js';
-import { criticScores } from '../train/criticScores.js';
-import { criticUpdate } from '../train/miStep.js';
 import { createOptimizer, type OptimizerConfig } from '../train/optimizer.js';
 import { getOptimizerState, savedToTensor, setOptimizerState, tensorToSaved, type SavedArray } from '../train/optimizerState.js';
 import type { Rng } from '../util/rng.js';
-import { combineWithAdaptiveClip, globalNorm } from './adaptiveClip.js';
+import { globalNorm } from './adaptiveClip.js';
 import { vibRate } from './vib.js';
 
 export interface IbModelConfig {
   inputDim: number;
   numClasses: number;
   encoder: EncoderConfig;
-  /** weight of the rate term. */
+  /** β, the weight of the rate term I(X; Z) (the regularizer's β for rate "mi"; VIB's KL weight). */
   beta: number;
   /** MINE-estimated I(X;Z) with a statistics network, or VIB's KL to N(0, I). */
   rate: 'mi' | 'vib';
@@ -46,7 +43,8 @@ export interface IbModel {
   decoder: Mlp;
   /** updates encoder and decoder. */
   optimizer: tf.Optimizer;
-  mi: { critic: Critic; estimator: MIEstimator; optimizer: tf.Optimizer; clip: boolean } | null;
+  /** I(X; Z) through the MI regularizer (direction 'minimize'); a monitor only beside VIB. */
+  mi: MIRegularizer | null;
 }
 
 /** Checks a model config, naming the field and the expected value. */
@@ -63,8 +61,9 @@ export function createIbModel(cfg: IbModelConfig, rng: Rng): IbModel {
   checkIbModelConfig(cfg);
   const encoder = new StochasticEncoder(cfg.encoder, cfg.inputDim, rng);
   const decoder = new Mlp({ sizes: [cfg.encoder.zDim, cfg.numClasses] }, rng, 'decoder');
+  // beside VIB the statistics network only monitors I(X; Z): β = 0, no gradient into the encoder
   const mi = cfg.mi
-    ? { critic: createCritic(cfg.mi.critic, cfg.inputDim, cfg.encoder.zDim, rng), estimator: createEstimator(cfg.mi.estimator), optimizer: createOptimizer(cfg.mi.optimizer ?? cfg.optimizer), clip: cfg.mi.clip }
+    ? new MIRegularizer({ xDim: cfg.inputDim, yDim: cfg.encoder.zDim, critic: cfg.mi.critic, estimator: cfg.mi.estimator, beta: cfg.rate === 'mi' ? cfg.beta : 0, direction: 'minimize', clip: cfg.mi.clip ? 'adaptive' : false, optimizer: cfg.mi.optimizer ?? cfg.optimizer, rng })
     : null;
   return { cfg, encoder, decoder, optimizer: createOptimizer(cfg.optimizer), mi };
 }
@@ -73,11 +72,7 @@ export function disposeIbModel(m: IbModel): void {
   m.encoder.dispose();
   m.decoder.dispose();
   m.optimizer.dispose();
-  if (m.mi) {
-    m.mi.critic.dispose();
-    m.mi.estimator.dispose();
-    m.mi.optimizer.dispose();
-  }
+  m.mi?.dispose();
 }
 
 /**
@@ -89,8 +84,10 @@ export function setIbLearningRate(m: IbModel, lr: number): void {
   (m.optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
-export const IB_FIELDS = ['loss', 'ce', 'rate', 'mi', 'miLoss', 'batchError', 'mainGradNorm', 'miGradNorm', 'clipScale'] as const;
+export const IB_FIELDS = ['loss', 'ce', 'rate', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'batchError', 'mainGradNorm', 'miGradNorm', 'clipScale'] as const;
 export type IbStepNumbers = Record<(typeof IB_FIELDS)[number], number>;
+/** Fields that are NaN without a statistics network (the training loop must not stop on them). */
+export const IB_MI_FIELDS = ['mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'clipScale'];
 
 function checkBatch(m: IbModel, x: Float32Array, labels: Int32Array): number {
   const n = labels.length;
@@ -113,66 +110,62 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
   const n = checkBatch(m, x, labels);
   const perm = rng.permutation(n);
   const epsSeed = rng.tfSeed();
-  const beta = m.cfg.beta;
   const out = tf.tidy(() => {
     const xt = tf.tensor2d(x, [n, m.cfg.inputDim]);
     const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), m.cfg.numClasses).toFloat() as tf.Tensor2D;
     const eps = m.encoder.sampleNoise(n, epsSeed);
-    let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN);
-    // 1. statistics network on (x, z), z a constant here; marginals by shuffling z (MINE Alg. 1)
-    if (m.mi) {
-      const r = m.mi;
-      const z = m.encoder.encode(xt, eps);
-      ({ estimate: mi, loss: miLoss } = criticUpdate(r, xt, z, perm));
-    }
-    // 2. encoder + decoder
     const all = [...m.encoder.variables, ...m.decoder.variables];
-    let ce: tf.Scalar, rate: tf.Scalar, logits: tf.Tensor2D | null = null;
-    let mainNorm: tf.Scalar, miNorm: tf.Scalar = tf.scalar(0), scale: tf.Scalar = tf.scalar(NaN);
+    const nan = tf.scalar(NaN);
+    let logits: tf.Tensor2D | null = null;
+    let ce: tf.Scalar, rate: tf.Scalar, loss: tf.Scalar, mainNorm: tf.Scalar;
+    let c: { mi: tf.Scalar; criticLoss: tf.Scalar; jointTerm: tf.Scalar; marginalTerm: tf.Scalar; penalty: tf.Scalar; miGradNorm: tf.Scalar; clipScale: tf.Scalar } = { mi: nan, criticLoss: nan, jointTerm: nan, marginalTerm: nan, penalty: nan, miGradNorm: tf.scalar(0), clipScale: nan };
     if (m.cfg.rate === 'vib') {
+      // the statistics network (if any) only monitors I(X; Z): its step on (x, z), z a constant
+      if (m.mi) {
+        const t = m.mi.trainCritic(xt, m.encoder.encode(xt, eps), { perm });
+        c = { ...c, mi: t.estimate, criticLoss: t.loss, jointTerm: t.jointTerm, marginalTerm: t.marginalTerm, penalty: t.penalty };
+      }
       let ceK: tf.Scalar | null = null, klK: tf.Scalar | null = null;
       const g = tf.variableGrads(() => {
         const p = m.encoder.prepare(xt);
         const { mu, sigma } = m.encoder.gaussianParams(p);
         const lg = m.decoder.apply(tf.add(mu, tf.mul(sigma, eps)) as tf.Tensor2D);
         logits = tf.keep(lg);
-        const c = crossEntropy(lg, onehot);
+        const ceT = crossEntropy(lg, onehot);
         const kl = vibRate(mu, sigma);
-        ceK = tf.keep(c);
+        ceK = tf.keep(ceT);
         klK = tf.keep(kl);
-        return tf.add(c, tf.mul(kl, beta)) as tf.Scalar;
+        return tf.add(ceT, tf.mul(kl, m.cfg.beta)) as tf.Scalar;
       }, all);
       m.optimizer.applyGradients(g.grads);
       [ce, rate] = [ceK as unknown as tf.Scalar, klK as unknown as tf.Scalar];
+      loss = tf.add(ce, tf.mul(rate, m.cfg.beta));
       mainNorm = globalNorm(g.grads);
     } else {
-      const main = tf.variableGrads(() => {
-        const lg = m.decoder.apply(m.encoder.encode(xt, eps));
-        logits = tf.keep(lg);
-        return crossEntropy(lg, onehot);
-      }, all);
-      ce = main.value;
-      rate = mi;
-      if (m.mi && beta > 0) {
-        const r = m.mi;
-        // β·I's gradient into the encoder only (T is not updated here; its state is not advanced)
-        const g = tf.variableGrads(() => {
-          const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, xt, m.encoder.encode(xt, eps), perm), { updateState: false });
-          return tf.mul(o.miForGradient, beta) as tf.Scalar;
-        }, m.encoder.variables);
-        const c = combineWithAdaptiveClip(main.grads, g.grads, r.clip);
-        m.optimizer.applyGradients(c.grads);
-        [mainNorm, miNorm, scale] = [c.mainNorm, c.miNorm, c.scale];
-      } else {
-        m.optimizer.applyGradients(main.grads);
-        mainNorm = globalNorm(main.grads);
-      }
+      // CE + β·I(X; Z): the regularizer's step — T on (x, z), then the encoder+decoder update
+      const r = m.mi!;
+      const { grads, info } = r.computeGradients(
+        () => {
+          const lg = m.decoder.apply(m.encoder.encode(xt, eps));
+          logits = tf.keep(lg);
+          return crossEntropy(lg, onehot);
+        },
+        () => [xt, m.encoder.encode(xt, eps)],
+        all,
+        { perm },
+      );
+      m.optimizer.applyGradients(grads);
+      c = { mi: info.mi, criticLoss: info.criticLoss, jointTerm: info.jointTerm, marginalTerm: info.marginalTerm, penalty: info.penalty, miGradNorm: info.miGradNorm, clipScale: info.clipScale };
+      ce = info.taskLoss;
+      rate = info.mi;
+      loss = r.beta > 0 ? tf.add(ce, tf.mul(rate, r.beta)) : tf.clone(ce);
+      mainNorm = info.taskGradNorm;
     }
     const lg = logits as unknown as tf.Tensor2D;
     const batchError = tf.mean(tf.notEqual(tf.argMax(lg, 1), tf.argMax(onehot, 1)).toFloat()) as tf.Scalar;
-    const loss = m.cfg.rate === 'vib' || (m.mi && beta > 0) ? tf.add(ce, tf.mul(rate, beta)) : tf.clone(ce);
-    const stats = tf.stack([loss, ce, rate, mi, miLoss, batchError, mainNorm, miNorm, scale]);
-    tf.dispose([lg, mi, ce, rate]);
+    const stats = tf.stack([loss, ce, rate, c.mi, c.criticLoss, c.jointTerm, c.marginalTerm, c.penalty, batchError, mainNorm, c.miGradNorm, c.clipScale]);
+    // logits, and VIB's CE and KL, were kept past variableGrads' scope: free them here
+    tf.dispose([lg, ce, rate]);
     return stats;
   });
   const v = out.dataSync();
@@ -219,7 +212,7 @@ export function ibTestError(m: IbModel, x: Float32Array, labels: Int32Array, sam
 /** Every variable of the model, named by role and position (a fixed order: checkpoints rely on it). */
 export function ibModelVariables(m: IbModel): { name: string; variable: tf.Variable }[] {
   const named = (prefix: string, vs: tf.Variable[]) => vs.map((variable, i) => ({ name: `${prefix}/${i}`, variable }));
-  return [...named('encoder', m.encoder.variables), ...named('decoder', m.decoder.variables), ...(m.mi ? named('critic', m.mi.critic.variables) : [])];
+  return [...named('encoder', m.encoder.variables), ...named('decoder', m.decoder.variables), ...(m.mi ? named('critic', m.mi.variables) : [])];
 }
 
 /** The model's whole training state: weights, optimizer slots, estimator state. */
@@ -228,7 +221,7 @@ export async function getIbModelState(m: IbModel): Promise<{ arrays: SavedArray[
   for (const { name, variable } of ibModelVariables(m)) arrays.push(await tensorToSaved(`var/${name}`, variable));
   arrays.push(...(await getOptimizerState(m.optimizer, 'opt/model')));
   if (m.mi) arrays.push(...(await getOptimizerState(m.mi.optimizer, 'opt/critic')));
-  return { arrays, estimatorState: m.mi ? m.mi.estimator.getState() : null };
+  return { arrays, estimatorState: m.mi ? m.mi.getState() : null };
 }
 
 /** Restores what getIbModelState saved into a model built from the same config. */
@@ -243,5 +236,5 @@ export async function setIbModelState(m: IbModel, state: { arrays: SavedArray[];
   // An optimizer that has not stepped yet has no slots to restore.
   if (state.arrays.some((a) => a.name.startsWith('opt/model/'))) await setOptimizerState(m.optimizer, 'opt/model', state.arrays);
   if (m.mi && state.arrays.some((a) => a.name.startsWith('opt/critic/'))) await setOptimizerState(m.mi.optimizer, 'opt/critic', state.arrays);
-  if (m.mi && state.estimatorState) m.mi.estimator.setState(state.estimatorState);
+  if (m.mi && state.estimatorState) m.mi.setState(state.estimatorState);
 }

@@ -13,12 +13,10 @@
  * β = 0 (or no MI term) is a plain conditional-input GAN: c is fed to G but nothing rewards using it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MIEstimator } from '../mi/interface.js';
-import type { Critic } from '../nets/critics.js';
+import type { MIRegularizer, MiTerm } from '../mi/miRegularizer.js';
 import type { Mlp } from '../nets/mlp.js';
-import { criticScores } from '../train/criticScores.js';
 import type { Rng } from '../util/rng.js';
-import { combineWithAdaptiveClip, globalNorm } from './adaptiveClip.js';
+import { globalNorm } from './adaptiveClip.js';
 import { bceWithLogits } from './gan.js';
 
 /** The code c: `categorical` one-hot categories (0 = none) then `continuous` U(−1, 1) coordinates. */
@@ -99,10 +97,36 @@ export function recognitionBound(q: tf.Tensor2D, code: tf.Tensor2D, s: CodeSpec)
   return { bound: tf.add(tf.mean(logQ), codeEntropy(s)) as tf.Scalar, accuracy };
 }
 
-/** The MI term of G: an estimator on a statistics network, or InfoGAN's recognition head. */
-export type CodeMiTerm =
-  | { kind: 'estimator'; critic: Critic; estimator: MIEstimator; beta: number; clip: boolean; optimizer: tf.Optimizer }
-  | { kind: 'infogan'; head: Mlp; beta: number; clip: boolean; optimizer: tf.Optimizer };
+/**
+ * InfoGAN's recognition head Q(c | x) as an MI term of the regularizer (the other implementation,
+ * beside estimator + critic): its bound L_I = E[log Q(c | x)] + H(c) is the estimate, Q maximises
+ * it as a critic maximises its bound, and G receives ∇L_I (Chen et al. §5: L_I is optimised over G
+ * and Q together). jointTerm = E[log Q(c | x)], marginalTerm = −H(c).
+ */
+export function recognitionTerm(head: Mlp, codes: CodeSpec): MiTerm & { head: Mlp } {
+  return {
+    head,
+    get variables() {
+      return head.variables;
+    },
+    evaluate(x, c) {
+      const b = recognitionBound(head.apply(x), c, codes);
+      const h = codeEntropy(codes);
+      return {
+        loss: tf.neg(b.bound) as tf.Scalar,
+        estimate: b.bound,
+        miForGradient: b.bound,
+        jointTerm: tf.sub(b.bound, h) as tf.Scalar,
+        marginalTerm: tf.scalar(-h),
+        penalty: tf.scalar(0),
+        extras: { codeAccuracy: b.accuracy },
+      };
+    },
+    getState: () => ({}),
+    setState: () => {},
+    dispose: () => head.dispose(),
+  };
+}
 
 export interface InfoGan {
   /** [codeSize + noiseDim] → dataDim. */
@@ -114,7 +138,8 @@ export interface InfoGan {
   dataDim: number;
   gOptimizer: tf.Optimizer;
   dOptimizer: tf.Optimizer;
-  mi: CodeMiTerm | null;
+  /** I(G(z, c); c), maximised: an estimator on T([x, c]) or the Q head (recognitionTerm). */
+  mi: MIRegularizer | null;
 }
 
 /** Checks that the networks fit the code: G's input, T's code input, Q's output. Errors name the net. */
@@ -124,10 +149,12 @@ export function checkInfoGan(m: InfoGan): void {
   if (m.generator.inputSize !== w + m.noiseDim) throw new Error(`generator: input size ${m.generator.inputSize} ≠ code size ${w} + noiseDim ${m.noiseDim}`);
   if (m.generator.outputSize !== m.dataDim) throw new Error(`generator: output size ${m.generator.outputSize} ≠ dataDim ${m.dataDim}`);
   if (m.discriminator.inputSize !== m.dataDim) throw new Error(`discriminator: input size ${m.discriminator.inputSize} ≠ dataDim ${m.dataDim}`);
-  if (m.mi?.kind === 'infogan') {
-    if (m.mi.head.inputSize !== m.dataDim) throw new Error(`recognition head: input size ${m.mi.head.inputSize} ≠ dataDim ${m.dataDim}`);
-    if (m.mi.head.outputSize !== w) throw new Error(`recognition head: output size ${m.mi.head.outputSize} ≠ code size ${w} (categorical ${m.codes.categorical} logits + continuous ${m.codes.continuous} means)`);
+  const head = (m.mi?.term as { head?: Mlp } | undefined)?.head;
+  if (head) {
+    if (head.inputSize !== m.dataDim) throw new Error(`recognition head: input size ${head.inputSize} ≠ dataDim ${m.dataDim}`);
+    if (head.outputSize !== w) throw new Error(`recognition head: output size ${head.outputSize} ≠ code size ${w} (categorical ${m.codes.categorical} logits + continuous ${m.codes.continuous} means)`);
   }
+  if (m.mi && (m.mi.xDim !== m.dataDim || m.mi.yDim !== w)) throw new Error(`mi: the regularizer must take (x, c) of sizes (${m.dataDim}, ${w}), got (${m.mi.xDim}, ${m.mi.yDim})`);
 }
 
 export function disposeInfoGan(m: InfoGan): void {
@@ -135,11 +162,7 @@ export function disposeInfoGan(m: InfoGan): void {
   m.discriminator.dispose();
   m.gOptimizer.dispose();
   m.dOptimizer.dispose();
-  if (m.mi?.kind === 'estimator') {
-    m.mi.critic.dispose();
-    m.mi.estimator.dispose();
-  } else if (m.mi?.kind === 'infogan') m.mi.head.dispose();
-  m.mi?.optimizer.dispose();
+  m.mi?.dispose();
 }
 
 /** n generated points (n × dataDim) with the categorical code of each (−1 without one). */
@@ -152,19 +175,10 @@ export function sampleInfoGan(m: InfoGan, n: number, rng: Rng): { points: Float3
   return { points, labels: codes.labels };
 }
 
-export const INFOGAN_FIELDS = ['dLoss', 'gLoss', 'mi', 'miLoss', 'advGradNorm', 'miGradNorm', 'clipScale', 'codeAccuracy'] as const;
+export const INFOGAN_FIELDS = ['dLoss', 'gLoss', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'advGradNorm', 'miGradNorm', 'clipScale', 'codeAccuracy'] as const;
 export type InfoGanStepNumbers = Record<(typeof INFOGAN_FIELDS)[number], number>;
-
-/** The MI term's value on (x, c): the estimator's bound parts, or the recognition bound. */
-function miTerm(r: CodeMiTerm, x: tf.Tensor2D, c: tf.Tensor2D, perm: Int32Array, s: CodeSpec, updateState: boolean) {
-  if (r.kind === 'estimator') {
-    const o = r.estimator.objective(criticScores(r.critic, r.estimator.sampling, x, c, perm), { updateState });
-    return { loss: o.loss, estimate: o.estimate, forGradient: o.miForGradient, accuracy: null };
-  }
-  const b = recognitionBound(r.head.apply(x), c, s);
-  // Q maximises the same bound G does (Chen et al. §5: L_I is optimised over G and Q together).
-  return { loss: tf.neg(b.bound) as tf.Scalar, estimate: b.bound, forGradient: b.bound, accuracy: b.accuracy };
-}
+/** Fields that are NaN without an MI term, or without a categorical code's accuracy. */
+export const INFOGAN_MI_FIELDS = ['mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'clipScale', 'codeAccuracy'];
 
 /**
  * One training step on a batch of real points (n × dataDim). Codes, shuffles and noise come from
@@ -184,40 +198,18 @@ export function infoGanTrainStep(m: InfoGan, real: Float32Array, rng: Rng): Info
     const fake = m.generator.apply(z);
     // 1. discriminator: real → 1, fake → 0 (only D's variables are updated)
     const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(m.discriminator.apply(x), 1), bceWithLogits(m.discriminator.apply(fake), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
-    // 2. the MI network (T or Q) on (G(z, c), c), G held fixed
-    let mi: tf.Scalar = tf.scalar(NaN), miLoss: tf.Scalar = tf.scalar(NaN), acc: tf.Scalar = tf.scalar(NaN);
-    const r = m.mi;
-    if (r) {
-      const vars = r.kind === 'estimator' ? r.critic.variables : r.head.variables;
-      miLoss = r.optimizer.minimize(
-        () => {
-          const t = miTerm(r, fake, c, perm, m.codes, true);
-          mi = tf.keep(t.estimate);
-          if (t.accuracy) acc = tf.keep(t.accuracy);
-          return t.loss;
-        },
-        true,
-        vars,
-      ) as tf.Scalar;
-      if (r.kind === 'estimator' && r.estimator.updateOwnBlock) r.estimator.updateOwnBlock(criticScores(r.critic, r.estimator.sampling, fake, c, perm));
+    // 2–3. the MI regularizer's step: T (or Q) on (G(z, c), c) with G fixed, then G's
+    //      non-saturating adversarial gradient + β·(clipped) gradient of the MI term
+    const advLoss = () => bceWithLogits(m.discriminator.apply(m.generator.apply(z)), 1);
+    const nan = tf.scalar(NaN);
+    if (m.mi) {
+      const { grads, info } = m.mi.computeGradients(advLoss, () => [m.generator.apply(z), c], m.generator.variables, { criticPair: [fake, c], perm });
+      m.gOptimizer.applyGradients(grads);
+      return tf.stack([dLoss, info.taskLoss, info.mi, info.criticLoss, info.jointTerm, info.marginalTerm, info.penalty, info.taskGradNorm, info.miGradNorm, info.clipScale, info.extras.codeAccuracy ?? nan]);
     }
-    // 3. generator: non-saturating adversarial gradient + β·(clipped) gradient of the MI term
-    const adv = tf.variableGrads(() => bceWithLogits(m.discriminator.apply(m.generator.apply(z)), 1), m.generator.variables);
-    let advNorm: tf.Scalar, miNorm: tf.Scalar = tf.scalar(0), scale: tf.Scalar = tf.scalar(NaN);
-    if (r && r.beta > 0) {
-      // never the reported estimate: miForGradient carries the method's gradient (e.g. MINE's bias correction)
-      const g = tf.variableGrads(() => tf.mul(miTerm(r, m.generator.apply(z), c, perm, m.codes, false).forGradient, -r.beta) as tf.Scalar, m.generator.variables);
-      const comb = combineWithAdaptiveClip(adv.grads, g.grads, r.clip);
-      m.gOptimizer.applyGradients(comb.grads);
-      [advNorm, miNorm, scale] = [comb.mainNorm, comb.miNorm, comb.scale];
-    } else {
-      m.gOptimizer.applyGradients(adv.grads);
-      advNorm = globalNorm(adv.grads);
-    }
-    const stats = tf.stack([dLoss, adv.value, mi, miLoss, advNorm, miNorm, scale, acc]);
-    // kept tensors escape the tidy scopes of minimize; free them here
-    tf.dispose([mi, acc]);
-    return stats;
+    const adv = tf.variableGrads(advLoss, m.generator.variables);
+    m.gOptimizer.applyGradients(adv.grads);
+    return tf.stack([dLoss, adv.value, nan, nan, nan, nan, nan, globalNorm(adv.grads), tf.scalar(0), nan, nan]);
   });
   const v = out.dataSync();
   out.dispose();

@@ -23,8 +23,7 @@ const tiny = (over: Record<string, unknown> = {}) => ({
   logEvery: 4,
   data: { kind: 'embedded', trainSize: 1000, testSize: 400, classes: [0, 1], trainLimit: 200, testLimit: 100 },
   encoder: { kind: 'gaussian', hidden: [32], zDim: 8, noiseDim: 4 },
-  beta: 0.001,
-  mi: { estimator: 'mine', critic: { kind: 'concat', hidden: [16] } },
+  mi: { beta: 0.001, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } },
   optimizer: { kind: 'adam', learningRate: 0.002 },
   evaluation: { samples: 4 },
   ...over,
@@ -50,7 +49,7 @@ describe('ib task', () => {
   }, 60_000);
 
   it('interrupted after a step of epoch 2 and resumed: the same metrics.jsonl and the same final weights as an uninterrupted run', async () => {
-    const cfg = tiny({ epochs: 3, logEvery: 1, encoder: { kind: 'additive', hidden: [16], zDim: 4 }, mi: { estimator: 'mine', critic: { kind: 'concat', hidden: [8] } }, evaluation: { samples: 2 }, data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 40 } });
+    const cfg = tiny({ epochs: 3, logEvery: 1, encoder: { kind: 'additive', hidden: [16], zDim: 4 }, mi: { beta: 0.001, estimator: 'mine', critic: { kind: 'concat', hidden: [8] } }, evaluation: { samples: 2 }, data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 40 } });
     const full = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm' });
     expect(full.status).toBe('completed');
     let polls = 0;
@@ -73,7 +72,7 @@ describe('ib task', () => {
   it('--resume with a different config names the differing field', async () => {
     const cfg = tiny({ epochs: 1, data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 50 }, encoder: { hidden: [8], zDim: 2 } });
     const o = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm' });
-    await expect(runExperiment({ ...cfg, beta: 0.5 }, { resume: o.dir, progress: silentProgress, backend: 'wasm' })).rejects.toThrow(/config differs from the run's config\.json at settings\.0\.cfg\.model\.beta/);
+    await expect(runExperiment({ ...cfg, mi: { ...(cfg.mi as object), beta: 0.5 } }, { resume: o.dir, progress: silentProgress, backend: 'wasm' })).rejects.toThrow(/config differs from the run's config\.json at settings\.0\.cfg\.model\.beta/);
   }, 30_000);
 
   it('--resume refuses a run whose process is still alive (two writers on one directory)', async () => {
@@ -84,7 +83,7 @@ describe('ib task', () => {
   });
 
   it('vary as a labelled list gives one setting per entry; VIB needs the gaussian encoder', () => {
-    const { cfg } = prepareConfig(tiny({ vary: [{ label: 'VIB', rate: 'vib', mi: null }, { label: 'add', 'encoder.kind': 'additive' }] }), {});
+    const { cfg } = prepareConfig(tiny({ vary: [{ label: 'VIB', rate: 'vib', 'mi.estimator': 'none' }, { label: 'add', 'encoder.kind': 'additive' }] }), {});
     const c = cfg as IbConfig;
     expect(c.settings.map((s) => [s.label, s.cfg.model.rate, s.cfg.model.encoder.kind, s.cfg.model.mi === undefined])).toEqual([
       ['VIB', 'vib', 'gaussian', true],
@@ -99,6 +98,8 @@ describe('ib task', () => {
     expect(() => prepareConfig(tiny({ data: { kind: 'embedded', classes: [3] } }), {})).toThrow(/data\.classes must be a list of at least two class ids/);
     expect(() => prepareConfig(tiny({ schedule: { decay: 1.5 } }), {})).toThrow(/schedule\.decay must be ≤ 1, got 1\.5/);
     expect(() => prepareConfig(tiny({ betaa: 1 }), {})).toThrow(/betaa: unknown key/);
+    // β is the MI term's weight, at mi.beta as in every task
+    expect(() => prepareConfig(tiny({ beta: 0.01 }), {})).toThrow(/^beta: moved to mi\.beta/);
     expect(() => prepareConfig(tiny({ vary: [{ label: 'x' }, { label: 'x' }] }), {})).toThrow(/two settings share the label "x"/);
   });
 
@@ -108,6 +109,6 @@ describe('ib task', () => {
     expect(c.settings.map((s) => s.label)).toEqual(['VIB (Alemi et al.)', 'MINE-IB gaussian', 'MINE-IB additive', 'MINE-IB propagated']);
     for (const s of c.settings) expect([s.cfg.model.beta, s.cfg.batchSize, s.cfg.model.optimizer.learningRate, s.cfg.schedule.decay, s.cfg.model.encoder.zDim]).toEqual([1e-3, 100, 1e-4, 0.97, 256]);
     expect(parseGridArg('encoder=gaussian,additive', 'ib')).toEqual({ key: 'encoder', path: 'encoder.kind', values: ['gaussian', 'additive'] });
-    expect(parseGridArg('beta=0.001,0.01', 'ib').path).toBe('beta');
+    expect(parseGridArg('beta=0.001,0.01', 'ib').path).toBe('mi.beta');
   });
 });

@@ -5,9 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gridGaussians } from '../../src/data/gridGaussians.js';
-import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
+import { MIRegularizer } from '../../src/mi/miRegularizer.js';
 import { ALI_VARIANTS, aliTrainStep, checkAli, disposeAli, generatorEncoderLosses, jointLogits, l2Reconstruction, reconstruct, type Ali, type AliVariant } from '../../src/models/ali.js';
-import { createCritic } from '../../src/nets/critics.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -35,7 +34,7 @@ function tinyAli(variant: AliVariant, o: { seed?: number; beta?: number; noise?:
     gfOptimizer: tf.train.sgd(lr.gf),
     dOptimizer: tf.train.sgd(lr.d),
     rOptimizer: variant === 'alice-adv' ? tf.train.sgd(lr.r) : null,
-    mi: variant === 'ali-mi' ? { critic: createCritic({ kind: 'concat', hidden: [16] }, 2, 2, r), estimator: createEstimator(parseEstimatorConfig(o.estimator ?? 'mine')), beta: o.beta ?? 1, clip: true, optimizer: tf.train.sgd(lr.t) } : null,
+    mi: variant === 'ali-mi' ? new MIRegularizer({ xDim: 2, yDim: 2, critic: { kind: 'concat', hidden: [16] }, estimator: (o.estimator ?? 'mine') as 'mine', beta: o.beta ?? 1, direction: 'maximize', optimizer: tf.train.sgd(lr.t), rng: r }) : null,
   };
   checkAli(m);
   return m;
@@ -50,7 +49,7 @@ describe('ALI step: each block moves only its own networks', () => {
   for (const variant of ALI_VARIANTS) {
     it(`${variant}: with D's (and D'/T's) learning rate 0, one step changes G and F and leaves D, D', T as they were`, () => {
       const m = tinyAli(variant, { rates: { d: 0, r: 0, t: 0 } });
-      const others = [...m.discriminator.variables, ...(m.reconDiscriminator?.variables ?? []), ...(m.mi?.critic.variables ?? [])];
+      const others = [...m.discriminator.variables, ...(m.reconDiscriminator?.variables ?? []), ...(m.mi?.variables ?? [])];
       const [g0, f0, o0] = [snapshot(m.generator.variables), snapshot(m.encoder.variables), snapshot(others)];
       const rng = new Rng(2);
       aliTrainStep(m, data.sample(32, rng), rng);
@@ -63,7 +62,7 @@ describe('ALI step: each block moves only its own networks', () => {
       const m = tinyAli(variant, { rates: { gf: 0 } });
       const gf = [...m.generator.variables, ...m.encoder.variables];
       const gf0 = snapshot(gf), d0 = snapshot(m.discriminator.variables);
-      const extra = m.reconDiscriminator?.variables ?? m.mi?.critic.variables ?? [];
+      const extra = m.reconDiscriminator?.variables ?? m.mi?.variables ?? [];
       const e0 = snapshot(extra);
       const rng = new Rng(2);
       aliTrainStep(m, data.sample(32, rng), rng);

@@ -2,9 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gridGaussians } from '../../src/data/gridGaussians.js';
-import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
+import { MIRegularizer } from '../../src/mi/miRegularizer.js';
 import { bceWithLogits, disposeGan, ganTrainStep, type Gan } from '../../src/models/gan.js';
-import { createCritic } from '../../src/nets/critics.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -19,7 +18,7 @@ function tinyGan(beta: number, seed = 1, estimator = 'mine', clip = true): Gan {
     outputNoise: 0,
     gOptimizer: tf.train.adam(1e-3, 0.5),
     dOptimizer: tf.train.adam(1e-3, 0.5),
-    mi: beta > 0 ? { critic: createCritic({ kind: 'concat', hidden: [16] }, 2, 2, r), estimator: createEstimator(parseEstimatorConfig(estimator)), beta, clip, optimizer: tf.train.adam(1e-3) } : null,
+    mi: beta > 0 ? new MIRegularizer({ xDim: 2, yDim: 2, critic: { kind: 'concat', hidden: [16] }, estimator: estimator as 'mine', beta, direction: 'maximize', clip: clip ? 'adaptive' : false, optimizer: tf.train.adam(1e-3), rng: r }) : null,
   };
 }
 

@@ -5,9 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gridGaussians } from '../../src/data/gridGaussians.js';
-import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
-import { checkInfoGan, codeEntropy, disposeInfoGan, infoGanTrainStep, recognitionBound, sampleCodes, type CodeSpec, type InfoGan } from '../../src/models/infoGan.js';
-import { createCritic } from '../../src/nets/critics.js';
+import { MIRegularizer } from '../../src/mi/miRegularizer.js';
+import { checkInfoGan, codeEntropy, disposeInfoGan, infoGanTrainStep, recognitionBound, recognitionTerm, sampleCodes, type CodeSpec, type InfoGan } from '../../src/models/infoGan.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -18,8 +17,9 @@ function tinyInfoGan(kind: string, codes: CodeSpec = CAT5, seed = 1, beta = 1): 
   const w = codes.categorical + codes.continuous;
   const base = { generator: new Mlp({ sizes: [w + 2, 16, 2] }, r), discriminator: new Mlp({ sizes: [2, 16, 1] }, r), codes, noiseDim: 2, dataDim: 2, gOptimizer: tf.train.adam(1e-3, 0.5), dOptimizer: tf.train.adam(1e-3, 0.5) };
   if (kind === 'none') return { ...base, mi: null };
-  if (kind === 'infogan') return { ...base, mi: { kind: 'infogan', head: new Mlp({ sizes: [2, 16, w] }, r), beta, clip: true, optimizer: tf.train.adam(1e-3) } };
-  return { ...base, mi: { kind: 'estimator', critic: createCritic({ kind: 'concat', hidden: [16] }, 2, w, r), estimator: createEstimator(parseEstimatorConfig(kind)), beta, clip: true, optimizer: tf.train.adam(1e-3) } };
+  const common = { xDim: 2, yDim: w, beta, direction: 'maximize', optimizer: tf.train.adam(1e-3), rng: r } as const;
+  if (kind === 'infogan') return { ...base, mi: new MIRegularizer({ ...common, term: recognitionTerm(new Mlp({ sizes: [2, 16, w] }, r), codes) }) };
+  return { ...base, mi: new MIRegularizer({ ...common, critic: { kind: 'concat', hidden: [16] }, estimator: kind as 'mine' }) };
 }
 
 const data = gridGaussians({ side: 3 });
@@ -121,10 +121,8 @@ describe('InfoGAN step', () => {
         const mi = g.mi!;
         const { grads } = tf.variableGrads(() => {
           const x = g.generator.apply(z);
-          if (mi.kind === 'infogan') return recognitionBound(mi.head.apply(x), tf.tensor2d(codes.values, [16, 4]), g.codes).bound;
-          const perm = tf.tensor1d(new Rng(1).permutation(16), 'int32');
           const c = tf.tensor2d(codes.values, [16, 4]);
-          return mi.estimator.objective({ joint: mi.critic.pairs(x, c), marginal: mi.critic.pairs(x, tf.gather(c, perm) as tf.Tensor2D) }, { updateState: false }).miForGradient;
+          return mi.term.evaluate(x, c, new Rng(1).permutation(16), { updateState: false }).miForGradient;
         }, g.generator.variables);
         return Object.values(grads).map((t) => tf.sum(tf.abs(t)).dataSync()[0]);
       });
@@ -160,10 +158,10 @@ describe('InfoGAN step', () => {
   });
   it('networks that do not fit the code are errors naming the network and the sizes', () => {
     const g = tinyInfoGan('infogan');
-    const wrongHead = { ...g, mi: { ...(g.mi as Extract<InfoGan['mi'], { kind: 'infogan' }>), head: new Mlp({ sizes: [2, 4, 3] }, new Rng(0)) } };
-    expect(() => checkInfoGan(wrongHead)).toThrow(/recognition head: output size 3 ≠ code size 5/);
+    const wrong = new MIRegularizer({ xDim: 2, yDim: 5, direction: 'maximize', term: recognitionTerm(new Mlp({ sizes: [2, 4, 3] }, new Rng(0)), CAT5) });
+    expect(() => checkInfoGan({ ...g, mi: wrong })).toThrow(/recognition head: output size 3 ≠ code size 5/);
     expect(() => checkInfoGan({ ...g, noiseDim: 3 })).toThrow(/generator: input size 7 ≠ code size 5 \+ noiseDim 3/);
-    wrongHead.mi.head.dispose();
+    wrong.dispose();
     disposeInfoGan(g);
   });
 });
