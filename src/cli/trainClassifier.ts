@@ -61,7 +61,7 @@ export async function cmdTrainClassifier(argv: string[]): Promise<number> {
   progress.start('train-classifier', epochs * Math.floor(data.train.n / batchSize));
   const t0 = performance.now();
   const hidden = (values.hidden ?? DEFAULT_HIDDEN.join(',')).split(',').map((h) => intOpt(h.trim(), 'hidden', 0, 1));
-  const trained = trainMnistClassifier({
+  const trained = await trainMnistClassifier({
     train: data.train,
     test: data.test,
     seed,

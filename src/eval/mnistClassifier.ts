@@ -115,7 +115,7 @@ function accuracy(pred: Int32Array, labels: Int32Array): number {
 }
 
 /** Trains the MLP classifier with Adam on softmax cross-entropy through runLoop; returns it and its test accuracy. */
-export function trainMnistClassifier(o: TrainClassifierOptions): TrainedClassifier {
+export async function trainMnistClassifier(o: TrainClassifierOptions): Promise<TrainedClassifier> {
   const epochs = o.epochs ?? DEFAULT_EPOCHS;
   const batchSize = o.batchSize ?? 128;
   const shift = o.shift ?? 2;
@@ -135,7 +135,7 @@ export function trainMnistClassifier(o: TrainClassifierOptions): TrainedClassifi
   let finalLoss = NaN;
   const steps = epochs * perEpoch;
   try {
-    runLoop({
+    await runLoop({
       steps,
       logEvery: perEpoch,
       step: (i) => {

@@ -20,6 +20,11 @@ export interface RunContext {
   shouldStop(): boolean;
   /** true when `--resume` reuses this run directory: the task continues from its checkpoint. */
   resume?: boolean;
+  /**
+   * |MI estimate| or |mean critic output| beyond this many nats means the run diverged (the
+   * experiment's `divergenceLimit`, default DEFAULT_DIVERGENCE_LIMIT in src/train/loop.ts).
+   */
+  divergenceLimit?: number;
 }
 
 export interface TaskResult {
@@ -29,6 +34,20 @@ export interface TaskResult {
   rows?: Record<string, unknown>[];
   /** files written into the run directory (PNGs, tables). */
   files: string[];
+  /** settings or estimators that diverged and were stopped while the others ran to the end. */
+  failures?: RunFailure[];
+}
+
+/** One diverged part of a multi-setting or multi-estimator run (src/experiments/failures.ts). */
+export interface RunFailure {
+  setting: string;
+  /** the estimator, in an MI benchmark. */
+  estimator?: string;
+  /** the step at which it diverged, the number that did, and its value. */
+  step: number;
+  quantity: string;
+  value: number;
+  error: string;
 }
 
 export const silentProgress: Progress = { start() {}, tick() {}, done() {}, note() {} };

@@ -8,11 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend/backend.js';
-import { ConfigError, expectObject } from '../config/validate.js';
+import { ConfigError, expectObject, num, parseConfigJson } from '../config/validate.js';
+import { checkOutputDir } from '../io/outputDir.js';
 import { claimRunDir, makeRunId, RunDir } from '../io/runDir.js';
-import { NonFiniteError, StopRequested } from '../train/loop.js';
-import type { Progress, TaskResult } from './context.js';
-import { taskOf } from './tasks.js';
+import { DEFAULT_DIVERGENCE_LIMIT, DivergenceError, StopRequested } from '../train/loop.js';
+import type { Progress, RunFailure, TaskResult } from './context.js';
+import { AllDiverged, describeFailure } from './failures.js';
+import { TASKS, taskOf } from './tasks.js';
 
 export interface RunOptions {
   steps?: number;
@@ -30,12 +32,23 @@ export interface RunOptions {
   resume?: string;
 }
 
+/**
+ * `completed-with-failures`: some settings or estimators diverged and were stopped, the others ran
+ * to the end and the tables and figures were written (failures listed in summary.json).
+ * `failed`: the run ended on an error, or every part of it diverged.
+ */
+export type RunStatus = 'completed' | 'completed-with-failures' | 'failed' | 'interrupted';
+
 export interface RunOutcome {
-  status: 'completed' | 'failed' | 'interrupted';
+  status: RunStatus;
   dir: string;
   result?: TaskResult;
   error?: string;
-  backend: BackendInfo;
+  failures?: RunFailure[];
+  /** `--resume` of a run that had already finished: nothing was run, the status is the run's. */
+  alreadyFinished?: boolean;
+  /** the backend that ran it (absent when nothing was run). */
+  backend?: BackendInfo;
 }
 
 export function readExperimentFile(file: string): Record<string, unknown> {
@@ -47,11 +60,13 @@ export function readExperimentFile(file: string): Record<string, unknown> {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseConfigJson(text, file);
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
   const o = expectObject(raw, file);
+  checkTaskGiven(o, file);
   if (o.name === undefined) o.name = basename(file).replace(/\.json$/, '');
   if (typeof o.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.name)) {
     throw new ConfigError(`name must be letters, digits, '.', '_' or '-' (it names the output directory), got ${JSON.stringify(o.name)}`);
@@ -59,9 +74,18 @@ export function readExperimentFile(file: string): Record<string, unknown> {
   return o;
 }
 
-/** Validates the config with its overrides applied; returns the task and parsed config. */
+function checkTaskGiven(o: Record<string, unknown>, where?: string): void {
+  if (o.task === undefined) throw new ConfigError(`task is missing${where ? ` in ${where}` : ''}; expected one of ${Object.keys(TASKS).join(', ')}`);
+}
+
+/**
+ * Validates the config with its overrides applied; returns the task, the parsed config and the
+ * run-wide `divergenceLimit` (every task: |MI estimate| or |mean critic output| beyond it, in nats,
+ * stops that setting or estimator as diverged; default DEFAULT_DIVERGENCE_LIMIT).
+ */
 export function prepareConfig(raw: Record<string, unknown>, opts: Pick<RunOptions, 'steps' | 'seed' | 'overrides'>) {
   const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+  checkTaskGiven(copy);
   const task = taskOf(copy);
   if (opts.seed !== undefined) {
     if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new ConfigError(`--seed must be a non-negative integer, got ${opts.seed}`);
@@ -78,8 +102,18 @@ export function prepareConfig(raw: Record<string, unknown>, opts: Pick<RunOption
     cur[parts[parts.length - 1]] = o.value;
   }
   if (copy.seed === undefined) copy.seed = 0;
-  const cfg = task.parse(copy);
-  return { task, cfg, raw: copy };
+  // a run-wide guard, not part of any task's own config: taken out before the task parses the rest
+  const divergenceLimit = num(copy, 'divergenceLimit', '', { default: DEFAULT_DIVERGENCE_LIMIT, exclusiveMin: 0 });
+  const forTask = { ...copy };
+  delete forTask.divergenceLimit;
+  const cfg = task.parse(forTask);
+  return { task, cfg, raw: copy, divergenceLimit };
+}
+
+/** What config.json records (and `--resume` compares): the task's parsed config and the run-wide guard. */
+function recordedConfig(cfg: unknown, divergenceLimit: number): Record<string, unknown> {
+  const c = cfg && typeof cfg === 'object' && 'source' in (cfg as object) ? { ...(cfg as object), source: undefined } : (cfg as object);
+  return { ...c, divergenceLimit };
 }
 
 function gitCommit(): string | null {
@@ -93,10 +127,27 @@ function gitCommit(): string | null {
 export async function runExperiment(raw: Record<string, unknown>, opts: RunOptions): Promise<RunOutcome> {
   const previous = opts.resume === undefined ? null : readResumedRun(opts.resume);
   // a resumed run keeps its seed unless --seed says otherwise (then the config check below fails)
-  const { task, cfg, raw: resolvedRaw } = prepareConfig(raw, previous && opts.seed === undefined ? { ...opts, seed: previous.run.seed as number } : opts);
+  const { task, cfg, raw: resolvedRaw, divergenceLimit } = prepareConfig(raw, previous && opts.seed === undefined ? { ...opts, seed: previous.run.seed as number } : opts);
   const seed = resolvedRaw.seed as number;
-  if (previous) checkResumedConfig(previous.config, cfg, opts.resume!);
-  const backend = await initBackend({ requested: opts.backend });
+  const config = recordedConfig(cfg, divergenceLimit);
+  if (previous) {
+    // runs recorded before divergenceLimit existed ran with the default
+    checkResumedConfig({ divergenceLimit: DEFAULT_DIVERGENCE_LIMIT, ...(previous.config as object) }, config, opts.resume!);
+    if (previous.finished) {
+      // nothing to do, and nothing is written: the caller says so (the CLI exits 0)
+      const status = previous.finished.status as RunStatus;
+      return { status, dir: opts.resume!, alreadyFinished: true, error: typeof previous.finished.error === 'string' ? previous.finished.error : undefined };
+    }
+  }
+  // nothing is written before the output directory is known to be usable
+  if (!previous) checkOutputDir(opts.runDir ?? opts.out ?? 'outputs', opts.runDir ? '--run-dir' : '--out');
+  let backend: BackendInfo;
+  try {
+    backend = await initBackend({ requested: opts.backend });
+  } catch (e) {
+    // an unknown or uninstalled backend is the user's to fix: one line with the install hint
+    throw new ConfigError((e as Error).message);
+  }
   const dir = opts.resume ?? opts.runDir ?? claimRunDir(resolve(opts.out ?? 'outputs', String(resolvedRaw.name)), makeRunId(seed));
   const out = new RunDir(dir);
   const started = new Date();
@@ -112,41 +163,54 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
     startedAt: started.toISOString(),
     ...(previous ? { startedAt: previous.run.startedAt, resumes: [...((previous.run.resumes as unknown[]) ?? []), { at: started.toISOString(), pid: process.pid, argv: process.argv.slice(2), gitCommit: gitCommit(), backend: backend.name }] } : {}),
   };
-  if (!previous) out.writeJson('config.json', cfg && typeof cfg === 'object' && 'source' in (cfg as object) ? { ...(cfg as object), source: undefined } : cfg);
+  if (!previous) out.writeJson('config.json', config);
   out.writeJson('run.json', record);
   opts.progress.note(`run ${resolvedRaw.name} seed ${seed} on backend ${backend.name} → ${dir}`);
   const t0 = performance.now();
   const finish = (status: RunOutcome['status'], extra: Record<string, unknown>) =>
     out.writeJson('summary.json', { ...record, status, wallSeconds: (performance.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...extra });
   try {
-    const result = await task.run(cfg, { seed, out, backend, progress: opts.progress, shouldStop: opts.shouldStop ?? (() => false), resume: previous !== null });
-    finish('completed', { metrics: result.metrics, rows: result.rows, files: result.files.map((f) => basename(f)) });
-    return { status: 'completed', dir, result, backend };
+    const result = await task.run(cfg, { seed, out, backend, progress: opts.progress, shouldStop: opts.shouldStop ?? (() => false), resume: previous !== null, divergenceLimit });
+    const failures = result.failures ?? [];
+    const status: RunStatus = failures.length ? 'completed-with-failures' : 'completed';
+    finish(status, { metrics: result.metrics, rows: result.rows, files: result.files.map((f) => basename(f)), ...(failures.length ? { failures, error: failures.map(describeFailure).join('; ') } : {}) });
+    return { status, dir, result, backend, ...(failures.length ? { failures, error: failures.map(describeFailure).join('; ') } : {}) };
   } catch (e) {
     const interrupted = e instanceof StopRequested;
-    const msg = e instanceof NonFiniteError || interrupted || e instanceof ConfigError ? (e as Error).message : ((e as Error).stack ?? String(e));
-    finish(interrupted ? 'interrupted' : 'failed', { error: msg });
-    return { status: interrupted ? 'interrupted' : 'failed', dir, error: (e as Error).message, backend };
+    const expected = e instanceof DivergenceError || e instanceof AllDiverged || interrupted || e instanceof ConfigError;
+    const msg = expected ? (e as Error).message : ((e as Error).stack ?? String(e));
+    const failures = e instanceof AllDiverged ? e.failures : undefined;
+    finish(interrupted ? 'interrupted' : 'failed', { error: msg, ...(failures ? { failures } : {}) });
+    return { status: interrupted ? 'interrupted' : 'failed', dir, error: (e as Error).message, backend, ...(failures ? { failures } : {}) };
   }
 }
 
-/** The record of a run to resume: its run.json and config.json. */
-function readResumedRun(dir: string): { run: Record<string, unknown>; config: unknown } {
+/**
+ * The record of a run to resume: its run.json and config.json, and its summary when its latest
+ * attempt finished for good (completed, with or without diverged parts): such a run has nothing
+ * left to resume. An interrupted or failed attempt is resumed from its checkpoint.
+ */
+function readResumedRun(dir: string): { run: Record<string, unknown>; config: unknown; finished: Record<string, unknown> | null } {
   const read = (f: string) => {
     const p = resolve(dir, f);
     if (!existsSync(p)) throw new ConfigError(`--resume ${dir}: no ${f} there (not a run directory?)`);
-    return JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`--resume ${dir}: ${f} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
   };
   const run = read('run.json');
   // two processes must never write one run directory: refuse while the run's process is alive
   const resumes = (run.resumes as { at: string; pid?: number }[] | undefined) ?? [];
   const latest = resumes.length ? resumes[resumes.length - 1] : { at: run.startedAt as string, pid: run.pid as number | undefined };
-  const summaryPath = resolve(dir, 'summary.json');
-  const finished = existsSync(summaryPath) && String((JSON.parse(readFileSync(summaryPath, 'utf8')) as { finishedAt?: string }).finishedAt) >= latest.at;
+  const summary = existsSync(resolve(dir, 'summary.json')) ? read('summary.json') : null;
+  const finished = summary !== null && String(summary.finishedAt) >= latest.at;
   if (!finished && typeof latest.pid === 'number' && latest.pid !== process.pid && processAlive(latest.pid)) {
     throw new ConfigError(`--resume ${dir}: the run is still going (process ${latest.pid}); stop it first (Ctrl-C saves its state at the last finished epoch)`);
   }
-  return { run, config: read('config.json') };
+  const done = finished && (summary.status === 'completed' || summary.status === 'completed-with-failures');
+  return { run, config: read('config.json'), finished: done ? summary : null };
 }
 
 function processAlive(pid: number): boolean {

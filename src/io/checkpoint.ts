@@ -6,7 +6,8 @@
  * Layout: "INFOBOUND-CKPT-1\n", uint32 LE header length, header JSON (UTF-8), zero padding to a
  * multiple of 4, then each array's little-endian bytes at the offset its index entry gives.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, linkSync, readFileSync, rmSync } from 'node:fs';
+import { ConfigError, expectKeys, isObject, str } from '../config/validate.js';
 import type { SavedArray } from '../train/optimizerState.js';
 import type { RunDir } from './runDir.js';
 
@@ -86,4 +87,47 @@ export function truncateMetrics(out: RunDir, lines: number): void {
   const kept = readFileSync(out.path('metrics.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0);
   if (kept.length < lines) throw new Error(`metrics.jsonl has ${kept.length} lines but the checkpoint recorded ${lines}`);
   out.write('metrics.jsonl', kept.slice(0, lines).map((l) => l + '\n').join(''));
+}
+
+/**
+ * What stays of a run's checkpoints once it has completed: `last` (the default: the final state,
+ * e.g. the trained weights), `none` (removed: it only served to resume), or `all` (one file per
+ * epoch, `checkpoint-s<setting>-e<epoch>.bin`, beside the last). While a run is going the last
+ * checkpoint is always kept, so an interrupted or failed run can be resumed whatever `keep` says.
+ */
+export const CHECKPOINT_KEEP = ['last', 'none', 'all'] as const;
+export type CheckpointKeep = (typeof CHECKPOINT_KEEP)[number];
+export type CheckpointConfig = { keep: CheckpointKeep } | false;
+
+/** `checkpoint`: true (save, keep the last), false (save none), or `{ "keep": "last" | "none" | "all" }`. */
+export function parseCheckpointConfig(v: unknown, path = 'checkpoint'): CheckpointConfig {
+  if (v === undefined || v === true) return { keep: 'last' };
+  if (v === false) return false;
+  if (!isObject(v)) throw new ConfigError(`${path} must be true, false or { "keep": "last" | "none" | "all" }, got ${JSON.stringify(v)}`);
+  expectKeys(v, ['keep'], path);
+  return { keep: str(v, 'keep', path, CHECKPOINT_KEEP, 'last') };
+}
+
+/** The per-epoch file name `keep: "all"` leaves (settings and epochs counted from 1). */
+export const epochCheckpointName = (setting: number, epoch: number): string => `checkpoint-s${setting}-e${epoch}.bin`;
+
+/**
+ * With `keep: "all"`, keeps the checkpoint just written under its epoch's name: a hard link (the
+ * next atomic write replaces `name` by a new file, so the link keeps this one's bytes) or, where
+ * links are not allowed, a copy.
+ */
+export function keepEpochCheckpoint(out: RunDir, name: string, setting: number, epoch: number): string {
+  const to = out.path(epochCheckpointName(setting, epoch));
+  rmSync(to, { force: true });
+  try {
+    linkSync(out.path(name), to);
+  } catch {
+    copyFileSync(out.path(name), to);
+  }
+  return to;
+}
+
+/** After a run completed: `keep: "none"` removes its checkpoint; `last` and `all` leave the files. */
+export function finishCheckpoints(out: RunDir, name: string, keep: CheckpointKeep): void {
+  if (keep === 'none') rmSync(out.path(name), { force: true });
 }

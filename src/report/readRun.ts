@@ -69,15 +69,17 @@ export function readRun(dir: string): RunData {
   const notes: string[] = [];
   const run = asObject(readJson(dir, 'run.json', notes, true));
   const config = readJson(dir, 'config.json', notes, true);
-  // a run still going (or killed) has no summary yet: say so, do not call it an error
+  // a run still going (or killed) has no summary yet: say so, do not call it an error (and a
+  // summary that exists but cannot be read has its own note from readJson, not this one)
   const summary = asObject(readJson(dir, 'summary.json', notes, false));
-  if (!summary && existsSync(join(dir, 'run.json'))) notes.push('summary.json is missing: the run is still going, or was killed before it could write one');
+  if (!existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'run.json'))) notes.push('summary.json is missing: the run is still going, or was killed before it could write one');
   const tableJson = readJson(dir, 'table.json', notes, false);
   const table = (Array.isArray(tableJson) ? tableJson : Array.isArray(summary?.rows) ? summary.rows : undefined) as Json[] | undefined;
   const metricsPath = join(dir, 'metrics.jsonl');
   let metrics: MetricsLog = { records: [], problems: [] };
   if (existsSync(metricsPath)) metrics = parseMetricsLog(readFileSync(metricsPath, 'utf8'));
-  else notes.push('metrics.jsonl is missing');
+  else if (summary?.status === 'failed' || summary?.status === 'interrupted') notes.push(`nothing was logged: the run ${summary.status} before its first logged step`);
+  else if (summary) notes.push('metrics.jsonl is missing');
   return { dir, id: basename(dir), run, config, summary, table, metrics, images: pngs(dir), notes };
 }
 

@@ -86,21 +86,21 @@ describe('training', () => {
     }
   });
 
-  it('trains through runLoop without leaking tensors, reproducibly from the seed', () => {
+  it('trains through runLoop without leaking tensors, reproducibly from the seed', async () => {
     // synthetic images: this checks the loop's bookkeeping, not what it learns
     const rng = new Rng(8);
     const fake = (n: number) => ({ name: 'fake', images: Float32Array.from({ length: n * IMAGE_SIZE }, () => rng.uniform()), labels: Int32Array.from({ length: n }, (_, i) => i % 10), n, height: 28 as const, width: 28 as const, numClasses: 10 as const });
     const small = fake(192);
     const test = fake(64);
     const before = tf.memory().numTensors;
-    const run = () => {
-      const r = trainMnistClassifier({ train: small, test, seed: 3, epochs: 2, batchSize: 32, hidden: [16] });
+    const run = async () => {
+      const r = await trainMnistClassifier({ train: small, test, seed: 3, epochs: 2, batchSize: 32, hidden: [16] });
       r.mlp.dispose();
       return r;
     };
-    const a = run();
+    const a = await run();
     expect(tf.memory().numTensors).toBe(before);
-    const b = run();
+    const b = await run();
     expect(b.finalLoss).toBe(a.finalLoss);
     expect(b.testAccuracy).toBe(a.testAccuracy);
     expect(a.steps).toBe(12);

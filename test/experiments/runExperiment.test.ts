@@ -60,18 +60,30 @@ describe('runExperiment (mi-benchmark)', () => {
     expect(a).not.toEqual(c);
   });
 
-  it('stops a diverging run with a clear message and keeps the metrics logged before it', async () => {
-    // SGD with a huge step drives the critic's scores to overflow e^T within a few steps.
+  it('stops a diverging run at the divergence guard with a clear message and keeps the metrics logged before it', async () => {
+    // SGD with a huge step drives the critic's scores off within a few steps: the estimate leaves
+    // ±1e4 nats (the default divergenceLimit) before e^T overflows.
     const o = await runExperiment(tiny({ estimators: ['mine-biased'], baselines: [], optimizer: { kind: 'sgd', learningRate: 1e8 }, logEvery: 1 }), {
       out: outRoot(),
       progress: silentProgress,
       backend: 'wasm',
     });
     expect(o.status).toBe('failed');
-    expect(o.error).toMatch(/training produced (NaN|Infinity|-Infinity) in "\w+" at step \d+/);
+    expect(o.error).toMatch(/"\w+" reached \S+ at step \d+, beyond the divergence limit ±10000/);
     const summary = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('failed');
+    expect(summary.failures).toEqual([expect.objectContaining({ setting: 'default', estimator: 'mine-biased' })]);
     expect(lines(join(o.dir, 'metrics.jsonl')).length).toBeGreaterThan(0);
+  });
+
+  it('without the guard (divergenceLimit 1e300) the same run stops at the NaN/∞ instead', async () => {
+    const o = await runExperiment(tiny({ estimators: ['mine-biased'], baselines: [], optimizer: { kind: 'sgd', learningRate: 1e8 }, logEvery: 1, divergenceLimit: 1e300 }), {
+      out: outRoot(),
+      progress: silentProgress,
+      backend: 'wasm',
+    });
+    expect(o.status).toBe('failed');
+    expect(o.error).toMatch(/training produced (NaN|Infinity|-Infinity) in "\w+" at step \d+/);
   });
 });
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, truncateMetrics, writeCheckpoint } from '../../src/io/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, epochCheckpointName, finishCheckpoints, keepEpochCheckpoint, parseCheckpointConfig, readCheckpoint, truncateMetrics, writeCheckpoint } from '../../src/io/checkpoint.js';
 import { RunDir } from '../../src/io/runDir.js';
 
 const arrays = [
@@ -40,5 +40,37 @@ describe('checkpoint files', () => {
     truncateMetrics(out, 3);
     expect(readFileSync(out.path('metrics.jsonl'), 'utf8')).toBe('{"step":0}\n{"step":1}\n{"step":2}\n');
     expect(() => truncateMetrics(out, 9)).toThrow(/metrics\.jsonl has 3 lines but the checkpoint recorded 9/);
+  });
+});
+
+describe('checkpoint.keep', () => {
+  it('parses true / false / { keep } and names a bad value', () => {
+    expect(parseCheckpointConfig(undefined)).toEqual({ keep: 'last' });
+    expect(parseCheckpointConfig(true)).toEqual({ keep: 'last' });
+    expect(parseCheckpointConfig(false)).toBe(false);
+    expect(parseCheckpointConfig({ keep: 'all' })).toEqual({ keep: 'all' });
+    expect(() => parseCheckpointConfig({ keep: 'some' })).toThrow(/checkpoint\.keep: unknown value "some"; expected one of last, none, all/);
+    expect(() => parseCheckpointConfig('yes')).toThrow(/checkpoint must be true, false or \{ "keep"/);
+  });
+
+  it('"all" keeps each epoch\'s bytes although the next atomic write replaces checkpoint.bin', () => {
+    const out = new RunDir(mkdtempSync(join(tmpdir(), 'ib-keep-')));
+    const at = (epoch: number) => ({ meta: { epoch }, arrays: [{ name: 'w', shape: [1], dtype: 'float32' as const, data: Float32Array.from([epoch]) }] });
+    writeCheckpoint(out, 'checkpoint.bin', at(1));
+    keepEpochCheckpoint(out, 'checkpoint.bin', 1, 1);
+    writeCheckpoint(out, 'checkpoint.bin', at(2));
+    keepEpochCheckpoint(out, 'checkpoint.bin', 1, 2);
+    expect(readCheckpoint(out.path(epochCheckpointName(1, 1))).meta.epoch).toBe(1);
+    expect(readCheckpoint(out.path(epochCheckpointName(1, 2))).meta.epoch).toBe(2);
+    expect(readCheckpoint(out.path('checkpoint.bin')).meta.epoch).toBe(2);
+  });
+
+  it('after completion "none" removes the checkpoint, "last" and "all" leave it', () => {
+    for (const keep of ['none', 'last', 'all'] as const) {
+      const out = new RunDir(mkdtempSync(join(tmpdir(), 'ib-keep-')));
+      writeCheckpoint(out, 'checkpoint.bin', { meta: {}, arrays });
+      finishCheckpoints(out, 'checkpoint.bin', keep);
+      expect(out.exists('checkpoint.bin')).toBe(keep !== 'none');
+    }
   });
 });
