@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../src/backend/backend.js';
-import { profileStep } from './flops.js';
+import { profileStep, timeStepKernels, type StepSplit } from './flops.js';
 import { createWorkload, WORKLOAD_NAMES, type WorkloadName } from './workloads.js';
 
 interface Args {
@@ -156,6 +156,28 @@ async function memoryRun(steps: number, backend: BackendInfo, json: boolean): Pr
   else console.log(`\nmemory, ib-mnist, ${steps} steps on ${r.backend}: peak RSS ${r.peakRssMiB} MiB; tf.memory().numTensors ${startTensors} after the first step, ${endTensors} at the end (${wall.toFixed(0)} s)`);
 }
 
+/**
+ * The profile table: a step's wall time split into matmul arithmetic (the floor: FLOPs at the
+ * measured matmul rate), the rest of the matmul kernels' time (small-matrix inefficiency and call
+ * cost), the optimizer kernels, other kernels (element-wise, reductions, copies: data movement),
+ * and time outside kernels (engine bookkeeping, tape, model JavaScript; per kernel call).
+ */
+function printSplits(splits: { name: string; split: StepSplit; floorMs: number; flops: number }[], rate: number, json: boolean): void {
+  if (json) {
+    for (const { name, split: s, floorMs } of splits) {
+      console.log(JSON.stringify({ profile: name, wallMs: +s.wallMs.toFixed(3), kernelCalls: +s.calls.toFixed(1), floorMs: +floorMs.toFixed(3), matmulMs: +s.inKernels.matmul.toFixed(3), optimizerMs: +s.inKernels.optimizer.toFixed(3), otherKernelsMs: +s.inKernels.other.toFixed(3), outsideKernelsMs: +s.outsideMs.toFixed(3), outsideUsPerCall: +((s.outsideMs / s.calls) * 1e3).toFixed(2) }));
+    }
+    return;
+  }
+  const head = ['workload', 'ms/step (timed)', 'kernel calls', 'arithmetic (floor) ms', 'matmul kernels ms', 'Adam ms', 'other kernels ms', 'outside kernels ms', 'outside µs/call'];
+  console.log(`\nprofile (matmul rate ${rate.toFixed(1)} GFLOP/s):\n| ${head.join(' | ')} |\n|${head.map(() => ' --- ').join('|')}|`);
+  for (const { name, split: s, floorMs } of splits) {
+    const r = [name, s.wallMs.toFixed(2), s.calls.toFixed(0), floorMs.toFixed(2), s.inKernels.matmul.toFixed(2), s.inKernels.optimizer.toFixed(2), s.inKernels.other.toFixed(2), s.outsideMs.toFixed(2), ((s.outsideMs / s.calls) * 1e3).toFixed(1)];
+    console.log(`| ${r.join(' | ')} |`);
+  }
+  console.log('arithmetic: the step\'s matmul FLOPs at the measured rate; matmul kernels: their wall time (arithmetic plus small-matrix inefficiency and per-call cost); other kernels: element-wise, reductions, copies (data movement); outside: engine bookkeeping, gradient tape, the model\'s JavaScript, reading the numbers back.');
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const backend = await initBackend({ requested: args.backend });
@@ -167,6 +189,7 @@ async function main(): Promise<void> {
     console.log(`matmul 512x1024x1024 through tf.matMul: ${rate.toFixed(1)} GFLOP/s; median of ${args.steps} steps after ${args.warmup} warm-up; load average ${load()}\n`);
   }
   const rows: string[][] = [];
+  const splits: { name: string; split: StepSplit; floorMs: number; flops: number }[] = [];
   for (const name of args.workloads) {
     const w = createWorkload(name);
     for (let i = 0; i < args.warmup; i++) w.step();
@@ -177,7 +200,6 @@ async function main(): Promise<void> {
       w.step();
       times.push(performance.now() - t0);
     }
-    w.dispose();
     const ms = median(times);
     const floorMs = (prof.flops / (rate * 1e9)) * 1e3;
     const p = peer?.get(name);
@@ -194,11 +216,15 @@ async function main(): Promise<void> {
       rows.push([name, backendLabel(backend), ms.toFixed(2), `${quantile(times, 0.1).toFixed(1)}–${quantile(times, 0.9).toFixed(1)}`, (prof.flops / 1e9).toFixed(3), (w.nominalFlops / 1e9).toFixed(3), floorMs.toFixed(2), (ms / floorMs).toFixed(1), p ? p.ms.toFixed(2) : '–', ratio ? ratio.toFixed(2) : '–']);
       process.stderr.write(`  ${name}: ${ms.toFixed(2)} ms/step\n`);
     }
-    if (args.profile && !args.json) {
-      const total = [...prof.byKernel.values()].reduce((s, e) => s + e.ms, 0);
-      console.log(`\n${name}: one step by kernel (tf.profile, kernel times sum to ${total.toFixed(1)} ms)`);
-      for (const [k, e] of [...prof.byKernel.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12)) console.log(`  ${k.padEnd(22)} ${e.ms.toFixed(2).padStart(8)} ms ${String(e.calls).padStart(5)} calls`);
+    if (args.profile) {
+      const split = timeStepKernels(w.step, Math.max(20, Math.min(args.steps, 100)));
+      splits.push({ name, split, floorMs, flops: prof.flops });
+      if (!args.json) {
+        console.log(`\n${name}: ${split.calls.toFixed(0)} kernel calls per step; time per step by kernel (mean of ${split.steps} steps, timers on)`);
+        for (const [k, e] of [...split.byKernel.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12)) console.log(`  ${k.padEnd(22)} ${e.ms.toFixed(3).padStart(8)} ms ${e.calls.toFixed(0).padStart(5)} calls`);
+      }
     }
+    w.dispose();
   }
   if (!args.json && rows.length) {
     const head = ['workload', 'backend', 'ms/step', 'p10–p90', 'GFLOP/step', 'nominal', 'floor ms', 'x floor', 'PyTorch ms', 'ratio'];
@@ -206,6 +232,7 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
     console.log(`\nGFLOP/step: matmul FLOPs of one toolkit step, counted from its kernels' shapes; nominal: the workload as BENCHMARKS.md (and the peer) defines it. floor = GFLOP/step ÷ ${rate.toFixed(1)} GFLOP/s. ratio = toolkit ÷ PyTorch.${peer ? `\npeer: ${[...peer.values()][0]?.label ?? ''} from ${args.peer}` : ''}\nload average after: ${load()}`);
   }
+  if (splits.length) printSplits(splits, rate, args.json);
   if (args.memory) await memoryRun(args.memorySteps, backend, args.json);
 }
 

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
 
@@ -236,6 +237,262 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- dense layer stacks: y = act_L(… act_1(x·W_1 + b_1) …·W_L + b_L) as one call each way ---- */
+
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_LEAKY = 2 };
+
+/* Two scratch buffers owned by the addon, grown as needed and reused across calls (Node calls
+   us from one thread): the backward pass' running gradient never touches the wasm heap. */
+static float *scratch[2] = {NULL, NULL};
+static size_t scratch_len[2] = {0, 0};
+
+static float *scratch_buf(int i, size_t n) {
+  if (scratch_len[i] < n) {
+    float *p = (float *)realloc(scratch[i], n * sizeof(float));
+    if (!p) return NULL;
+    scratch[i] = p;
+    scratch_len[i] = n;
+  }
+  return scratch[i];
+}
+
+/* c[r, j] = act(c[r, j] + b[j]) in place (b may be NULL) */
+static void bias_act_rows(float *c, const float *b, int64_t rows, int64_t n, int act, float alpha) {
+  for (int64_t r = 0; r < rows; r++, c += n) {
+    if (b)
+      for (int64_t j = 0; j < n; j++) c[j] += b[j];
+    if (act == ACT_RELU)
+      for (int64_t j = 0; j < n; j++) c[j] = c[j] > 0.0f ? c[j] : 0.0f;
+    else if (act == ACT_LEAKY)
+      for (int64_t j = 0; j < n; j++) c[j] = c[j] < 0.0f ? alpha * c[j] : c[j];
+  }
+}
+
+/* g ← g ⊙ act'(pre-activation), from the activation's output h (h > 0 ⇔ pre-activation > 0 for
+   relu and leaky relu with alpha > 0); dst may equal g. The gradient at 0 is 0 (relu) or alpha
+   (leaky), as tfjs' Step- and LeakyRelu-based gradients give. */
+static void act_grad(float *dst, const float *g, const float *h, int64_t len, int act, float alpha) {
+  if (act == ACT_RELU)
+    for (int64_t i = 0; i < len; i++) dst[i] = h[i] > 0.0f ? g[i] : 0.0f;
+  else if (act == ACT_LEAKY)
+    for (int64_t i = 0; i < len; i++) dst[i] = h[i] > 0.0f ? g[i] : alpha * g[i];
+  else if (dst != g)
+    memcpy(dst, g, (size_t)len * sizeof(float));
+}
+
+/* db[j] = Σ_r g[r, j], summed in row order in float32 (as tfjs' Sum kernels do) */
+static void col_sum(float *db, const float *g, int64_t rows, int64_t n) {
+  for (int64_t j = 0; j < n; j++) db[j] = 0.0f;
+  for (int64_t r = 0; r < rows; r++, g += n)
+    for (int64_t j = 0; j < n; j++) db[j] += g[j];
+}
+
+static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    memset(c, 0, (size_t)(m * n) * sizeof(float));
+    return;
+  }
+  p_sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, (int)m, (int)n, (int)k, 1.0f, a, ta ? (int)m : (int)k, b, tb ? (int)k : (int)n,
+          0.0f, c, (int)n);
+}
+
+/* Reads a Float64Array argument (a call's plan of sizes and heap offsets). */
+static double *plan_of(napi_env env, napi_value v, size_t *len) {
+  napi_typedarray_type type;
+  void *data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, &data, &ab, &off) != napi_ok || type != napi_float64_array) return NULL;
+  return (double *)data;
+}
+
+#define PLAN_FAIL(msg)                        \
+  do {                                        \
+    napi_throw_range_error(env, NULL, msg);   \
+    return NULL;                              \
+  } while (0)
+
+/*
+ * denseForward(heap, plan): plan = [n, L, act, outAct, alpha, xOff, yOff,
+ *   then per layer i < L: in_i, out_i, wOff_i, bOff_i (−1: no bias), hOff_i (−1: not kept)].
+ * Layer i maps [n, in_i] to [n, out_i]: h ← act(h·W_i + b_i) (outAct on the last layer); x is
+ * layer 0's input, the last layer writes y, and a hidden layer's output goes to hOff_i when kept
+ * (the backward pass needs it) or to the addon's scratch otherwise.
+ */
+static napi_value dense_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 2, plen, nf;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *heap = argc >= 2 ? heap_floats(env, argv[0], &nf) : NULL;
+  double *p = argc >= 2 ? plan_of(env, argv[1], &plen) : NULL;
+  if (!heap || !p) {
+    napi_throw_type_error(env, NULL, "denseForward: expected (ArrayBuffer, Float64Array plan)");
+    return NULL;
+  }
+  if (plen < 7) PLAN_FAIL("denseForward: plan too short");
+  const int64_t n = (int64_t)p[0], L = (int64_t)p[1];
+  const int act = (int)p[2], out_act = (int)p[3];
+  const float alpha = (float)p[4];
+  const int64_t x_off = (int64_t)p[5], y_off = (int64_t)p[6];
+  if (n < 0 || L < 1 || plen != (size_t)(7 + 5 * L)) PLAN_FAIL("denseForward: plan length does not match its layer count");
+  const double *ly = p + 7;
+  int64_t widest = 0;
+  for (int64_t i = 0; i < L; i++) {
+    const int64_t in = (int64_t)ly[5 * i], out = (int64_t)ly[5 * i + 1], w = (int64_t)ly[5 * i + 2], b = (int64_t)ly[5 * i + 3], h = (int64_t)ly[5 * i + 4];
+    if (in < 0 || out < 0 || in > INT32_MAX || out > INT32_MAX || n > INT32_MAX) PLAN_FAIL("denseForward: sizes must be non-negative 32-bit");
+    if (i > 0 && in != (int64_t)ly[5 * (i - 1) + 1]) PLAN_FAIL("denseForward: a layer's input width differs from the previous layer's output width");
+    if (!in_heap(w, in * out, nf) || (b >= 0 && !in_heap(b, out, nf)) || (h >= 0 && !in_heap(h, n * out, nf))) PLAN_FAIL("denseForward: an operand lies outside the heap");
+    if (out > widest) widest = out;
+  }
+  if (!in_heap(x_off, n * (int64_t)ly[0], nf) || !in_heap(y_off, n * (int64_t)ly[5 * (L - 1) + 1], nf)) PLAN_FAIL("denseForward: x or y lies outside the heap");
+  const float *src = heap + x_off;
+  for (int64_t i = 0; i < L; i++) {
+    const int64_t in = (int64_t)ly[5 * i], out = (int64_t)ly[5 * i + 1], b = (int64_t)ly[5 * i + 3], h = (int64_t)ly[5 * i + 4];
+    float *dst;
+    if (i == L - 1) dst = heap + y_off;
+    else if (h >= 0) dst = heap + h;
+    else if (!(dst = scratch_buf((int)(i & 1), (size_t)(n * widest)))) PLAN_FAIL("denseForward: out of memory for scratch");
+    gemm(0, 0, n, out, in, src, heap + (int64_t)ly[5 * i + 2], dst);
+    bias_act_rows(dst, b >= 0 ? heap + b : NULL, n, out, i == L - 1 ? out_act : act, alpha);
+    src = dst;
+  }
+  return NULL;
+}
+
+/*
+ * denseBackward(heap, plan): plan = [n, L, act, outAct, alpha, dyOff, yOff (−1 when outAct is
+ *   linear), dxOff (−1: not wanted), lowest, then per layer i < L: in_i, out_i, wOff_i, inOff_i
+ *   (layer i's input: x for i = 0, the kept hidden output of layer i−1 otherwise), dwOff_i,
+ *   dbOff_i (−1: not wanted)].
+ * Back-propagates dy from the last layer down to layer `lowest` (0 when dx is wanted):
+ *   g_L = dy ⊙ outAct'(y);  dW_i = inᵢᵀ·g_i,  db_i = Σ_rows g_i,  g_{i−1} = (g_i·W_iᵀ) ⊙ act'(in_i),
+ * and dx = g_0·W_0ᵀ. The running gradient lives in the addon's scratch.
+ */
+static napi_value dense_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 2, plen, nf;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *heap = argc >= 2 ? heap_floats(env, argv[0], &nf) : NULL;
+  double *p = argc >= 2 ? plan_of(env, argv[1], &plen) : NULL;
+  if (!heap || !p) {
+    napi_throw_type_error(env, NULL, "denseBackward: expected (ArrayBuffer, Float64Array plan)");
+    return NULL;
+  }
+  if (plen < 9) PLAN_FAIL("denseBackward: plan too short");
+  const int64_t n = (int64_t)p[0], L = (int64_t)p[1];
+  const int act = (int)p[2], out_act = (int)p[3];
+  const float alpha = (float)p[4];
+  const int64_t dy_off = (int64_t)p[5], y_off = (int64_t)p[6], dx_off = (int64_t)p[7], lowest = (int64_t)p[8];
+  if (n < 0 || n > INT32_MAX || L < 1 || plen != (size_t)(9 + 6 * L)) PLAN_FAIL("denseBackward: plan length does not match its layer count");
+  if (lowest < 0 || lowest >= L || (dx_off >= 0 && lowest != 0)) PLAN_FAIL("denseBackward: lowest layer out of range");
+  const double *ly = p + 9;
+  int64_t widest = 0;
+  for (int64_t i = 0; i < L; i++) {
+    const int64_t in = (int64_t)ly[6 * i], out = (int64_t)ly[6 * i + 1], w = (int64_t)ly[6 * i + 2], a = (int64_t)ly[6 * i + 3], dw = (int64_t)ly[6 * i + 4], db = (int64_t)ly[6 * i + 5];
+    if (in < 0 || out < 0 || in > INT32_MAX || out > INT32_MAX) PLAN_FAIL("denseBackward: sizes must be non-negative 32-bit");
+    if (i > 0 && in != (int64_t)ly[6 * (i - 1) + 1]) PLAN_FAIL("denseBackward: a layer's input width differs from the previous layer's output width");
+    if (!in_heap(w, in * out, nf) || !in_heap(a, n * in, nf) || (dw >= 0 && !in_heap(dw, in * out, nf)) || (db >= 0 && !in_heap(db, out, nf)))
+      PLAN_FAIL("denseBackward: an operand lies outside the heap");
+    if (out > widest) widest = out;
+    if (in > widest) widest = in;
+  }
+  const int64_t last_out = (int64_t)ly[6 * (L - 1) + 1];
+  if (!in_heap(dy_off, n * last_out, nf) || (y_off >= 0 && !in_heap(y_off, n * last_out, nf)) || (dx_off >= 0 && !in_heap(dx_off, n * (int64_t)ly[0], nf)))
+    PLAN_FAIL("denseBackward: dy, y or dx lies outside the heap");
+  if (out_act != ACT_LINEAR && y_off < 0) PLAN_FAIL("denseBackward: a non-linear output activation needs y");
+  float *buf[2] = {scratch_buf(0, (size_t)(n * widest)), scratch_buf(1, (size_t)(n * widest))};
+  if (!buf[0] || !buf[1]) PLAN_FAIL("denseBackward: out of memory for scratch");
+  const float *g = heap + dy_off;
+  int cur = 0;
+  if (out_act != ACT_LINEAR) {
+    act_grad(buf[cur], g, heap + y_off, n * last_out, out_act, alpha);
+    g = buf[cur];
+    cur ^= 1;
+  }
+  for (int64_t i = L - 1; i >= lowest; i--) {
+    const int64_t in = (int64_t)ly[6 * i], out = (int64_t)ly[6 * i + 1], dw = (int64_t)ly[6 * i + 4], db = (int64_t)ly[6 * i + 5];
+    const float *w = heap + (int64_t)ly[6 * i + 2], *a = heap + (int64_t)ly[6 * i + 3];
+    if (dw >= 0) gemm(1, 0, in, out, n, a, g, heap + dw);
+    if (db >= 0) col_sum(heap + db, g, n, out);
+    if (i > lowest) {
+      gemm(0, 1, n, in, out, g, w, buf[cur]);
+      act_grad(buf[cur], buf[cur], a, n * in, act, alpha);
+      g = buf[cur];
+      cur ^= 1;
+    } else if (i == 0 && dx_off >= 0) {
+      gemm(0, 1, n, in, out, g, w, heap + dx_off);
+    }
+  }
+  return NULL;
+}
+
+static void adam_in_place(int64_t size, float *restrict x, float *restrict m, float *restrict v, const float *restrict g, float lr, float b1,
+                          float b2, float eps, float c1, float c2, float ob1, float ob2) {
+  for (int64_t i = 0; i < size; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * ob1;
+    const float vi = v[i] * b2 + (gi * gi) * ob2;
+    m[i] = mi;
+    v[i] = vi;
+    x[i] = (mi / c1) / (sqrtf(vi / c2) + eps) * -lr + x[i];
+  }
+}
+
+/*
+ * adamMany(heap, plan): one Adam step (the order of operations of `adam` above) for every
+ * variable of an optimizer in one call, then β1ᵗ ← β1ᵗ·β1 and β2ᵗ ← β2ᵗ·β2 in float32.
+ * plan = [count, lr, beta1, beta2, eps, acc1Off, acc2Off, then per variable: size, xOff, mOff,
+ * vOff, gOff, x2Off, m2Off, v2Off]. A variable is updated in place (x2 = x, m2 = m, v2 = v) or
+ * into new buffers disjoint from every operand; g is never written.
+ */
+static napi_value adam_many(napi_env env, napi_callback_info info) {
+  size_t argc = 2, plen, nf;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *heap = argc >= 2 ? heap_floats(env, argv[0], &nf) : NULL;
+  double *p = argc >= 2 ? plan_of(env, argv[1], &plen) : NULL;
+  if (!heap || !p) {
+    napi_throw_type_error(env, NULL, "adamMany: expected (ArrayBuffer, Float64Array plan)");
+    return NULL;
+  }
+  if (plen < 7) PLAN_FAIL("adamMany: plan too short");
+  const int64_t count = (int64_t)p[0];
+  if (count < 0 || plen != (size_t)(7 + 8 * count)) PLAN_FAIL("adamMany: plan length does not match its variable count");
+  const int64_t a1 = (int64_t)p[5], a2 = (int64_t)p[6];
+  if (!in_heap(a1, 1, nf) || !in_heap(a2, 1, nf)) PLAN_FAIL("adamMany: accBeta lies outside the heap");
+  const float lr = (float)p[1], b1 = (float)p[2], b2 = (float)p[3], eps = (float)p[4];
+  const float acc1 = heap[a1], acc2 = heap[a2];
+  const float c1 = 1.0f - acc1, c2 = 1.0f - acc2;
+  const float ob1 = (float)(1.0 - p[2]), ob2 = (float)(1.0 - p[3]);
+  /* check everything before writing anything */
+  for (int64_t k = 0; k < count; k++) {
+    const double *q = p + 7 + 8 * k;
+    const int64_t size = (int64_t)q[0];
+    int64_t o[7];
+    for (int i = 0; i < 7; i++) o[i] = (int64_t)q[1 + i];
+    for (int i = 0; i < 7; i++)
+      if (size < 0 || !in_heap(o[i], size, nf)) PLAN_FAIL("adamMany: an operand lies outside the heap");
+    const int in_place = o[4] == o[0] && o[5] == o[1] && o[6] == o[2];
+    const int lim = in_place ? 4 : 7;
+    for (int i = 0; i < lim; i++)
+      for (int j = i + 1; j < lim; j++)
+        if (o[i] < o[j] + size && o[j] < o[i] + size && size > 0) PLAN_FAIL("adamMany: operands overlap");
+  }
+  for (int64_t k = 0; k < count; k++) {
+    const double *q = p + 7 + 8 * k;
+    const int64_t size = (int64_t)q[0];
+    float *x = heap + (int64_t)q[1], *m = heap + (int64_t)q[2], *v = heap + (int64_t)q[3];
+    const float *g = heap + (int64_t)q[4];
+    float *x2 = heap + (int64_t)q[5], *m2 = heap + (int64_t)q[6], *v2 = heap + (int64_t)q[7];
+    if (x2 == x) adam_in_place(size, x, m, v, g, lr, b1, b2, eps, c1, c2, ob1, ob2);
+    else adam_loop(size, x, m, v, g, x2, m2, v2, lr, b1, b2, eps, c1, c2, ob1, ob2);
+  }
+  heap[a1] = acc1 * b1;
+  heap[a2] = acc2 * b2;
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -273,6 +530,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"biasAct", NULL, bias_act, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+      {"adamMany", NULL, adam_many, NULL, NULL, NULL, napi_default, NULL},
+      {"denseForward", NULL, dense_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"denseBackward", NULL, dense_backward, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, info_fn, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -137,3 +137,38 @@ export function blasAdam(blas: NativeBlas): (args: KernelArgs) => tf.TensorInfo[
     return outs;
   };
 }
+
+/**
+ * Name of the in-place Adam kernel: inputs accBeta1, accBeta2 and, for each variable k < count,
+ * x{k}, m{k}, v{k}, g{k}; attrs count, learningRate, beta1, beta2, epsilon; no outputs. It WRITES
+ * x, m, v and the β powers in place (native/blas.c adamMany): the caller (fusedAdam.ts) runs it
+ * only when no other tensor shares those buffers.
+ */
+export const ADAM_IN_PLACE_KERNEL = 'InfoboundAdamInPlace';
+
+export function blasAdamInPlace(blas: NativeBlas): (args: KernelArgs) => tf.TensorInfo[] {
+  return (args: KernelArgs) => {
+    const { backend, inputs } = args;
+    const { count, learningRate, beta1, beta2, epsilon } = args.attrs as Record<string, number>;
+    const off = (name: string) => {
+      const t = inputs[name];
+      if (!t || t.dtype !== 'float32') throw new Error(`${ADAM_IN_PLACE_KERNEL}: input ${name} missing or not float32`);
+      return heapOf(backend, t);
+    };
+    const plan = new Float64Array(7 + 8 * count);
+    plan.set([count, learningRate, beta1, beta2, epsilon, off('accBeta1').off, off('accBeta2').off]);
+    let buf: ArrayBufferLike | null = null;
+    for (let k = 0; k < count; k++) {
+      const x = inputs[`x${k}`] as tf.TensorInfo;
+      for (const name of [`m${k}`, `v${k}`, `g${k}`]) {
+        const t = inputs[name];
+        if (t && size(t.shape) !== size(x.shape)) throw new Error(`${ADAM_IN_PLACE_KERNEL}: ${name} has shape [${t.shape}], expected the variable's [${x.shape}]`);
+      }
+      const [X, M, V, G] = [`x${k}`, `m${k}`, `v${k}`, `g${k}`].map(off);
+      buf = X.buf;
+      plan.set([size(x.shape), X.off, M.off, V.off, G.off, X.off, M.off, V.off], 7 + 8 * k);
+    }
+    blas.adamMany(buf ?? heapOf(backend, inputs.accBeta1 as tf.TensorInfo).buf, plan);
+    return [];
+  };
+}

@@ -25,6 +25,16 @@ export interface NativeBlas {
   biasAct(heap: ArrayBufferLike, cOff: number, rows: number, n: number, biasOff: number, act: 0 | 1): void;
   /** One Adam step from x, m, v, g into x2, m2, v2 (see native/blas.c for the exact order of operations). */
   adam(heap: ArrayBufferLike, xOff: number, mOff: number, vOff: number, gOff: number, x2Off: number, m2Off: number, v2Off: number, size: number, lr: number, beta1: number, beta2: number, eps: number, accBeta1: number, accBeta2: number): void;
+  /**
+   * One Adam step for several variables and the β1ᵗ, β2ᵗ update, in one call; plan = [count, lr,
+   * beta1, beta2, eps, acc1Off, acc2Off, then per variable size, x, m, v, g, x2, m2, v2 offsets]
+   * (x2 = x, m2 = m, v2 = v updates in place). See native/blas.c adamMany.
+   */
+  adamMany(heap: ArrayBufferLike, plan: Float64Array): void;
+  /** A dense layer stack forward in one call (plan layout in native/blas.c denseForward; src/backend/denseStack.ts). */
+  denseForward(heap: ArrayBufferLike, plan: Float64Array): void;
+  /** Its backward pass, only the wanted gradients (native/blas.c denseBackward). */
+  denseBackward(heap: ArrayBufferLike, plan: Float64Array): void;
   setThreads(n: number): void;
   info(): { coreName: string; config: string; threads: number; library: string };
 }

@@ -12,15 +12,21 @@
  *    floats that way. Here they share the buffer (a reference count, as the wasm Reshape kernel
  *    and the cpu backend's Identity do); no wasm kernel writes into its inputs, so sharing is safe.
  * 4. With the native addon (nativeBlas.ts), the matmuls call OpenBLAS sgemm on the wasm heap
- *    instead (blasKernels.ts), and Adam runs as one fused kernel per variable (fusedAdam.ts).
+ *    instead (blasKernels.ts), and Adam runs as one fused call per optimizer step (fusedAdam.ts).
+ * 5. The engine's clones of tensors saved for backpropagation share the buffer without a kernel
+ *    call (sharedSaves.ts).
+ * 6. Dense layer stacks (src/nets/mlp.ts) run as one kernel forward and one backward (denseStack.ts),
+ *    native with the addon, on the wasm kernels without it.
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
  * functions (the wrappers reuse them); registering afterwards works too, because the stock setup
  * has then already run. Every registration is marked, so calling registerWasmKernelFixes() again
  * never wraps a wrapper, and restoreStockWasmKernels() can put the stock kernels back (benchmarks).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL, blasAdam, blasMatMul } from './blasKernels.js';
+import { ADAM_IN_PLACE_KERNEL, ADAM_KERNEL, blasAdam, blasAdamInPlace, blasMatMul } from './blasKernels.js';
+import { DENSE_BACKWARD, DENSE_FORWARD, denseStackKernels } from './denseStack.js';
 import { installFusedAdam, uninstallFusedAdam } from './fusedAdam.js';
+import { installSharedSaves, uninstallSharedSaves } from './sharedSaves.js';
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 
@@ -29,7 +35,7 @@ const FIX = Symbol.for('infobound.wasmKernelFixes');
 type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL] as const;
+const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL, ADAM_IN_PLACE_KERNEL, DENSE_FORWARD, DENSE_BACKWARD] as const;
 const SHARING_KERNELS = ['Identity', 'Cast'] as const;
 
 /** Identity, or Cast to the tensor's own dtype, as a new reference to the same buffer; else the stock kernel. */
@@ -126,16 +132,26 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
 export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
   for (const name of MATMUL_KERNELS) replaceMatMul(name, blas);
   for (const name of SHARING_KERNELS) replaceSharing(name);
+  installSharedSaves();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     const config: Marked = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc };
     config[FIX] = null;
     tf.registerKernel(config);
   }
-  if (tf.getKernel(ADAM_KERNEL, 'wasm')) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
-  if (blas) {
-    const config: Marked = { kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: blasAdam(blas) as unknown as tf.KernelFunc };
+  const dense = denseStackKernels(blas);
+  for (const [kernelName, kernelFunc] of [[DENSE_FORWARD, dense.forward], [DENSE_BACKWARD, dense.backward]] as const) {
+    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+    const config: Marked = { kernelName, backendName: 'wasm', kernelFunc };
     config[FIX] = null;
     tf.registerKernel(config);
+  }
+  for (const name of [ADAM_KERNEL, ADAM_IN_PLACE_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  if (blas) {
+    for (const [kernelName, kernelFunc] of [[ADAM_KERNEL, blasAdam(blas)], [ADAM_IN_PLACE_KERNEL, blasAdamInPlace(blas)]] as const) {
+      const config: Marked = { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+      config[FIX] = null;
+      tf.registerKernel(config);
+    }
     installFusedAdam();
   } else {
     uninstallFusedAdam();
@@ -158,6 +174,7 @@ export function restoreStockWasmKernels(): void {
     if (stock) tf.registerKernel(stock);
   }
   uninstallFusedAdam();
+  uninstallSharedSaves();
 }
 
 /** Which of the fixes are registered now, by kernel name. */

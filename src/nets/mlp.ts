@@ -4,6 +4,7 @@
  * fused matmuls.
  */
 import * as tf from '@tensorflow/tfjs';
+import { denseStack } from '../backend/denseStack.js';
 import type { Rng } from '../util/rng.js';
 
 export const ACTIVATIONS = ['relu', 'leakyRelu', 'elu', 'tanh', 'sigmoid', 'softplus', 'linear'] as const;
@@ -18,6 +19,9 @@ export interface MlpSpec {
   outputActivation?: Activation;
 }
 
+/** The slope of leakyRelu below 0. */
+export const LEAKY_RELU_ALPHA = 0.2;
+
 export function checkActivation(a: unknown, field: string): Activation {
   if (typeof a === 'string' && (ACTIVATIONS as readonly string[]).includes(a)) return a as Activation;
   throw new Error(`${field}: unknown activation ${JSON.stringify(a)}; expected one of ${ACTIVATIONS.join(', ')}`);
@@ -28,7 +32,7 @@ export function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
     case 'relu':
       return tf.relu(x);
     case 'leakyRelu':
-      return tf.leakyRelu(x, 0.2);
+      return tf.leakyRelu(x, LEAKY_RELU_ALPHA);
     case 'elu':
       return tf.elu(x);
     case 'tanh':
@@ -96,6 +100,9 @@ export class Mlp {
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
       throw new Error(`${this.name}: expected input of shape [n, ${this.inputSize}], got [${x.shape.join(', ')}]`);
     }
+    // one kernel each way on the wasm backend (src/backend/denseStack.ts); null where it cannot serve
+    const fused = denseStack(x, this.weights, this.biases, this.activation, this.outputActivation, LEAKY_RELU_ALPHA);
+    if (fused) return fused;
     let h = x;
     const last = this.weights.length - 1;
     for (let i = 0; i <= last; i++) {

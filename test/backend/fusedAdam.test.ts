@@ -1,10 +1,12 @@
 /**
- * The fused Adam kernel (src/backend/fusedAdam.ts with native/blas.c) against tfjs' stock Adam on
- * the cpu backend (the reference), and a short training run that gives the same loss curve with
+ * The fused Adam kernels (src/backend/fusedAdam.ts with native/blas.c: in place, one call per step,
+ * or per variable into new buffers when a buffer is shared) against tfjs' stock Adam on the cpu
+ * backend (the reference), and a short training run that gives the same loss curve with
  * the native kernels as with the portable ones. Skipped, with a note, where the addon did not build.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ADAM_IN_PLACE_KERNEL, ADAM_KERNEL } from '../../src/backend/blasKernels.js';
 import { fusedAdamInstalled } from '../../src/backend/fusedAdam.js';
 import { loadNativeBlas } from '../../src/backend/nativeBlas.js';
 import { registerWasmKernelFixes } from '../../src/backend/wasmKernels.js';
@@ -71,6 +73,29 @@ describe.skipIf(!native.blas)('fused Adam and the native kernels in training', (
     fused.weights.forEach((w, i) => expectClose(w, stock.weights[i], 1e-5));
     fused.moments.forEach((m, i) => expectClose(m, stock.moments[i], 1e-4));
     expectClose(fused.losses, stock.losses, 1e-5);
+  });
+
+  it('one in-place kernel call per optimizer step updates every variable; a tensor sharing a variable\'s buffer keeps its values (that step writes new buffers instead)', async () => {
+    registerWasmKernelFixes(native.blas);
+    const net = new Mlp({ sizes: [4, 8, 1] }, new Rng(2), 'adam-inplace');
+    const x = tf.ones([6, 4]) as tf.Tensor2D;
+    const opt = tf.train.adam(1e-2);
+    const step = () => tf.tidy(() => void opt.minimize(() => tf.sum(net.apply(x)) as tf.Scalar, false, net.variables));
+    step(); // creates the moments
+    const prof = await tf.profile(step);
+    expect(prof.kernels.filter((k) => k.name === ADAM_IN_PLACE_KERNEL).length).toBe(1);
+    expect(prof.kernels.filter((k) => k.name === ADAM_KERNEL).length).toBe(0);
+    const w0 = net.weights[0];
+    const snapshot = tf.clone(w0); // on wasm a clone shares the buffer (reference count 2)
+    const before = snapshot.dataSync().slice();
+    const prof2 = await tf.profile(step);
+    expect(prof2.kernels.filter((k) => k.name === ADAM_KERNEL).length).toBe(4); // per variable, new buffers
+    expect(Array.from(snapshot.dataSync())).toEqual(Array.from(before));
+    expect(Array.from(w0.dataSync())).not.toEqual(Array.from(before));
+    snapshot.dispose();
+    net.dispose();
+    opt.dispose();
+    x.dispose();
   });
 
   it('Adam leaves no tensor behind per step (moments replaced, never accumulated)', () => {
