@@ -3,7 +3,6 @@
  * estimator (series), from a sweep.
  */
 import {
-  createFigure,
   drawAxes,
   drawFrameBorder,
   FONTS,
@@ -11,12 +10,14 @@ import {
   layoutAxes,
   measuringContext,
   paletteColor,
+  SIZES,
   usableRange,
   withClip,
   type AxesSpec,
   type LegendEntry,
   type PlotLayout,
 } from './canvas.js';
+import { createFigure, type RenderOptions } from './figure.js';
 
 /** One bar per category. */
 export interface BarSeries {
@@ -76,7 +77,7 @@ function prepare(o: BarChartOptions) {
     xCategories: o.categories.map((c, i) => ({ value: i + 0.5, label: c })),
     legend: (o.legend ?? o.series.length > 1) ? legend : [],
   };
-  return { spec, width: o.width ?? 800, height: o.height ?? 500 };
+  return { spec, width: o.width ?? SIZES.chart[0], height: o.height ?? SIZES.chart[1] };
 }
 
 function errorAt(s: BarSeries, i: number): number {
@@ -91,9 +92,9 @@ export function barChartLayout(o: BarChartOptions): PlotLayout {
 }
 
 /** Renders grouped bars as a PNG: categories along x, one coloured bar per series in each group. */
-export function barChart(o: BarChartOptions): Buffer {
+export function barChart(o: BarChartOptions, render: RenderOptions = {}): Buffer {
   const p = prepare(o);
-  const fig = createFigure(p.width, p.height);
+  const fig = createFigure(p.width, p.height, render);
   const { ctx } = fig;
   const L = layoutAxes(ctx, { left: 0, top: 0, right: fig.width, bottom: fig.height }, p.spec);
   drawAxes(ctx, L, p.spec);
@@ -155,5 +156,5 @@ export function barChart(o: BarChartOptions): Buffer {
     ctx.fillText(l.text, l.x, y);
   }
   drawFrameBorder(ctx, L.area);
-  return fig.toPng();
+  return fig.encode();
 }

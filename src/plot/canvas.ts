@@ -1,28 +1,50 @@
 /**
- * Shared drawing primitives for the PNG charts: figures, linear/log scales, "nice" ticks
- * (1-2-5 steps), number formatting, an axes layout that keeps title, tick labels, axis labels and
- * legend outside the plot area, the legend box, and a colour-blind-friendly palette.
- * Pure: nothing here writes files; charts return PNG buffers and the caller writes them.
+ * Shared drawing primitives of the charts: linear/log scales, "nice" ticks (1-2-5 steps), number
+ * formatting, an axes layout that keeps title, tick labels, axis labels and legend outside the
+ * plot area, the legend box, and the toolkit's one palette and set of fonts. Everything draws
+ * through a DrawContext, so the same code makes the PNG and the SVG of a chart (see figure.ts).
+ * Pure: nothing here writes files; charts return encoded buffers and the caller writes them.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { DrawContext } from './drawContext.js';
 
 /**
- * Okabe & Ito (2008) colours, then three of Paul Tol's. Black is kept out: it is the colour of
- * reference lines (true MI) and markers; yellow is last because it is faint on white.
+ * Okabe & Ito (2008) colours, then three of Paul Tol's: distinguishable with the common forms of
+ * colour blindness. Black is kept out: it is the colour of reference lines (true MI) and markers;
+ * yellow is last because it is faint on white.
  */
 export const PALETTE: readonly string[] = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#882255', '#999999', '#44AA99', '#F0E442'];
-/** Generic family: @napi-rs/canvas resolves it to an installed system font (DejaVu Sans on Debian). */
-export const FONT = 'sans-serif';
+/** Colours with a fixed meaning across the toolkit's figures (from the palette, plus black). */
+export const ROLE_COLORS = {
+  /** data samples shown for reference (real points under generated ones). */
+  real: '#999999',
+  /** generated samples G(z). */
+  generated: PALETTE[1],
+  /** reconstructions G(F(x)). */
+  reconstruction: PALETTE[0],
+  /** reference lines and marks: true MI, mode centres. */
+  reference: '#000000',
+} as const;
+/**
+ * One font for every figure, named so that an SVG opened elsewhere asks for the same face as the
+ * PNG (DejaVu Sans; Verdana has nearly the same metrics where DejaVu is not installed).
+ */
+export const FONT = '"DejaVu Sans", Verdana, sans-serif';
 /** Fonts of the chart parts, shared so that every chart reads the same. */
 export const FONTS = {
   tick: `12px ${FONT}`,
   label: `13px ${FONT}`,
   legend: `12px ${FONT}`,
   title: `bold 15px ${FONT}`,
+  panelTitle: `bold 14px ${FONT}`,
   figureTitle: `bold 17px ${FONT}`,
   small: `11px ${FONT}`,
+  caption: `11px ${FONT}`,
 } as const;
+/** Figure sizes shared by the charts: one chart, and one panel of a multi-panel figure. */
+export const SIZES = { chart: [800, 500] as const, panel: [400, 400] as const, linePanel: [400, 300] as const } as const;
 export const TEXT_COLOR = '#222222';
+export const CAPTION_COLOR = '#666666';
 const GRID_COLOR = '#e4e4e4';
 const FRAME_COLOR = '#444444';
 
@@ -206,34 +228,13 @@ export interface Rect {
   bottom: number;
 }
 
-/** A white canvas to draw on. */
-export interface Figure {
-  canvas: Canvas;
-  ctx: SKRSContext2D;
-  width: number;
-  height: number;
-  /** Encodes the canvas as PNG. */
-  toPng(): Buffer;
-}
-
-/** A white `width` × `height` canvas (sizes are rounded and at least 1 pixel). */
-export function createFigure(width: number, height: number): Figure {
-  const w = Math.max(1, Math.round(Number.isFinite(width) ? width : 1));
-  const h = Math.max(1, Math.round(Number.isFinite(height) ? height : 1));
-  const canvas = createCanvas(w, h);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, w, h);
-  return { canvas, ctx, width: w, height: h, toPng: () => canvas.toBuffer('image/png') };
-}
-
 /** A context for measuring text only (layouts are computed before any drawing). */
 export function measuringContext(): SKRSContext2D {
   return createCanvas(1, 1).getContext('2d');
 }
 
 /** Shortens `s` with an ellipsis until it fits `maxWidth` pixels in the context's current font. */
-export function fitText(ctx: SKRSContext2D, s: string, maxWidth: number): string {
+export function fitText(ctx: DrawContext, s: string, maxWidth: number): string {
   if (ctx.measureText(s).width <= maxWidth) return s;
   let lo = 0, hi = s.length;
   // binary search on the kept prefix length: long labels in big legends stay cheap
@@ -246,7 +247,7 @@ export function fitText(ctx: SKRSContext2D, s: string, maxWidth: number): string
 }
 
 /** Width of the widest string in `font`. */
-export function maxTextWidth(ctx: SKRSContext2D, strings: string[], font: string): number {
+export function maxTextWidth(ctx: DrawContext, strings: string[], font: string): number {
   ctx.font = font;
   let w = 0;
   for (const s of strings) w = Math.max(w, ctx.measureText(s).width);
@@ -254,7 +255,7 @@ export function maxTextWidth(ctx: SKRSContext2D, strings: string[], font: string
 }
 
 /** Draws `fn` with the context clipped to `r`. */
-export function withClip(ctx: SKRSContext2D, r: Rect, fn: () => void): void {
+export function withClip(ctx: DrawContext, r: Rect, fn: () => void): void {
   ctx.save();
   ctx.beginPath();
   ctx.rect(r.left, r.top, r.right - r.left, r.bottom - r.top);
@@ -286,7 +287,7 @@ export interface LegendEntry {
 const LEGEND_ROW = 18, LEGEND_SWATCH = 24, LEGEND_PAD = 8;
 
 /** Width the legend box needs for `entries`, capped at `maxWidth`. */
-export function legendWidth(ctx: SKRSContext2D, entries: LegendEntry[], maxWidth: number): number {
+export function legendWidth(ctx: DrawContext, entries: LegendEntry[], maxWidth: number): number {
   if (entries.length === 0) return 0;
   const text = maxTextWidth(ctx, entries.map((e) => e.label), FONTS.legend);
   return Math.min(maxWidth, Math.ceil(2 * LEGEND_PAD + LEGEND_SWATCH + 6 + text));
@@ -296,7 +297,7 @@ export function legendWidth(ctx: SKRSContext2D, entries: LegendEntry[], maxWidth
  * A legend box with its top-left corner at (x, y), at most `width` × `maxHeight` pixels; labels
  * that do not fit are shortened, rows that do not fit are summarised as "+N more".
  */
-export function drawLegend(ctx: SKRSContext2D, entries: LegendEntry[], x: number, y: number, width: number, maxHeight: number): void {
+export function drawLegend(ctx: DrawContext, entries: LegendEntry[], x: number, y: number, width: number, maxHeight: number): void {
   if (entries.length === 0 || width <= 0) return;
   const fit = Math.max(1, Math.floor((maxHeight - 2 * LEGEND_PAD + 4) / LEGEND_ROW));
   const shown = entries.length <= fit ? entries : entries.slice(0, Math.max(0, fit - 1));
@@ -325,7 +326,7 @@ export function drawLegend(ctx: SKRSContext2D, entries: LegendEntry[], x: number
   ctx.restore();
 }
 
-function drawSwatch(ctx: SKRSContext2D, e: LegendEntry, x: number, cy: number): void {
+function drawSwatch(ctx: DrawContext, e: LegendEntry, x: number, cy: number): void {
   const kind = e.kind ?? 'line';
   ctx.fillStyle = e.color;
   ctx.strokeStyle = e.color;
@@ -341,12 +342,14 @@ function drawSwatch(ctx: SKRSContext2D, e: LegendEntry, x: number, cy: number): 
     return;
   }
   if (kind === 'cross') {
-    ctx.lineWidth = 1.8;
+    // the scatter plots' marker: a "+" open in the middle
+    const cx = x + LEGEND_SWATCH / 2;
+    ctx.lineWidth = 1.2;
     ctx.beginPath();
-    ctx.moveTo(x + LEGEND_SWATCH / 2 - 5, cy);
-    ctx.lineTo(x + LEGEND_SWATCH / 2 + 5, cy);
-    ctx.moveTo(x + LEGEND_SWATCH / 2, cy - 5);
-    ctx.lineTo(x + LEGEND_SWATCH / 2, cy + 5);
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      ctx.moveTo(cx + 2 * dx, cy + 2 * dy);
+      ctx.lineTo(cx + 6 * dx, cy + 6 * dy);
+    }
     ctx.stroke();
     return;
   }
@@ -424,7 +427,7 @@ const TICK_LEN = 4;
  * Places title, axis labels, tick labels and legend around a plot area inside `box`, so that none
  * of them overlaps the area. Text is measured with `ctx` (any context; nothing is drawn).
  */
-export function layoutAxes(ctx: SKRSContext2D, box: Rect, spec: AxesSpec): PlotLayout {
+export function layoutAxes(ctx: DrawContext, box: Rect, spec: AxesSpec): PlotLayout {
   const boxW = box.right - box.left, boxH = box.bottom - box.top;
   const top = box.top + (spec.title ? 38 : 12);
   const entries = spec.legend ?? [];
@@ -475,7 +478,7 @@ function minGap(values: number[]): number {
 }
 
 /** As many numeric ticks as fit without their labels touching. */
-function numericXTicks(ctx: SKRSContext2D, x: Scale, width: number): Tick[] {
+function numericXTicks(ctx: DrawContext, x: Scale, width: number): Tick[] {
   for (let count = Math.max(2, Math.min(12, Math.floor(width / 80))); ; count--) {
     const ticks = scaleTicks(x, count);
     if (count <= 2 || ticks.length < 2) return ticks;
@@ -496,7 +499,7 @@ function equalAspectArea(a: Rect, xd: [number, number], yd: [number, number]): R
 }
 
 /** Draws grid, ticks, tick labels, axis labels, title and legend of a layout (not the data, not the frame). */
-export function drawAxes(ctx: SKRSContext2D, L: PlotLayout, spec: AxesSpec): void {
+export function drawAxes(ctx: DrawContext, L: PlotLayout, spec: AxesSpec): void {
   const { area } = L;
   ctx.save();
   ctx.lineWidth = 1;
@@ -555,7 +558,7 @@ export function drawAxes(ctx: SKRSContext2D, L: PlotLayout, spec: AxesSpec): voi
 }
 
 /** The frame around the plot area (drawn after the data so that it stays on top). */
-export function drawFrameBorder(ctx: SKRSContext2D, area: Rect): void {
+export function drawFrameBorder(ctx: DrawContext, area: Rect): void {
   ctx.save();
   ctx.strokeStyle = FRAME_COLOR;
   ctx.lineWidth = 1;
@@ -568,7 +571,7 @@ export function drawFrameBorder(ctx: SKRSContext2D, area: Rect): void {
  * A title centred at `cx` (clamped so it stays inside `box`), on the box's top line, shortened
  * with an ellipsis to the box width.
  */
-export function drawTitle(ctx: SKRSContext2D, title: string, box: Rect, font: string, cx = (box.left + box.right) / 2): void {
+export function drawTitle(ctx: DrawContext, title: string, box: Rect, font: string, cx = (box.left + box.right) / 2): void {
   ctx.save();
   ctx.font = font;
   ctx.fillStyle = '#111111';
@@ -581,13 +584,13 @@ export function drawTitle(ctx: SKRSContext2D, title: string, box: Rect, font: st
   ctx.restore();
 }
 
-function crispV(ctx: SKRSContext2D, x: number, y0: number, y1: number): void {
+function crispV(ctx: DrawContext, x: number, y0: number, y1: number): void {
   const p = Math.round(x) + 0.5;
   ctx.moveTo(p, y0);
   ctx.lineTo(p, y1);
 }
 
-function crispH(ctx: SKRSContext2D, y: number, x0: number, x1: number): void {
+function crispH(ctx: DrawContext, y: number, x0: number, x1: number): void {
   const p = Math.round(y) + 0.5;
   ctx.moveTo(x0, p);
   ctx.lineTo(x1, p);
@@ -637,7 +640,7 @@ export function inflate(r: Rect, m: number): Rect {
  * breaks the line. Returns the indices of isolated points (finite, with no finite neighbour), which
  * a line alone would not show.
  */
-export function tracePolyline(ctx: SKRSContext2D, px: ArrayLike<number>, py: ArrayLike<number>, bounds: Rect): number[] {
+export function tracePolyline(ctx: DrawContext, px: ArrayLike<number>, py: ArrayLike<number>, bounds: Rect): number[] {
   const isolated: number[] = [];
   const n = Math.min(px.length, py.length);
   let penX = NaN, penY = NaN, run = 0;

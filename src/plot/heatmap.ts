@@ -2,18 +2,18 @@
  * Heatmaps of a 2-D grid of values (e.g. KDE densities) in the viridis colormap with a colour bar;
  * one map or several panels side by side.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { DrawContext } from './drawContext.js';
+import { createFigure, type RenderOptions } from './figure.js';
 import {
-  createFigure,
   drawAxes,
   drawFrameBorder,
   drawTitle,
-  FONT,
   FONTS,
   layoutAxes,
   maxTextWidth,
   measuringContext,
   scaleTicks,
+  SIZES,
   makeScale,
   TEXT_COLOR,
   usableRange,
@@ -88,7 +88,7 @@ function colorRange(values: ArrayLike<number>, vmin?: number, vmax?: number): [n
 }
 
 /** Paints the grid into `area` pixel by pixel (nearest cell), so that cells are exact and seamless. */
-function paintGrid(ctx: SKRSContext2D, area: Rect, p: HeatmapPanel, lo: number, hi: number): void {
+function paintGrid(ctx: DrawContext, area: Rect, p: HeatmapPanel, lo: number, hi: number): void {
   const aw = Math.round(area.right - area.left), ah = Math.round(area.bottom - area.top);
   const W = Math.max(0, Math.floor(p.width)), H = Math.max(0, Math.floor(p.height));
   if (aw <= 0 || ah <= 0) return;
@@ -126,7 +126,7 @@ function colorbarWidth(ticks: Tick[], label?: string): number {
 }
 
 /** A vertical colour bar for [lo, hi] between `top` and `bottom`, starting at x = `left`. */
-function drawColorbar(ctx: SKRSContext2D, left: number, top: number, bottom: number, lo: number, hi: number, ticks: Tick[], label?: string): void {
+function drawColorbar(ctx: DrawContext, left: number, top: number, bottom: number, lo: number, hi: number, ticks: Tick[], label?: string): void {
   const x = Math.round(left + BAR_GAP), t = Math.round(top), h = Math.round(bottom - top);
   if (h <= 0) return;
   const img = ctx.createImageData(BAR_W, h);
@@ -181,7 +181,7 @@ function panelSpec(p: HeatmapPanel, equalAspect: boolean, reserveRight: number, 
 }
 
 function prepare(o: HeatmapOptions) {
-  const [width, height] = o.canvasSize ?? [800, 500];
+  const [width, height] = o.canvasSize ?? SIZES.chart;
   const [lo, hi] = colorRange(o.values, o.vmin, o.vmax);
   const ticks = colorbarTicks(lo, hi, height - 100);
   const spec = panelSpec(o, o.equalAspect ?? true, colorbarWidth(ticks, o.colorbarLabel));
@@ -198,16 +198,16 @@ export function heatmapLayout(o: HeatmapOptions): PlotLayout {
  * One heatmap as a PNG (default 800 × 500): cells coloured by viridis from `vmin` (dark purple) to
  * `vmax` (yellow), axis ticks over the data rectangle, and a colour bar on the right.
  */
-export function heatmap(o: HeatmapOptions): Buffer {
+export function heatmap(o: HeatmapOptions, render: RenderOptions = {}): Buffer {
   const p = prepare(o);
-  const fig = createFigure(p.width, p.height);
+  const fig = createFigure(p.width, p.height, render);
   const L = layoutAxes(fig.ctx, { left: 0, top: 0, right: fig.width, bottom: fig.height }, p.spec);
   drawAxes(fig.ctx, L, p.spec);
   paintGrid(fig.ctx, L.area, o, p.lo, p.hi);
   drawFrameBorder(fig.ctx, L.area);
   const ticks = colorbarTicks(p.lo, p.hi, L.area.bottom - L.area.top);
   drawColorbar(fig.ctx, L.area.right, L.area.top, L.area.bottom, p.lo, p.hi, ticks, o.colorbarLabel);
-  return fig.toPng();
+  return fig.encode();
 }
 
 export interface HeatmapPanelsOptions {
@@ -216,9 +216,10 @@ export interface HeatmapPanelsOptions {
   /** side of each panel's map in pixels (default 300). */
   panelSize?: number;
   /**
-   * 'panel' (default): each panel spans the colormap from min(0, its min) to its own max, so that
-   * shapes are compared (densities of different peak height), and the colour bar reads 0…1
-   * relative to each panel's max. 'shared': one colour range for all panels, with value ticks.
+   * 'shared' (default): one colour range for all panels, with value ticks, so that panels compare
+   * (a collapsed generator's tall peaks read brighter than the data's). 'panel': each panel spans
+   * the colormap from min(0, its min) to its own max, comparing shapes only, and the colour bar
+   * reads 0…1 relative to each panel's max.
    */
   scale?: 'panel' | 'shared';
   /** fixed colour range ends with scale 'shared'. */
@@ -232,12 +233,13 @@ export interface HeatmapPanelsOptions {
  * Heatmap panels side by side with their titles (e.g. "KDE density maps: original, GAN,
  * MINEGAN"), one figure title and one colour bar on the right.
  */
-export function heatmapPanels(panels: HeatmapPanel[], opts: HeatmapPanelsOptions = {}): Buffer {
+export function heatmapPanels(panels: HeatmapPanel[], opts: HeatmapPanelsOptions = {}, render: RenderOptions = {}): Buffer {
   const size = opts.panelSize ?? 300;
-  const mode = opts.scale ?? 'panel';
+  const mode = opts.scale ?? 'shared';
   const titleH = opts.title ? 34 : 0;
   const anyXLabel = panels.some((p) => p.xLabel);
-  const boxW = size + 78, boxH = size + 34 + 8 + 20 + 8 + (anyXLabel ? 22 : 0);
+  const anyYLabel = panels.some((p) => p.yLabel);
+  const boxW = size + 78 + (anyYLabel ? 22 : 0), boxH = size + 34 + 8 + 20 + 8 + (anyXLabel ? 22 : 0);
   let lo = 0, hi = 1;
   if (mode === 'shared') {
     const all: number[] = [];
@@ -247,12 +249,12 @@ export function heatmapPanels(panels: HeatmapPanel[], opts: HeatmapPanelsOptions
   const label = opts.colorbarLabel ?? (mode === 'panel' ? 'relative to panel max' : undefined);
   const ticks = colorbarTicks(lo, hi, size);
   const barW = colorbarWidth(ticks, label);
-  const fig = createFigure(Math.max(1, panels.length) * boxW + barW, titleH + boxH);
+  const fig = createFigure(Math.max(1, panels.length) * boxW + barW, titleH + boxH, render);
   const { ctx } = fig;
   if (opts.title) drawTitle(ctx, opts.title, { left: 0, top: 0, right: fig.width, bottom: titleH }, FONTS.figureTitle);
   let bar: Rect | null = null;
   panels.forEach((p, i) => {
-    const spec = panelSpec(p, true, 0, `bold 14px ${FONT}`);
+    const spec = panelSpec(p, true, 0, FONTS.panelTitle);
     const L = layoutAxes(ctx, { left: i * boxW, top: titleH, right: (i + 1) * boxW, bottom: titleH + boxH }, spec);
     drawAxes(ctx, L, spec);
     let [a, b] = [lo, hi];
@@ -266,5 +268,5 @@ export function heatmapPanels(panels: HeatmapPanel[], opts: HeatmapPanelsOptions
   });
   const b = (bar as Rect | null) ?? { left: 0, top: titleH + 34, right: 0, bottom: titleH + 34 + size };
   drawColorbar(ctx, panels.length * boxW - 12, b.top, b.bottom, lo, hi, colorbarTicks(lo, hi, b.bottom - b.top), label);
-  return fig.toPng();
+  return fig.encode();
 }

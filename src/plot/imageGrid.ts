@@ -2,7 +2,8 @@
  * A grid of small images (e.g. generated MNIST digits, one row per code), greyscale or RGB,
  * upscaled by an integer factor with nearest-neighbour sampling so that pixels stay sharp.
  */
-import { createFigure, drawTitle, fitText, FONTS, maxTextWidth, measuringContext, TEXT_COLOR } from './canvas.js';
+import { drawTitle, fitText, FONTS, maxTextWidth, measuringContext, TEXT_COLOR } from './canvas.js';
+import { createFigure, type RenderOptions } from './figure.js';
 
 export interface ImageGridOptions {
   /** size of one image in pixels (its rows and columns). */
@@ -82,7 +83,7 @@ export function imageGridLayout(count: number, o: ImageGridOptions): ImageGridLa
  * to back (n·height·width·channels values). Values are intensities in [0, 1], clamped (0 black,
  * 1 white); non-finite values are drawn magenta. Throws a RangeError when sizes do not match.
  */
-export function imageGrid(images: ArrayLike<number>[] | ArrayLike<number>, o: ImageGridOptions): Buffer {
+export function imageGrid(images: ArrayLike<number>[] | ArrayLike<number>, o: ImageGridOptions, render: RenderOptions = {}): Buffer {
   checkSize(o);
   const c = o.channels ?? 1;
   const per = o.height * o.width * c;
@@ -100,7 +101,7 @@ export function imageGrid(images: ArrayLike<number>[] | ArrayLike<number>, o: Im
     for (let k = 0; k < all.length / per; k++) list.push(sub(k));
   }
   const L = imageGridLayout(list.length, o);
-  const fig = createFigure(L.width, L.height);
+  const fig = createFigure(L.width, L.height, render);
   const { ctx } = fig;
   ctx.fillStyle = o.background ?? '#ffffff';
   ctx.fillRect(0, 0, fig.width, fig.height);
@@ -138,5 +139,5 @@ export function imageGrid(images: ArrayLike<number>[] | ArrayLike<number>, o: Im
       ctx.fillText(fitText(ctx, o.rowLabels[r], 200), x - 8, y + L.tileHeight / 2);
     }
   }
-  return fig.toPng();
+  return fig.encode();
 }

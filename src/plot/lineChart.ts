@@ -2,17 +2,21 @@
  * Line charts: training curves, and MI estimates over steps with the true MI drawn as a dashed
  * (possibly stepped) reference line; optional ± bands and a log y axis.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { DrawContext } from './drawContext.js';
+import { createFigure, type RenderOptions } from './figure.js';
 import {
   clampPx,
-  createFigure,
   drawAxes,
   drawFrameBorder,
+  drawTitle,
   finiteRange,
+  FONTS,
   inflate,
   layoutAxes,
   measuringContext,
   paletteColor,
+  ROLE_COLORS,
+  SIZES,
   tracePolyline,
   usableRange,
   withAlpha,
@@ -20,6 +24,7 @@ import {
   type AxesSpec,
   type LegendEntry,
   type PlotLayout,
+  type Rect,
 } from './canvas.js';
 
 /** One named curve. Points with a non-finite x or y are skipped and break the line. */
@@ -130,7 +135,7 @@ function prepare(o: LineChartOptions): Prepared {
       muted: empty,
     };
   });
-  for (const r of refs) if (r.name) legend.push({ label: r.name, color: r.color ?? '#000000', dashed: r.dashed ?? true });
+  for (const r of refs) if (r.name) legend.push({ label: r.name, color: r.color ?? ROLE_COLORS.reference, dashed: r.dashed ?? true });
   const spec: AxesSpec = {
     title: o.title,
     xLabel: o.xLabel,
@@ -140,7 +145,7 @@ function prepare(o: LineChartOptions): Prepared {
     yLog: logY,
     legend: (o.legend ?? true) ? legend : [],
   };
-  return { spec, width: o.width ?? 800, height: o.height ?? 500, series };
+  return { spec, width: o.width ?? SIZES.chart[0], height: o.height ?? SIZES.chart[1], series };
 }
 
 /** Where `lineChart(o)` puts its plot area and how it maps data to pixels (for annotations and tests). */
@@ -150,16 +155,53 @@ export function lineChartLayout(o: LineChartOptions): PlotLayout {
 }
 
 /**
- * Renders a line chart as a PNG. Non-finite points are skipped (the line breaks there; a lone
- * point between gaps is drawn as a dot); a series with no finite point is listed in the legend as
- * "(no data)". Lines leaving a fixed y range are clipped at the frame.
+ * Renders a line chart (PNG by default; `render.format` 'svg' for SVG). Non-finite points are
+ * skipped (the line breaks there; a lone point between gaps is drawn as a dot); a series with no
+ * finite point is listed in the legend as "(no data)". Lines leaving a fixed y range are clipped
+ * at the frame.
  */
-export function lineChart(o: LineChartOptions): Buffer {
+export function lineChart(o: LineChartOptions, render: RenderOptions = {}): Buffer {
   const p = prepare(o);
-  const fig = createFigure(p.width, p.height);
-  const L = layoutAxes(fig.ctx, { left: 0, top: 0, right: fig.width, bottom: fig.height }, p.spec);
-  drawAxes(fig.ctx, L, p.spec);
-  const { ctx } = fig;
+  const fig = createFigure(p.width, p.height, render);
+  drawLineChart(fig.ctx, { left: 0, top: 0, right: fig.width, bottom: fig.height }, p, o);
+  return fig.encode();
+}
+
+export interface LinePanelsOptions {
+  /** figure title above all panels. */
+  title?: string;
+  /** panels per row (default: 2 when there are 2 or 4 panels, else up to 3). */
+  cols?: number;
+  /** size of each panel in pixels (default SIZES.linePanel; a panel's own width/height are ignored). */
+  panelWidth?: number;
+  panelHeight?: number;
+}
+
+/**
+ * Several line charts in a grid under one title, each with its own y axis and label: quantities
+ * with different units (losses in nats, a unitless scale, an accuracy) are never forced onto one
+ * axis. A panel shows a legend only when it has two or more series (unless its `legend` says).
+ */
+export function linePanels(panels: LineChartOptions[], opts: LinePanelsOptions = {}, render: RenderOptions = {}): Buffer {
+  const n = Math.max(1, panels.length);
+  const cols = Math.max(1, Math.min(n, Math.floor(opts.cols ?? (n === 2 || n === 4 ? 2 : 3))));
+  const rows = Math.ceil(n / cols);
+  const [pw, ph] = [opts.panelWidth ?? SIZES.linePanel[0], opts.panelHeight ?? SIZES.linePanel[1]];
+  const titleH = opts.title ? 34 : 0;
+  const fig = createFigure(cols * pw, titleH + rows * ph, render);
+  if (opts.title) drawTitle(fig.ctx, opts.title, { left: 0, top: 0, right: fig.width, bottom: titleH }, FONTS.figureTitle);
+  panels.forEach((o, i) => {
+    const left = (i % cols) * pw, top = titleH + Math.floor(i / cols) * ph;
+    const panel: LineChartOptions = { ...o, legend: o.legend ?? o.series.length + (o.refLines ?? []).filter((r) => r.name).length > 1 };
+    drawLineChart(fig.ctx, { left, top, right: left + pw, bottom: top + ph }, prepare(panel), panel, FONTS.panelTitle);
+  });
+  return fig.encode();
+}
+
+function drawLineChart(ctx: DrawContext, box: Rect, p: Prepared, o: LineChartOptions, titleFont?: string): void {
+  const spec = titleFont ? { ...p.spec, titleFont } : p.spec;
+  const L = layoutAxes(ctx, box, spec);
+  drawAxes(ctx, L, spec);
   const bounds = inflate(L.area, 8);
   withClip(ctx, L.area, () => {
     // bands first, so that every line stays visible on top of every band
@@ -189,7 +231,7 @@ export function lineChart(o: LineChartOptions): Buffer {
     for (const r of o.refLines ?? []) {
       const y = L.y.map(r.y);
       if (!Number.isFinite(y)) continue;
-      ctx.strokeStyle = r.color ?? '#000000';
+      ctx.strokeStyle = r.color ?? ROLE_COLORS.reference;
       ctx.lineWidth = 2;
       ctx.setLineDash((r.dashed ?? true) ? [7, 5] : []);
       ctx.beginPath();
@@ -200,11 +242,10 @@ export function lineChart(o: LineChartOptions): Buffer {
     }
   });
   drawFrameBorder(ctx, L.area);
-  return fig.toPng();
 }
 
 /** Shaded y − std … y + std, one polygon per run of finite points. */
-function fillBand(ctx: SKRSContext2D, L: PlotLayout, xs: number[], lo: number[], hi: number[], color: string): void {
+function fillBand(ctx: DrawContext, L: PlotLayout, xs: number[], lo: number[], hi: number[], color: string): void {
   ctx.fillStyle = withAlpha(color, 0.2);
   // on a log axis y − std may be ≤ 0: the band then runs down past the bottom edge
   const below = L.y.range[0] + 10;

@@ -2,9 +2,9 @@
  * Scatter plots of 2-D points: generated vs real samples, optional marker points (mode centres),
  * optional per-point colours (samples coloured by code or class); one plot or several panels.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { DrawContext } from './drawContext.js';
+import { createFigure, type RenderOptions } from './figure.js';
 import {
-  createFigure,
   drawAxes,
   drawFrameBorder,
   drawLegend,
@@ -15,6 +15,8 @@ import {
   legendWidth,
   measuringContext,
   paletteColor,
+  ROLE_COLORS,
+  SIZES,
   usableRange,
   withClip,
   type AxesSpec,
@@ -46,7 +48,7 @@ export interface PointGroup {
 
 export interface ScatterOptions {
   groups: PointGroup[];
-  /** interleaved [x0, y0, …] drawn as black "+" crosses on top (e.g. a mixture's mode centres). */
+  /** interleaved [x0, y0, …] drawn as black "+" marks, open in the middle and under the points (e.g. a mixture's mode centres). */
   markers?: ArrayLike<number>;
   /** legend label of the markers (default "mode centres"). */
   markerName?: string;
@@ -97,7 +99,7 @@ function legendEntries(o: ScatterOptions): LegendEntry[] {
       if (fallback || g.colorIndex.length < g.points.length / 2) out.push({ label: g.name, color, kind: 'point' });
     } else out.push({ label: g.name, color, kind: 'point' });
   });
-  if (o.markers && o.markers.length >= 2) out.push({ label: o.markerName ?? 'mode centres', color: '#000000', kind: 'cross' });
+  if (o.markers && o.markers.length >= 2) out.push({ label: o.markerName ?? 'mode centres', color: ROLE_COLORS.reference, kind: 'cross' });
   return out;
 }
 
@@ -114,8 +116,28 @@ function axesSpec(o: ScatterOptions, legend: LegendEntry[]): AxesSpec {
   };
 }
 
-function drawPoints(ctx: SKRSContext2D, L: PlotLayout, o: ScatterOptions): void {
+/** Half-length of a marker's arms and the free gap at its centre, in pixels. */
+const MARKER_ARM = 7, MARKER_GAP = 3;
+
+function drawPoints(ctx: DrawContext, L: PlotLayout, o: ScatterOptions): void {
   withClip(ctx, L.area, () => {
+    // Markers first and open in the middle: a mode's real points (σ = 0.05 is a few pixels) stay
+    // visible inside its mark instead of under it.
+    if (o.markers) {
+      ctx.strokeStyle = ROLE_COLORS.reference;
+      ctx.lineWidth = 1.2;
+      ctx.beginPath();
+      for (let i = 0; 2 * i + 1 < o.markers.length; i++) {
+        const x = L.x.map(o.markers[2 * i]), y = L.y.map(o.markers[2 * i + 1]);
+        const m = MARKER_ARM + 1;
+        if (!(x >= L.area.left - m && x <= L.area.right + m && y >= L.area.top - m && y <= L.area.bottom + m)) continue;
+        for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+          ctx.moveTo(x + dx * MARKER_GAP, y + dy * MARKER_GAP);
+          ctx.lineTo(x + dx * MARKER_ARM, y + dy * MARKER_ARM);
+        }
+      }
+      ctx.stroke();
+    }
     o.groups.forEach((g, gi) => {
       const color = g.color ?? paletteColor(gi);
       const r = g.size ?? 2;
@@ -132,20 +154,6 @@ function drawPoints(ctx: SKRSContext2D, L: PlotLayout, o: ScatterOptions): void 
       }
     });
     ctx.globalAlpha = 1;
-    if (o.markers) {
-      ctx.strokeStyle = '#000000';
-      ctx.lineWidth = 1.8;
-      ctx.beginPath();
-      for (let i = 0; 2 * i + 1 < o.markers.length; i++) {
-        const x = L.x.map(o.markers[2 * i]), y = L.y.map(o.markers[2 * i + 1]);
-        if (!(x >= L.area.left - 6 && x <= L.area.right + 6 && y >= L.area.top - 6 && y <= L.area.bottom + 6)) continue;
-        ctx.moveTo(x - 5, y);
-        ctx.lineTo(x + 5, y);
-        ctx.moveTo(x, y - 5);
-        ctx.lineTo(x, y + 5);
-      }
-      ctx.stroke();
-    }
   });
   drawFrameBorder(ctx, L.area);
 }
@@ -153,23 +161,23 @@ function drawPoints(ctx: SKRSContext2D, L: PlotLayout, o: ScatterOptions): void 
 /** Where `scatterPlot(o)` puts its plot area and how it maps data to pixels. */
 export function scatterLayout(o: ScatterOptions): PlotLayout {
   const spec = axesSpec(o, (o.legend ?? true) ? legendEntries(o) : []);
-  return layoutAxes(measuringContext(), { left: 0, top: 0, right: o.width ?? 800, bottom: o.height ?? 500 }, spec);
+  return layoutAxes(measuringContext(), { left: 0, top: 0, right: o.width ?? SIZES.chart[0], bottom: o.height ?? SIZES.chart[1] }, spec);
 }
 
 /** One scatter plot as a PNG (default 800 × 500). */
-export function scatterPlot(o: ScatterOptions): Buffer {
-  const fig = createFigure(o.width ?? 800, o.height ?? 500);
+export function scatterPlot(o: ScatterOptions, render: RenderOptions = {}): Buffer {
+  const fig = createFigure(o.width ?? SIZES.chart[0], o.height ?? SIZES.chart[1], render);
   const spec = axesSpec(o, (o.legend ?? true) ? legendEntries(o) : []);
   const L = layoutAxes(fig.ctx, { left: 0, top: 0, right: fig.width, bottom: fig.height }, spec);
   drawAxes(fig.ctx, L, spec);
   drawPoints(fig.ctx, L, o);
-  return fig.toPng();
+  return fig.encode();
 }
 
 export interface ScatterPanelsOptions {
   /** figure title above all panels. */
   title?: string;
-  /** size of each panel in pixels (default 420 × 420; a panel's own width/height are ignored). */
+  /** size of each panel in pixels (default SIZES.panel, 400 × 400; a panel's own width/height are ignored). */
   panelWidth?: number;
   panelHeight?: number;
 }
@@ -178,13 +186,13 @@ export interface ScatterPanelsOptions {
  * Several scatter plots side by side (e.g. samples at steps 1000, 3000, 5000) under one title, with
  * one legend for all of them on the right (entries deduplicated by label and colour).
  */
-export function scatterPanels(panels: ScatterOptions[], opts: ScatterPanelsOptions = {}): Buffer {
-  const pw = opts.panelWidth ?? 420, ph = opts.panelHeight ?? 420;
+export function scatterPanels(panels: ScatterOptions[], opts: ScatterPanelsOptions = {}, render: RenderOptions = {}): Buffer {
+  const pw = opts.panelWidth ?? SIZES.panel[0], ph = opts.panelHeight ?? SIZES.panel[1];
   const titleH = opts.title ? 34 : 0;
   const legend: LegendEntry[] = [];
   for (const p of panels) for (const e of legendEntries(p)) if (!legend.some((x) => x.label === e.label && x.color === e.color)) legend.push(e);
   const lw = legendWidth(measuringContext(), legend, 240);
-  const fig = createFigure(Math.max(1, panels.length) * pw + (lw ? lw + 16 : 0), ph + titleH);
+  const fig = createFigure(Math.max(1, panels.length) * pw + (lw ? lw + 16 : 0), ph + titleH, render);
   const { ctx } = fig;
   if (opts.title) drawTitle(ctx, opts.title, { left: 0, top: 0, right: fig.width, bottom: titleH }, FONTS.figureTitle);
   let firstArea: Rect | null = null;
@@ -199,5 +207,5 @@ export function scatterPanels(panels: ScatterOptions[], opts: ScatterPanelsOptio
     const top = (firstArea as Rect | null)?.top ?? titleH + 40;
     drawLegend(ctx, legend, panels.length * pw + 4, top, lw, fig.height - top - 8);
   }
-  return fig.toPng();
+  return fig.encode();
 }

@@ -69,4 +69,21 @@ describe('heatmap', () => {
     expect(pngSize(shared).width).toBeGreaterThan(2 * 300);
     expect(pngSize(heatmapPanels([]))).toBeTruthy();
   });
+
+  it('heatmapPanels shares one colour scale by default, so panels compare; scale "panel" maps each to its own max', async () => {
+    // left panel: density 1 everywhere; right panel: 2 everywhere
+    const p = (v: number) => ({ values: grid(10, 10, () => v), width: 10, height: 10, xRange: [0, 1] as [number, number], yRange: [0, 1] as [number, number] });
+    const yellowIn = async (buf: Buffer, x0: number, x1: number) => {
+      const px = await decode(buf);
+      let n = 0;
+      for (let x = x0; x < x1; x++) for (let y = 0; y < px.height; y++) if (px.is(x, y, viridis(1), 12)) n++;
+      return n;
+    };
+    const box = 300 + 78; // one panel's box at the default panel size
+    const shared = heatmapPanels([p(1), p(2)]);
+    expect(await yellowIn(shared, 0, box)).toBe(0); // 1 is the bottom of the shared range [1, 2]
+    expect(await yellowIn(shared, box, 2 * box)).toBeGreaterThan(250 * 250);
+    const own = heatmapPanels([p(1), p(2)], { scale: 'panel' });
+    expect(await yellowIn(own, 0, box)).toBeGreaterThan(250 * 250);
+  });
 });

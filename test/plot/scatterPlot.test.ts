@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scatterLayout, scatterPanels, scatterPlot, type ScatterOptions } from '../../src/plot/scatterPlot.js';
 import { PALETTE } from '../../src/plot/canvas.js';
-import { decode, hex, near, pngSize } from './png.js';
+import { decode, hex, luminance, near, pngSize } from './png.js';
 
 describe('scatterPlot', () => {
   it('returns a PNG of the requested size', () => {
@@ -30,7 +30,7 @@ describe('scatterPlot', () => {
     expect(free.x.map(1) - free.x.map(0)).toBeGreaterThan(1.3 * (free.y.map(0) - free.y.map(1)));
   });
 
-  it('colours points by their per-point palette index and draws marker crosses in black', async () => {
+  it('colours points by their per-point palette index and draws marker crosses in black, open in the middle', async () => {
     const o: ScatterOptions = {
       groups: [{ name: 'code', points: [1, 1, 3, 3], colorIndex: [2, 4], size: 4, alpha: 1 }],
       markers: [1, 3],
@@ -41,8 +41,18 @@ describe('scatterPlot', () => {
     const px = await decode(scatterPlot(o));
     expect(near(px.at(L.x.map(1), L.y.map(1)), hex(PALETTE[2]), 10)).toBe(true);
     expect(near(px.at(L.x.map(3), L.y.map(3)), hex(PALETTE[4]), 10)).toBe(true);
-    const cross = [-3, -2, 2, 3].map((d) => px.at(L.x.map(1) + d, L.y.map(3)));
-    expect(cross.every((p) => near(p, [0, 0, 0], 90))).toBe(true);
+    // arms from 3 to 7 px out; the centre is left free for the points of the mode
+    const cross = [-6, -5, 5, 6].flatMap((d) => [px.at(L.x.map(1) + d, L.y.map(3)), px.at(L.x.map(1), L.y.map(3) + d)]);
+    // a 1.2-px black line is anti-aliased to dark grey (≈ 100 of 255); the centre keeps the background (white or grid grey)
+    expect(cross.every((p) => luminance(p) < 130)).toBe(true);
+    expect(luminance(px.at(L.x.map(1), L.y.map(3)))).toBeGreaterThan(200);
+  });
+
+  it('draws real points over the mode marks, not under them', async () => {
+    const o: ScatterOptions = { groups: [{ name: 'real', points: [1, 1, 1.02, 1], color: '#0072B2', size: 2, alpha: 1 }], markers: [1, 1], xRange: [0, 4], yRange: [0, 4] };
+    const L = scatterLayout(o);
+    const px = await decode(scatterPlot(o));
+    expect(near(px.at(L.x.map(1), L.y.map(1)), hex('#0072B2'), 10)).toBe(true);
   });
 
   it('skips NaN points and survives empty or all-NaN groups', async () => {
