@@ -9,6 +9,7 @@ import { parseGan, runGan, type GanConfig } from './ganTask.js';
 import { parseIb, runIb, type IbConfig } from './ibTask.js';
 import { parseInfoGan, runInfoGan, type InfoGanConfig } from './infoGanTask.js';
 import { parseMiBenchmark, runMiBenchmark, type MiBenchmarkConfig } from './miBenchmark.js';
+import { parseMiSuite, runMiSuite, type MiSuiteConfig } from './estimatorSuite.js';
 
 export interface Task<C> {
   parse(raw: Record<string, unknown>): C;
@@ -66,7 +67,17 @@ const ib: Task<IbConfig> = {
   },
 };
 
-export const TASKS = { 'mi-benchmark': miBenchmark, gan, infogan, ib, ali } as const;
+const miSuite: Task<MiSuiteConfig> = {
+  parse: parseMiSuite,
+  run: runMiSuite,
+  // `--steps N` sets every estimator's training budget (an estimator's own `steps` included)
+  overrideSteps: (raw, steps) => {
+    raw.steps = steps;
+    if (Array.isArray(raw.estimators)) for (const e of raw.estimators) if (e && typeof e === 'object') delete (e as Record<string, unknown>).steps;
+  },
+};
+
+export const TASKS = { 'mi-benchmark': miBenchmark, 'mi-suite': miSuite, gan, infogan, ib, ali } as const;
 export type TaskKind = keyof typeof TASKS;
 
 export function taskOf(raw: Record<string, unknown>): Task<unknown> {
