@@ -1,6 +1,6 @@
 /** Critic configs from JSON (shared by the MI benchmark and the models that use an MI term). */
 import { ConfigError, expectKeys, expectObject, posInt, str } from '../config/validate.js';
-import { CRITIC_KINDS, type CriticConfig } from '../nets/critics.js';
+import { CRITIC_INITS, CRITIC_KINDS, type CriticConfig } from '../nets/critics.js';
 import { checkActivation } from '../nets/mlp.js';
 
 export function parseCriticConfig(v: unknown, path = 'critic'): CriticConfig {
@@ -15,11 +15,11 @@ export function parseCriticConfig(v: unknown, path = 'critic'): CriticConfig {
   };
   switch (kind) {
     case 'concat':
-      expectKeys(o, ['kind', 'hidden', 'activation'], path);
-      return { kind, hidden: hidden(), activation: checkActivation(o.activation ?? 'relu', `${path}.activation`) };
+      expectKeys(o, ['kind', 'hidden', 'activation', 'init'], path);
+      return { kind, hidden: hidden(), activation: checkActivation(o.activation ?? 'relu', `${path}.activation`), init: str(o, 'init', path, CRITIC_INITS, 'pytorch') };
     case 'separable':
-      expectKeys(o, ['kind', 'hidden', 'embedding', 'activation'], path);
-      return { kind, hidden: hidden(), embedding: posInt(o, 'embedding', path, 32), activation: checkActivation(o.activation ?? 'relu', `${path}.activation`) };
+      expectKeys(o, ['kind', 'hidden', 'embedding', 'activation', 'init'], path);
+      return { kind, hidden: hidden(), embedding: posInt(o, 'embedding', path, 32), activation: checkActivation(o.activation ?? 'relu', `${path}.activation`), init: str(o, 'init', path, CRITIC_INITS, 'pytorch') };
     case 'bilinear':
       expectKeys(o, ['kind'], path);
       return { kind };

@@ -21,7 +21,7 @@ import { ownedVariable } from '../nets/mlp.js';
 
 export class EtaMine extends BaseEstimator {
   readonly eta: tf.Variable<tf.Rank.R0>;
-  private initialised = false;
+  protected initialised = false;
 
   constructor(
     regularizer: RegularizerConfig | null = null,

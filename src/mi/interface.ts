@@ -58,6 +58,16 @@ export interface MIEstimator {
   objective(scores: CriticScores, opts?: { updateState?: boolean }): EstimatorOutput;
   /** A block update the estimator does itself after the critic's step (η-MINE's η), on fresh scores. */
   updateOwnBlock?(scores: CriticScores): void;
+  /**
+   * A fit after training, for estimators that have one (convex η-MINE, Mroueh et al. 2021 §4).
+   * Call it once when training has ended, with the trained critic and the training pairs
+   * (x [n, dx], y [n, dy], rows in random order), before the held-out evaluation; report that
+   * evaluation. It may rewrite the critic's variables (convex η-MINE replaces the output layer by
+   * the fitted linear witness) and the estimator's state (η). Returns the fit's diagnostics
+   * (numbers, e.g. the train bound before and after). `critic` is a src/nets/critics.ts Critic;
+   * typed structurally here so that this module imports nothing from the project.
+   */
+  finalize?(critic: { readonly kind: string; readonly variables: tf.Variable[] }, x: tf.Tensor2D, y: tf.Tensor2D): Record<string, number>;
   /** Serializable state (moving averages, η) for checkpoints. */
   getState(): Record<string, number>;
   setState(state: Record<string, number>): void;

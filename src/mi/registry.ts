@@ -6,10 +6,11 @@ import { ConfigError, expectKeys, expectObject, num, str } from '../config/valid
 import type { MIEstimator } from './interface.js';
 import { DvEstimator } from './dv.js';
 import { EtaMine } from './etaMine.js';
+import { EtaMineConvex } from './etaMineConvex.js';
 import { InfoNceEstimator, JsEstimator, NwjEstimator, SmileEstimator } from './peers.js';
 import { DEFAULT_REGULARIZER, DISTANCES, type RegularizerConfig } from './regularizer.js';
 
-export const ESTIMATOR_KINDS = ['mine', 'mine-biased', 'nwj', 'mine-f', 'eta-mine', 'remine', 'remine-j', 'infonce', 'smile', 'js'] as const;
+export const ESTIMATOR_KINDS = ['mine', 'mine-biased', 'nwj', 'mine-f', 'eta-mine', 'eta-mine-convex', 'remine', 'remine-j', 'infonce', 'smile', 'js'] as const;
 export type EstimatorKind = (typeof ESTIMATOR_KINDS)[number];
 
 export interface EstimatorConfig {
@@ -24,6 +25,10 @@ export interface EstimatorConfig {
   etaUpdate?: 'exact' | 'sgd';
   /** η's learning rate for etaUpdate 'sgd' (default 0.05). */
   etaLearningRate?: number;
+  /** convex η-MINE's ridge λ on the linear witness (default 1e-3; src/mi/etaMineConvex.ts). */
+  l2?: number;
+  /** convex η-MINE's marginal pairs per training row in its fit, (x_i, y_{i+s}) for s = 1..marginalShifts (default 4). */
+  marginalShifts?: number;
   /** how many recent batches the windowed (macro and micro) averages use (default 100). */
   window?: number;
   /**
@@ -40,6 +45,7 @@ const KEYS: Record<EstimatorKind, string[]> = {
   nwj: COMMON,
   'mine-f': COMMON,
   'eta-mine': [...COMMON, 'etaLearningRate', 'etaUpdate'],
+  'eta-mine-convex': [...COMMON, 'etaLearningRate', 'etaUpdate', 'l2', 'marginalShifts'],
   remine: [...COMMON, 'movingAverageRate', 'lambda', 'target', 'distance'],
   'remine-j': [...COMMON, 'movingAverageRate', 'lambda', 'target', 'distance'],
   infonce: COMMON,
@@ -80,9 +86,13 @@ export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorC
     cfg.regularizer = parseRegularizer(o.regularizer, `${path}.regularizer`);
   }
   if (k === 'smile') cfg.clip = num(o, 'clip', path, { default: 5, exclusiveMin: 0 });
-  if (k === 'eta-mine') {
+  if (k === 'eta-mine' || k === 'eta-mine-convex') {
     cfg.etaUpdate = str(o, 'etaUpdate', path, ['exact', 'sgd'] as const, 'sgd');
     cfg.etaLearningRate = num(o, 'etaLearningRate', path, { default: 0.05, exclusiveMin: 0 });
+  }
+  if (k === 'eta-mine-convex') {
+    cfg.l2 = num(o, 'l2', path, { default: 1e-3, min: 0 });
+    cfg.marginalShifts = num(o, 'marginalShifts', path, { default: 4, integer: true, min: 1 });
   }
   return cfg;
 }
@@ -100,6 +110,8 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
       return new NwjEstimator(reg, cfg.sampling);
     case 'eta-mine':
       return new EtaMine(reg, cfg.sampling, cfg.etaUpdate ?? 'sgd', cfg.etaLearningRate ?? 0.05);
+    case 'eta-mine-convex':
+      return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate ?? 'sgd', cfg.etaLearningRate ?? 0.05, { l2: cfg.l2 ?? 1e-3, shifts: cfg.marginalShifts ?? 4 });
     case 'remine':
       return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' }, cfg.sampling);
     case 'remine-j':

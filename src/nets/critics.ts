@@ -10,13 +10,28 @@ import { Mlp, activate, ownedVariable, type Activation } from './mlp.js';
 export const CRITIC_KINDS = ['concat', 'separable', 'bilinear'] as const;
 export type CriticKind = (typeof CRITIC_KINDS)[number];
 
+/**
+ * Weight initialisation of an MLP critic: 'pytorch' (default) is nn.Linear's U(±1/√fan_in) for
+ * weights and biases; 'keras' is tf.keras Dense with kernel_initializer='random_normal' —
+ * N(0, 0.05²) weights and zero biases — the critic of SMILE's and ReMINE's reference code.
+ */
+export const CRITIC_INITS = ['pytorch', 'keras'] as const;
+export type CriticInit = (typeof CRITIC_INITS)[number];
+
 export type CriticConfig =
-  | { kind: 'concat'; hidden: number[]; activation?: Activation }
-  | { kind: 'separable'; hidden: number[]; embedding: number; activation?: Activation }
+  | { kind: 'concat'; hidden: number[]; activation?: Activation; init?: CriticInit }
+  | { kind: 'separable'; hidden: number[]; embedding: number; activation?: Activation; init?: CriticInit }
   | { kind: 'bilinear' };
 
+/** Re-draws an MLP's weights as tf.keras' RandomNormal(0, 0.05) and zeroes its biases (see CriticInit). */
+function kerasInit(net: Mlp, rng: Rng): void {
+  for (const w of net.weights) tf.tidy(() => w.assign(tf.randomNormal(w.shape, 0, 0.05, 'float32', rng.tfSeed())));
+  for (const b of net.biases) tf.tidy(() => b.assign(tf.zerosLike(b)));
+}
+
 export interface Critic {
-  readonly kind: CriticKind;
+  /** the kind; 'layers' for a user's tf.LayersModel wrapped by layersCritic. */
+  readonly kind: CriticKind | 'layers';
   readonly variables: tf.Variable[];
   /** T(x_i, y_i) for aligned rows: x [n, dx], y [n, dy] → [n]. */
   pairs(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor1D;
@@ -106,8 +121,9 @@ function reluMlpAllPairs(dx: number, layers: number): (...inputs: tf.Tensor[]) =
 export class ConcatCritic implements Critic {
   readonly kind = 'concat';
   readonly net: Mlp;
-  constructor(readonly dx: number, readonly dy: number, hidden: number[], rng: Rng, activation: Activation = 'relu') {
+  constructor(readonly dx: number, readonly dy: number, hidden: number[], rng: Rng, activation: Activation = 'relu', init: CriticInit = 'pytorch') {
     this.net = new Mlp({ sizes: [dx + dy, ...hidden, 1], activation }, rng, 'critic');
+    if (init === 'keras') kerasInit(this.net, rng);
   }
   get variables() {
     return this.net.variables;
@@ -178,9 +194,10 @@ export class SeparableCritic implements Critic {
   readonly kind = 'separable';
   readonly fx: Mlp;
   readonly fy: Mlp;
-  constructor(readonly dx: number, readonly dy: number, hidden: number[], embedding: number, rng: Rng, activation: Activation = 'relu') {
+  constructor(readonly dx: number, readonly dy: number, hidden: number[], embedding: number, rng: Rng, activation: Activation = 'relu', init: CriticInit = 'pytorch') {
     this.fx = new Mlp({ sizes: [dx, ...hidden, embedding], activation }, rng, 'critic.phiX');
     this.fy = new Mlp({ sizes: [dy, ...hidden, embedding], activation }, rng, 'critic.phiY');
+    if (init === 'keras') for (const net of [this.fx, this.fy]) kerasInit(net, rng);
   }
   get variables() {
     return [...this.fx.variables, ...this.fy.variables];
@@ -225,9 +242,9 @@ export class BilinearCritic implements Critic {
 export function createCritic(cfg: CriticConfig, dx: number, dy: number, rng: Rng): Critic {
   switch (cfg.kind) {
     case 'concat':
-      return new ConcatCritic(dx, dy, cfg.hidden, rng, cfg.activation);
+      return new ConcatCritic(dx, dy, cfg.hidden, rng, cfg.activation, cfg.init);
     case 'separable':
-      return new SeparableCritic(dx, dy, cfg.hidden, cfg.embedding, rng, cfg.activation);
+      return new SeparableCritic(dx, dy, cfg.hidden, cfg.embedding, rng, cfg.activation, cfg.init);
     case 'bilinear':
       return new BilinearCritic(dx, dy);
     default: {

@@ -88,9 +88,23 @@ describe('ConcatCritic features (the last hidden layer, convex η-MINE’s Φ)',
       expect(relErr(t.dataSync(), critic.pairs(x, y).dataSync())).toBeLessThan(1e-6);
       const all = critic.featuresAllPairs(x, y).dataSync();
       const rows = tf.concat([x.slice([2, 0], [1, dx]), y.slice([4, 0], [1, dy])], 1);
-      const single = net.weights.slice(0, 2).reduce((h, w, k) => tf.relu(tf.add(tf.matMul(h, w), net.biases[k])), rows as tf.Tensor2D).dataSync();
+      const single = net.weights.slice(0, 2).reduce((h, w, k) => tf.relu(tf.add(tf.matMul(h, w), net.biases[k])) as tf.Tensor2D, rows as tf.Tensor2D).dataSync();
       expect(relErr(all.slice((2 * n + 4) * 8, (2 * n + 5) * 8), single)).toBeLessThan(1e-6);
     });
+    critic.dispose();
+  });
+});
+
+describe('critic init "keras" (the reference code of SMILE and ReMINE)', () => {
+  it('weights are N(0, 0.05²) (std of 10,240 draws within 3% of 0.05, mean within 0.002) and biases are 0', () => {
+    const critic = new ConcatCritic(20, 20, [256], new Rng(7), 'relu', 'keras');
+    const w = critic.net.weights[0].dataSync();
+    let s = 0, s2 = 0;
+    for (const v of w) (s += v), (s2 += v * v);
+    const mean = s / w.length, std = Math.sqrt(s2 / w.length - mean * mean);
+    expect(Math.abs(mean)).toBeLessThan(0.002);
+    expect(Math.abs(std / 0.05 - 1)).toBeLessThan(0.03);
+    for (const b of critic.net.biases) expect(Array.from(b.dataSync()).every((v) => v === 0)).toBe(true);
     critic.dispose();
   });
 });
