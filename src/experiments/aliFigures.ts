@@ -5,11 +5,35 @@
  * and one chart of the evaluation numbers over training for every setting.
  */
 import type { RunDir } from '../io/runDir.js';
+import { ROLE_COLORS } from '../plot/canvas.js';
 import { imageGrid } from '../plot/imageGrid.js';
-import { lineChart } from '../plot/lineChart.js';
+import { lineChart, linePanels } from '../plot/lineChart.js';
 import { scatterPanels, scatterPlot } from '../plot/scatterPlot.js';
-import type { AliConfig, AliEval } from './aliTask.js';
+import { curvePanels, FigureWriter, parseFigureOptions, type FigureOptions } from './figureOutput.js';
 import { slug } from './paths.js';
+
+/** What the figures read of the experiment (a structural subset of the task's AliConfig). */
+export interface AliFigureConfig {
+  name: string;
+  seed: number;
+  settings: { label: string; cfg: { steps: number; latentDim: number } }[];
+  figures?: FigureOptions;
+}
+
+/** One evaluation of a setting: what the ali task measures every `evaluation.every` steps and plots here. */
+export interface AliEval {
+  step: number;
+  /** mean Euclidean ‖x − G(F(x))‖₂ over held-out points. */
+  reconError: number;
+  modes?: number;
+  modesAnySample?: number;
+  highQualityPercent?: number;
+  klToUniform?: number;
+  /** % of reconstructions the classifier gives the original's label. */
+  reconAccuracyPercent?: number;
+  /** within-class MS-SSIM of samples from the prior (class = classifier label). */
+  msssim?: number;
+}
 
 export interface AliTrace {
   label: string;
@@ -78,7 +102,8 @@ export interface AliFigureData {
   dim: number;
 }
 
-export function renderAliFigures(cfg: AliConfig, traces: AliTrace[], data: AliFigureData, out: RunDir): string[] {
+export function renderAliFigures(cfg: AliFigureConfig, traces: AliTrace[], data: AliFigureData, out: RunDir): string[] {
+  const figures = new FigureWriter(out, cfg.figures ?? parseFigureOptions(undefined), { experiment: cfg.name, seed: cfg.seed, step: cfg.settings[0].cfg.steps });
   const files: string[] = [];
   const image = data.dim === 784;
   const s0 = cfg.settings[0].cfg;
@@ -86,6 +111,7 @@ export function renderAliFigures(cfg: AliConfig, traces: AliTrace[], data: AliFi
   for (const t of traces) {
     const title = `${TITLES[t.variant] ?? t.variant}${t.label === 'default' || t.label === `variant=${t.variant}` ? '' : ` [${t.label}]`}`;
     const suffix = traces.length > 1 ? `-${slug(t.label)}` : '';
+    const setting = { setting: t.label };
     if (!t.samples.length) continue;
     if (image) {
       // Rows alternate: 16 originals, then their reconstructions G(F(x)).
@@ -97,64 +123,42 @@ export function renderAliFigures(cfg: AliConfig, traces: AliTrace[], data: AliFi
         for (let c = 0; c < cols; c++) tiles.push(t.recon.subarray((r * cols + c) * size, (r * cols + c + 1) * size));
         labels.push('x', 'G(F(x))');
       }
-      files.push(out.write(`reconstructions${suffix}.png`, imageGrid(tiles, { height: 28, width: 28, cols, rowLabels: labels, title: `${cfg.name}: ${title}, held-out digits and reconstructions` })));
-      files.push(out.write(`samples${suffix}.png`, imageGrid(t.samples.subarray(0, 100 * size), { height: 28, width: 28, cols: 10, title: `${cfg.name}: ${title}, samples G(z), z ~ N(0, I)` })));
+      files.push(...figures.write(`reconstructions${suffix}`, (r) => imageGrid(tiles, { height: 28, width: 28, cols, rowLabels: labels, title: `${cfg.name}: ${title}, held-out digits and reconstructions` }, r), setting));
+      files.push(...figures.write(`samples${suffix}`, (r) => imageGrid(t.samples.subarray(0, 100 * size), { height: 28, width: 28, cols: 10, title: `${cfg.name}: ${title}, samples G(z), z ~ N(0, I)` }, r), setting));
     } else {
       const range: [number, number] = data.centres ? [Math.min(...data.centres) - 1.5, Math.max(...data.centres) + 1.5] : [-6, 6];
-      const real = { name: 'real (held out)', points: data.heldOut, color: '#999999', size: 1.5, alpha: 0.4 };
-      files.push(
-        out.write(
-          `samples${suffix}.png`,
-          scatterPanels(
-            [
-              { title: 'samples G(z)', groups: [real, { name: 'G(z)', points: t.samples.subarray(0, 2000), color: '#D55E00', size: 1.8, alpha: 0.6 }], markers: data.centres, xRange: range, yRange: range },
-              { title: 'reconstructions G(F(x))', groups: [real, { name: 'G(F(x))', points: t.recon, color: '#0072B2', size: 1.8, alpha: 0.6 }], markers: data.centres, xRange: range, yRange: range },
-            ],
-            { title: `${cfg.name}: ${title}` },
-          ),
-        ),
-      );
+      const real = { name: 'real (held out)', points: data.heldOut, color: ROLE_COLORS.real, size: 1.5, alpha: 0.4 };
+      const axes = { xLabel: 'x₁', yLabel: 'x₂', markers: data.centres, xRange: range, yRange: range };
+      const panels = [
+        { title: 'samples G(z)', groups: [real, { name: 'G(z)', points: t.samples.subarray(0, 2000), color: ROLE_COLORS.generated, size: 1.8, alpha: 0.6 }], ...axes },
+        { title: 'reconstructions G(F(x))', groups: [real, { name: 'G(F(x))', points: t.recon, color: ROLE_COLORS.reconstruction, size: 1.8, alpha: 0.6 }], ...axes },
+      ];
+      files.push(...figures.write(`samples${suffix}`, (r) => scatterPanels(panels, { title: `${cfg.name}: ${title}` }, r), setting));
     }
     const view = latentDim === 2 ? '2-D code' : `PCA of the ${latentDim}-D code`;
-    files.push(
-      out.write(
-        `latent${suffix}.png`,
-        scatterPlot({
-          title: `${title}: F(x) of held-out ${image ? 'digits' : 'points, by nearest mode'} (${view})`,
-          // a 2-D code is drawn to scale; principal components are stretched to show class structure
-          equalAspect: latentDim === 2,
-          xLabel: latentDim === 2 ? 'z₁' : 'PC 1',
-          yLabel: latentDim === 2 ? 'z₂' : 'PC 2',
-          groups: [{ name: image ? 'digit' : 'mode', points: pca2(t.latent, latentDim), colorIndex: data.labels, size: 2, alpha: 0.7, classNames: image ? Array.from({ length: 10 }, (_, i) => String(i)) : undefined }],
-        }),
-      ),
-    );
+    const latent = {
+      title: `${title}: F(x) of held-out ${image ? 'digits' : 'points, by nearest mode'} (${view})`,
+      // a 2-D code is drawn to scale; principal components are stretched to show class structure
+      equalAspect: latentDim === 2,
+      xLabel: latentDim === 2 ? 'z₁' : 'PC 1',
+      yLabel: latentDim === 2 ? 'z₂' : 'PC 2',
+      groups: [{ name: image ? 'digit' : 'mode', points: pca2(t.latent, latentDim), colorIndex: data.labels, size: 2, alpha: 0.7, classNames: image ? Array.from({ length: 10 }, (_, i) => String(i)) : undefined }],
+    };
+    files.push(...figures.write(`latent${suffix}`, (r) => scatterPlot(latent, r), setting));
+    // a curve that is 0 throughout is a term the variant does not have (ALICE's, on plain ALI)
     const names = ['dLoss', 'gfLoss', 'aliceLoss', 'rLoss', 'recon', 'mi'].filter((k) => t.curves[k]?.some((v) => Number.isFinite(v) && v !== 0));
-    files.push(
-      out.write(
-        `curves${suffix}.png`,
-        lineChart({
-          title: `${cfg.name}: ${title}, training curves`,
-          xLabel: 'step',
-          yLabel: 'value',
-          series: names.map((k) => ({ name: k === 'recon' ? 'batch ‖x − G(F(x))‖²' : k === 'mi' ? 'I(X; F(X)) estimate' : k, x: t.steps, y: t.curves[k] })),
-        }),
-      ),
-    );
+    const curves = curvePanels(t.steps, t.curves, names, 'I(X; F(X)) estimate');
+    files.push(...figures.write(`curves${suffix}`, (r) => linePanels(curves, { title: `${cfg.name}: ${title}, training curves` }, r), setting));
   }
   const withEvals = traces.filter((t) => t.evals.length);
   if (withEvals.length) {
-    files.push(
-      out.write(
-        'recon-error.png',
-        lineChart({
-          title: `${cfg.name}: reconstruction error ‖x − G(F(x))‖₂ on held-out data`,
-          xLabel: 'step',
-          yLabel: 'mean Euclidean error',
-          series: withEvals.map((t) => ({ name: TITLES[t.variant] ?? t.label, x: t.evals.map((e) => e.step), y: t.evals.map((e) => e.reconError), markers: true })),
-        }),
-      ),
-    );
+    const o = {
+      title: `${cfg.name}: reconstruction error ‖x − G(F(x))‖₂ on held-out data`,
+      xLabel: 'step',
+      yLabel: 'mean Euclidean error (data units)',
+      series: withEvals.map((t) => ({ name: TITLES[t.variant] ?? t.label, x: t.evals.map((e) => e.step), y: t.evals.map((e) => e.reconError), markers: true })),
+    };
+    files.push(...figures.write('recon-error', (r) => lineChart(o, r)));
   }
   return files;
 }

@@ -25,7 +25,8 @@ import { runLoop } from '../train/loop.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import { renderAliFigures, type AliTrace } from './aliFigures.js';
+import { renderAliFigures, type AliEval, type AliTrace } from './aliFigures.js';
+import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
@@ -73,9 +74,10 @@ export interface AliConfig {
   logEvery: number;
   vary: { path: string; values: unknown[] }[];
   settings: { label: string; values: Record<string, unknown>; cfg: AliSettingConfig }[];
+  figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'variant', 'latentDim', 'data', 'generator', 'encoder', 'discriminator', 'reconDiscriminator', 'optimizer', 'alice', 'mi', 'vary', 'evaluation'];
+const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'variant', 'latentDim', 'data', 'generator', 'encoder', 'discriminator', 'reconDiscriminator', 'optimizer', 'alice', 'mi', 'vary', 'evaluation', 'figures'];
 
 function parseAliData(v: unknown): AliDataConfig {
   const o = expectObject(v, 'data');
@@ -158,24 +160,10 @@ export function parseAli(raw: Record<string, unknown>): AliConfig {
   const { vary, settings } = expandVary(raw, parseSetting);
   const kinds = new Set(settings.map((s) => s.cfg.data.kind));
   if (kinds.size > 1) throw new ConfigError('vary: every setting must use the same data.kind (the evaluation and figures depend on it)');
-  return { name: String(raw.name), task: 'ali', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
+  return { name: String(raw.name), task: 'ali', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings, figures: parseFigureOptions(raw.figures) };
 }
 
 /** Final and intermediate evaluation numbers of one setting. */
-export interface AliEval {
-  step: number;
-  /** mean Euclidean ‖x − G(F(x))‖₂ over held-out points. */
-  reconError: number;
-  modes?: number;
-  modesAnySample?: number;
-  highQualityPercent?: number;
-  klToUniform?: number;
-  /** % of reconstructions the classifier gives the original's label. */
-  reconAccuracyPercent?: number;
-  /** within-class MS-SSIM of samples from the prior (class = classifier label). */
-  msssim?: number;
-}
-
 /** The data a setting trains and is evaluated on. */
 interface AliData {
   dim: number;

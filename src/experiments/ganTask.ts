@@ -21,7 +21,8 @@ import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
-import { renderGanFigures, type GanTrace } from './ganFigures.js';
+import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
+import { renderGanFigures, type GanEval, type GanTrace } from './ganFigures.js';
 import { expandVary } from './paths.js';
 import { logTrainStep } from './trainTrace.js';
 
@@ -60,9 +61,10 @@ export interface GanConfig {
   logEvery: number;
   vary: { path: string; values: unknown[] }[];
   settings: { label: string; values: Record<string, unknown>; cfg: GanSettingConfig }[];
+  figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation'];
+const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation', 'figures'];
 
 export function parseNet(v: unknown, path: string): NetConfig {
   const o = expectObject(v ?? {}, path);
@@ -131,25 +133,11 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
 export function parseGan(raw: Record<string, unknown>): GanConfig {
   expectKeys(raw, TOP, '');
   const { vary, settings } = expandVary(raw, parseSetting);
-  return { name: String(raw.name), task: 'gan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
+  return { name: String(raw.name), task: 'gan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings, figures: parseFigureOptions(raw.figures) };
 }
 
 export function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32Array; std?: number } {
   return d.kind === 'grid' ? gridGaussians({ side: d.side, spacing: d.spacing, std: d.std }) : swissRoll({ noise: d.noise, scale: d.scale });
-}
-
-export interface GanEval {
-  step: number;
-  modes?: number;
-  /** modes with ≥ 1 high-quality sample (PacGAN's protocol), beside `modes` (≥ minCount). */
-  modesAnySample?: number;
-  highQualityPercent?: number;
-  klToUniform?: number;
-  coverage?: number;
-  /** mean log p̂_G(x_real): real held-out points under the KDE of generated samples. */
-  kdeLogLikRealUnderGen: number;
-  /** mean log p̂_real(G(z)): generated points under the KDE of real samples (quality). */
-  kdeLogLikGenUnderReal: number;
 }
 
 export function evaluateGan(s: GanSettingConfig, sampler: ReturnType<typeof samplerOf>, generated: Float32Array, real: Float32Array, step: number): GanEval {

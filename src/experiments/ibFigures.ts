@@ -4,8 +4,25 @@
  * markdown table of the final errors beside MINE's Table 3.
  */
 import type { RunDir } from '../io/runDir.js';
-import { lineChart } from '../plot/lineChart.js';
-import type { IbConfig, IbTrace } from './ibTask.js';
+import { lineChart, type LineChartOptions } from '../plot/lineChart.js';
+import { FigureWriter, parseFigureOptions, type FigureOptions } from './figureOutput.js';
+
+/** What the figures read of a setting's trace (a structural subset of the task's IbTrace). */
+export interface IbFigureTrace {
+  label: string;
+  rate: 'mi' | 'vib';
+  steps: number[];
+  curves: Record<string, (number | null)[]>;
+  evals: { epoch: number; step: number; errorAvgPct: number; errorOneSamplePct: number; rate: number }[];
+}
+
+/** What the figures read of the experiment (a structural subset of the task's IbConfig). */
+export interface IbFigureConfig {
+  name: string;
+  seed: number;
+  settings: { label: string; cfg: { evaluation: { samples: number } } }[];
+  figures?: FigureOptions;
+}
 
 /** MINE (Belghazi et al. 2018) Table 3, test misclassification % on the full 60k/10k MNIST. */
 export const MINE_TABLE_3: Record<string, number> = {
@@ -17,7 +34,7 @@ export const MINE_TABLE_3: Record<string, number> = {
 
 const finite = (xs: (number | null)[]) => xs.map((v) => (v === null ? NaN : v));
 
-export function ibTable(cfg: IbConfig, traces: IbTrace[]): string {
+export function ibTable(cfg: IbFigureConfig, traces: IbFigureTrace[]): string {
   const rows = traces.map((t) => {
     const last = t.evals[t.evals.length - 1];
     const paper = MINE_TABLE_3[t.label];
@@ -34,13 +51,17 @@ export function ibTable(cfg: IbConfig, traces: IbTrace[]): string {
   ].join('\n');
 }
 
-export function renderIbFigures(cfg: IbConfig, traces: IbTrace[], out: RunDir): string[] {
+export function renderIbFigures(cfg: IbFigureConfig, traces: IbFigureTrace[], out: RunDir): string[] {
+  // the caption's step: where the longest setting's training ended
+  const lastStep = Math.max(0, ...traces.map((t) => t.evals[t.evals.length - 1]?.step ?? 0));
+  const figures = new FigureWriter(out, cfg.figures ?? parseFigureOptions(undefined), { experiment: cfg.name, seed: cfg.seed, step: lastStep });
+  const chart = (name: string, o: LineChartOptions) => figures.write(name, (r) => lineChart(o, r));
   const files: string[] = [];
   files.push(out.write('table.md', ibTable(cfg, traces)));
   files.push(
-    out.write(
-      'error.png',
-      lineChart({
+    ...chart(
+      'error',
+      {
         title: `${cfg.name}: test error (solid: ${cfg.settings[0].cfg.evaluation.samples} samples of z; dashed: 1)`,
         xLabel: 'epoch',
         yLabel: 'test misclassification (%)',
@@ -48,35 +69,29 @@ export function renderIbFigures(cfg: IbConfig, traces: IbTrace[], out: RunDir): 
           { name: t.label, x: t.evals.map((e) => e.epoch), y: t.evals.map((e) => e.errorAvgPct), colorIndex: i, markers: true },
           { name: `${t.label} (1 sample)`, x: t.evals.map((e) => e.epoch), y: t.evals.map((e) => e.errorOneSamplePct), colorIndex: i, dashed: true },
         ]),
-      }),
+      },
     ),
   );
   const withMi = traces.filter((t) => (t.curves.mi ?? []).some((v) => v !== null && Number.isFinite(v)));
   if (withMi.length) {
     files.push(
-      out.write(
-        'mi.png',
-        lineChart({
-          title: `${cfg.name}: I(X; Z) estimated by the statistics network, per training batch`,
-          xLabel: 'step',
-          yLabel: 'nats',
-          series: withMi.map((t) => ({ name: t.label, x: t.steps, y: finite(t.curves.mi), colorIndex: traces.indexOf(t) })),
-        }),
-      ),
+      ...chart('mi', {
+        title: `${cfg.name}: I(X; Z) estimated by the statistics network, per training batch`,
+        xLabel: 'step',
+        yLabel: 'I(X; Z) estimate (nats)',
+        series: withMi.map((t) => ({ name: t.label, x: t.steps, y: finite(t.curves.mi), colorIndex: traces.indexOf(t) })),
+      }),
     );
   }
   const vib = traces.filter((t) => t.rate === 'vib');
   if (vib.length) {
     files.push(
-      out.write(
-        'vib-kl.png',
-        lineChart({
-          title: `${cfg.name}: VIB rate E_x KL(p(z|x) ‖ N(0, I)), an upper bound on I(X; Z)`,
-          xLabel: 'step',
-          yLabel: 'nats',
-          series: vib.map((t) => ({ name: t.label, x: t.steps, y: finite(t.curves.rate), colorIndex: traces.indexOf(t) })),
-        }),
-      ),
+      ...chart('vib-kl', {
+        title: `${cfg.name}: VIB rate E_x KL(p(z|x) ‖ N(0, I)), an upper bound on I(X; Z)`,
+        xLabel: 'step',
+        yLabel: 'KL (nats)',
+        series: vib.map((t) => ({ name: t.label, x: t.steps, y: finite(t.curves.rate), colorIndex: traces.indexOf(t) })),
+      }),
     );
   }
   return files;

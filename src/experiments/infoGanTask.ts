@@ -23,6 +23,7 @@ import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseGanData, parseNet, samplerOf, type NetConfig } from './ganTask.js';
+import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
 import { renderInfoGanFigures } from './infoGanFigures.js';
 import { expandVary } from './paths.js';
 import { logTrainStep } from './trainTrace.js';
@@ -57,9 +58,10 @@ export interface InfoGanConfig {
   logEvery: number;
   vary: { path: string; values: unknown[] }[];
   settings: { label: string; values: Record<string, unknown>; cfg: InfoGanSettingConfig }[];
+  figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'codes', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation'];
+const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'codes', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation', 'figures'];
 
 /** `"mine"`, `{ "kind": "eta-mine", … }`, `"infogan"` or `"none"`; unknown kinds list every valid one. */
 export function parseCodeMi(v: unknown, path: string): CodeMiConfig {
@@ -127,7 +129,7 @@ function parseSetting(raw: Record<string, unknown>): InfoGanSettingConfig {
 export function parseInfoGan(raw: Record<string, unknown>): InfoGanConfig {
   expectKeys(raw, TOP, '');
   const { vary, settings } = expandVary(raw, parseSetting);
-  return { name: String(raw.name), task: 'infogan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings };
+  return { name: String(raw.name), task: 'infogan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings, figures: parseFigureOptions(raw.figures) };
 }
 
 /** True when the setting trains an MI term (β > 0 and an estimator or Q head). */
@@ -275,7 +277,7 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
     );
   }
   if (traces.length === 0) throw new AllDiverged(failures);
-  const files = renderInfoGanFigures(cfg.name, traces, samplerOf({ kind: 'grid', ...cfg.settings[0].cfg.data }).centres!, cfg.settings[0].cfg, codeEntropy(cfg.settings[0].cfg.codes), ctx.out);
+  const files = renderInfoGanFigures(cfg.name, traces, samplerOf({ kind: 'grid', ...cfg.settings[0].cfg.data }).centres!, cfg.settings[0].cfg, codeEntropy(cfg.settings[0].cfg.codes), ctx.out, cfg);
   const allRows = [...(rows as unknown as Record<string, unknown>[]), ...failureRows(failures)];
   files.push(ctx.out.writeJson('table.json', allRows), ctx.out.write('table.md', tableMarkdown(cfg.name, traces, rows, codeEntropy(cfg.settings[0].cfg.codes))));
   appendFailures(ctx.out, 'table.md', failures);

@@ -2,10 +2,20 @@
  * The MI benchmark's figures: estimate over steps with the true MI (one chart per setting), the two
  * DV terms over steps (ReMINE's drift), and the final estimate against a varied parameter (MINE Fig. 1).
  */
-import { lineChart, type LineSeries } from '../plot/lineChart.js';
 import type { RunDir } from '../io/runDir.js';
+import { ROLE_COLORS } from '../plot/canvas.js';
+import { lineChart, type LineChartOptions, type LineSeries } from '../plot/lineChart.js';
+import { FigureWriter, parseFigureOptions, type FigureOptions } from './figureOutput.js';
 import { slug } from './paths.js';
-import type { MiBenchmarkConfig, MiSetting } from './miBenchmark.js';
+
+/** What the figures read of the benchmark's config (a structural subset of MiBenchmarkConfig). */
+export interface MiFigureConfig {
+  name: string;
+  seed: number;
+  steps: number;
+  vary: { path: string; values: unknown[] }[];
+  figures?: FigureOptions;
+}
 
 export interface MiCurve {
   setting: string;
@@ -35,30 +45,34 @@ export function estimateRange(values: number[], truth: number[]): { range: [numb
   return { range: [lo - pad, hi + pad], clipped: finite[0] < lo || finite[finite.length - 1] > hi };
 }
 
-export function renderMiFigures(cfg: MiBenchmarkConfig, settings: MiSetting[], curves: MiCurve[], rows: Record<string, unknown>[], out: RunDir): string[] {
+export function renderMiFigures(cfg: MiFigureConfig, settings: { label: string }[], curves: MiCurve[], rows: Record<string, unknown>[], out: RunDir): string[] {
+  const figures = new FigureWriter(out, cfg.figures ?? parseFigureOptions(undefined), { experiment: cfg.name, seed: cfg.seed, step: cfg.steps });
+  const chart = (name: string, o: LineChartOptions, setting?: string) => figures.write(name, (r) => lineChart(o, r), { setting });
   const files: string[] = [];
   for (const s of settings) {
     const cs = curves.filter((c) => c.setting === s.label);
     if (cs.length === 0) continue;
     const suffix = settings.length > 1 ? `-${slug(s.label)}` : '';
-    const truth: LineSeries = { name: 'true MI', x: cs[0].steps, y: cs[0].trueMI, color: '#000000', dashed: true, step: true };
+    const truth: LineSeries = { name: 'true MI', x: cs[0].steps, y: cs[0].trueMI, color: ROLE_COLORS.reference, dashed: true, step: true };
     const { range, clipped } = estimateRange(cs.flatMap((c) => c.macro), cs[0].trueMI);
+    const setting = settings.length > 1 ? s.label : undefined;
     files.push(
-      out.write(
-        `estimate${suffix}.png`,
-        lineChart({
+      ...chart(
+        `estimate${suffix}`,
+        {
           title: `${cfg.name}${suffix ? ` (${s.label})` : ''}: MI estimate (window macro-average) over training${clipped ? ' [y clipped]' : ''}`,
           yRange: range,
           xLabel: 'step',
-          yLabel: 'nats',
+          yLabel: 'MI estimate (nats)',
           series: [...cs.map((c) => ({ name: c.estimator, x: c.steps, y: c.macro })), truth],
-        }),
+        },
+        setting,
       ),
     );
     files.push(
-      out.write(
-        `dv-terms${suffix}.png`,
-        lineChart({
+      ...chart(
+        `dv-terms${suffix}`,
+        {
           title: `${cfg.name}${suffix ? ` (${s.label})` : ''}: E_P[T] (solid) and log E_Q[e^T] (dashed)`,
           xLabel: 'step',
           yLabel: 'critic output (nats)',
@@ -66,7 +80,8 @@ export function renderMiFigures(cfg: MiBenchmarkConfig, settings: MiSetting[], c
             { name: `${c.estimator} E_P[T]`, x: c.steps, y: c.jointTerm, colorIndex: i },
             { name: `${c.estimator} log E_Q[e^T]`, x: c.steps, y: c.logMeanExpMarginal, colorIndex: i, dashed: true },
           ]),
-        }),
+        },
+        setting,
       ),
     );
   }
@@ -77,8 +92,8 @@ export function renderMiFigures(cfg: MiBenchmarkConfig, settings: MiSetting[], c
     const xs = (cfg.vary[0].values as number[]).slice().sort((a, b) => a - b);
     const at = (e: string, v: number) => rows.find((r) => r.estimator === e && r[path] === v);
     const series: LineSeries[] = estimators.map((e) => ({ name: e, x: xs, y: xs.map((v) => (at(e, v)?.mean as number) ?? NaN), markers: true }));
-    series.push({ name: 'true MI', x: xs, y: xs.map((v) => (rows.find((r) => r[path] === v)?.trueMI as number) ?? NaN), color: '#000000', dashed: true });
-    files.push(out.write(`estimate-vs-${slug(path)}.png`, lineChart({ title: `${cfg.name}: estimate against ${path}`, xLabel: path, yLabel: 'nats', series })));
+    series.push({ name: 'true MI', x: xs, y: xs.map((v) => (rows.find((r) => r[path] === v)?.trueMI as number) ?? NaN), color: ROLE_COLORS.reference, dashed: true });
+    files.push(...chart(`estimate-vs-${slug(path)}`, { title: `${cfg.name}: final estimate against ${path}`, xLabel: path, yLabel: 'MI estimate (nats)', series }));
   }
   return files;
 }
