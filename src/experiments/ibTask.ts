@@ -11,7 +11,7 @@ import { bool, ConfigError, expectKeys, expectObject, isObject, num, optStr, pos
 import { loadImageDataset, subsetByClasses, takeFirst, IMAGE_SIZE, NUM_CLASSES, type ImageDataset, type ImageSplit } from '../data/mnist.js';
 import { finishCheckpoints, keepEpochCheckpoint, parseCheckpointConfig, readCheckpoint, truncateMetrics, writeCheckpoint, type CheckpointConfig } from '../io/checkpoint.js';
 import { parseEstimatorConfig } from '../mi/registry.js';
-import { createIbModel, disposeIbModel, getIbModelState, ibTestError, ibTrainStep, setIbLearningRate, setIbModelState, type IbModel, type IbModelConfig } from '../models/ib.js';
+import { createIbModel, disposeIbModel, getIbModelState, IB_MI_FIELDS, ibTestError, ibTrainStep, setIbLearningRate, setIbModelState, type IbModel, type IbModelConfig } from '../models/ib.js';
 import { ENCODER_KINDS, DEFAULT_NOISE_DIM, DEFAULT_NOISE_STD } from '../nets/encoders.js';
 import { runLoop } from '../train/loop.js';
 import { parseOptimizerConfig } from '../train/optimizer.js';
@@ -20,6 +20,7 @@ import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
+import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
 import { renderIbFigures } from './ibFigures.js';
 import { cartesian, labelOf, setPath } from './paths.js';
 
@@ -58,9 +59,10 @@ export interface IbConfig {
   seed: number;
   logEvery: number;
   settings: { label: string; cfg: IbSettingConfig }[];
+  figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'epochs', 'steps', 'logEvery', 'batchSize', 'data', 'encoder', 'beta', 'rate', 'mi', 'optimizer', 'schedule', 'evaluation', 'checkpoint', 'vary'];
+const TOP = ['name', 'task', 'description', 'seed', 'epochs', 'steps', 'logEvery', 'batchSize', 'data', 'encoder', 'beta', 'rate', 'mi', 'optimizer', 'schedule', 'evaluation', 'checkpoint', 'vary', 'figures'];
 
 function parseData(v: unknown): IbDataConfig {
   const o = expectObject(v ?? { kind: 'embedded' }, 'data');
@@ -179,7 +181,7 @@ export function parseIb(raw: Record<string, unknown>): IbConfig {
       throw e;
     }
   });
-  return { name: String(raw.name), task: 'ib', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 20), settings };
+  return { name: String(raw.name), task: 'ib', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 20), settings, figures: parseFigureOptions(raw.figures) };
 }
 
 export function loadIbData(d: IbDataConfig): ImageSplit {
@@ -323,7 +325,7 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
           shouldStop: ctx.shouldStop,
           divergence: divergenceGuard(ctx),
           onProgress: (d) => ctx.progress.tick(first + d, totalSteps),
-          allowNonFinite: model.mi ? ['clipScale'] : ['mi', 'miLoss', 'clipScale', ...(s.model.rate === 'mi' ? ['rate'] : [])],
+          allowNonFinite: model.mi ? ['clipScale'] : [...IB_MI_FIELDS, ...(s.model.rate === 'mi' ? ['rate'] : [])],
           step: (i) => {
             const b = i - first;
             for (let k = 0; k < s.batchSize; k++) {
