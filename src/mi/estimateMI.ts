@@ -245,6 +245,12 @@ const positiveInt = (v: number | undefined, name: string, def: number): number =
   return x;
 };
 
+function evalBlockOf(v: number | undefined, def: number): number {
+  const x = v ?? def;
+  if (!Number.isInteger(x) || x < 2) throw new ConfigError(`evalBlock must be an integer ≥ 2 (a block needs off-diagonal pairs), got ${JSON.stringify(v)}`);
+  return x;
+}
+
 function nonNegativeSeed(v: number | undefined): number {
   const x = v ?? 0;
   if (!Number.isInteger(x) || x < 0) throw new ConfigError(`seed must be a non-negative integer, got ${JSON.stringify(v)}`);
@@ -303,7 +309,7 @@ function resolveOptions(o: EstimateOptions, nTrain: number, nTest: number, backe
     evalEvery: positiveInt(o.evalEvery, 'evalEvery', Math.max(1, Math.round(steps / 20))),
     patience,
     select,
-    evalBlock: Math.min(positiveInt(o.evalBlock, 'evalBlock', estimator.kind === 'infonce' ? batchSize : Math.min(batchSize, 16)), nTest),
+    evalBlock: Math.min(evalBlockOf(o.evalBlock, estimator.kind === 'infonce' ? batchSize : Math.min(batchSize, 16)), nTest),
     seeds: positiveInt(o.seeds, 'seeds', 1),
     seed: nonNegativeSeed(o.seed),
     backend,
@@ -449,7 +455,7 @@ async function estimateOnce(X: Table, Y: Table, o: ResolvedEstimateOptions, k: n
   const evalEstimator = estCfg.kind === 'infonce' ? null : createEstimator({ ...estCfg, sampling: 'shuffle' });
   const optimizer = createOptimizer({ kind: 'adam', learningRate: o.learningRate, beta1: 0.9, beta2: 0.999 });
   const curves: EstimateCurves = { step: [], train: [], test: [] };
-  let best = -Infinity, bestTrain = NaN, bestStep = -1, sinceBest = 0, stoppedEarly = false, diverged: number | null = null, stepsRun = 0, lastTest = NaN;
+  let best = -Infinity, bestTrain = NaN, bestStep = -1, sinceBest = 0, stoppedEarly = false, diverged: number | null = null, stepsRun = 0, lastTest = NaN, finalized = false;
   const breathe = yielder();
   const B = o.batchSize;
   const batch = { x: new Float32Array(B * dx), y: new Float32Array(B * dy), n: B, dx, dy };
@@ -519,13 +525,20 @@ async function estimateOnce(X: Table, Y: Table, o: ResolvedEstimateOptions, k: n
       }
       await breathe();
     }
+    if (estimator.finalize && diverged === null) {
+      // a fit after training (convex η-MINE; MIEstimator.finalize): the estimate is the evaluation after it
+      tf.tidy(() => estimator.finalize?.(critic, tf.tensor2d(xTrain32, [nTrain, dx]), tf.tensor2d(yTrain32, [nTrain, dy])));
+      await evaluate(stepsRun);
+      finalized = true;
+    }
   } finally {
     critic.dispose();
     estimator.dispose();
     evalEstimator?.dispose();
     optimizer.dispose();
   }
-  const estimate = bestStep < 0 ? NaN : o.select === 'last' ? curves.test[curves.test.length - 1] : best;
+  const estimate = finalized ? curves.test[curves.test.length - 1] : bestStep < 0 ? NaN : o.select === 'last' ? curves.test[curves.test.length - 1] : best;
+  if (finalized) return { seed, estimate, trainEstimate: curves.train[curves.train.length - 1], bestStep: stepsRun, steps: stepsRun, stoppedEarly, diverged, curves };
   return { seed, estimate, trainEstimate: bestTrain, bestStep: Math.max(bestStep, 0), steps: stepsRun, stoppedEarly, diverged, curves };
 }
 
