@@ -3,13 +3,13 @@
  * The infobound command line. The backend is chosen here, once, from --backend or
  * INFOBOUND_BACKEND; library code never chooses it.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/validate.js';
+import { ConfigError, parseConfigJson } from '../config/validate.js';
+import { describeFailure } from '../experiments/failures.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
-import { parseGridArg, runSweep } from '../experiments/sweep.js';
 import { createProgress } from './progress.js';
 import { cmdReport } from './report.js';
 
@@ -27,9 +27,13 @@ usage:
                                        --set overrides a config field (JSON value), e.g. --set mi.beta=0.5
                                        --resume RUN_DIR continues a run from its last checkpoint (ib task)
   infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--parallel P] [--steps N]
+                [--executor local|slurm] [--partition P] [--time T] [--cpus-per-task C] [--wait] …
                                        run the grid × seeds (keys: config paths, or beta/estimator/clip for GANs,
                                        estimator/rho for MI benchmarks, beta/estimator/encoder/rate/clip for ib)
-                                       and write comparison.md/json and charts
+                                       here or as a Slurm job array, and write comparison.md/json and charts
+  infobound sweep status|collect|resume <sweep-dir>
+                                       a sweep's cells; compare those that finished; run the rest again
+                                       (infobound sweep --help for all options)
   infobound report <dir> [--open]      write index.html for a run or sweep directory (charts, tables, figures),
                                        or, for any other directory (e.g. outputs), an index of the runs under it;
                                        run and sweep take --report to write it when they finish
@@ -37,8 +41,18 @@ usage:
                                        MS-SSIM of two images of the same size (greyscale by BT.601 luma)
   infobound train-classifier [--epochs N] [--data embedded|idx --dir D] [--out DIR]
                                        train the MNIST classifier for reconstruction accuracy (default out: models/mnist-classifier)
+  infobound estimate <x-file> [<y-file>] [--x-cols a:b --y-cols c:d] [--estimator K] [--steps N] [--seeds S] [--json] [--out DIR]
+                                       MI between the rows of two .npy/.csv/.tsv/.json files (or two column ranges of one),
+                                       held-out estimate in nats (infobound estimate --help for all options)
+  infobound suite [--quick] [--estimators a,b] [--seeds N] [--json] [--out DIR]
+                                       every estimator on tasks with known MI (experiments/mi-suite.json): bias table, |bias| heat-map
   infobound list                       the shipped experiments
-  infobound help
+  infobound help | --version
+
+Ctrl-C (SIGINT) or SIGTERM stops a run after the current step: summary.json says "interrupted",
+metrics and checkpoints are kept, the exit code is 130 (143 for SIGTERM); a second one quits at once.
+Exit codes: 0 done, 1 failed (or completed with diverged settings/estimators), 2 bad usage or config.
+INFOBOUND_DEBUG=1 prints stack traces.
 
 backends (--backend or INFOBOUND_BACKEND): node-gpu, node, wasm, cpu; default: the first that loads.`;
 
@@ -62,56 +76,117 @@ function parseSet(arg: string): { path: string; value: unknown } {
   if (!m) throw new ConfigError(`--set ${JSON.stringify(arg)}: expected path=value, e.g. mi.beta=0.5`);
   let value: unknown = m[2];
   try {
-    value = JSON.parse(m[2]);
-  } catch {
-    /* a plain string */
+    value = parseConfigJson(m[2], `--set ${arg}`);
+  } catch (e) {
+    // 1e999 is JSON but not a number a run can use; anything else that is not JSON is a plain string
+    if (e instanceof ConfigError) throw new ConfigError(`--set ${m[1]}: ${e.message.replace(/ in --set .*$/, '')}`);
   }
   return { path: m[1], value };
 }
 
+/**
+ * `--seed -1`: parseArgs reads "-1" as an option and calls the value ambiguous; a negative number
+ * after a flag is always that flag's value, so it is joined to it (`--seed=-1`) and then checked
+ * (and refused) by the flag's own validation, with its own message.
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (/^--[A-Za-z][\w-]*$/.test(a) && i + 1 < argv.length && /^-(\d|\.\d)/.test(argv[i + 1])) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
+/** The commands, for the unknown-command message (keep in step with the dispatch in main). */
+const COMMANDS = ['start', 'run', 'sweep', 'estimate', 'suite', 'report', 'eval', 'train-classifier', 'list', 'help'];
+
+function version(): string {
+  try {
+    return String((JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Files of a stopped run that exist, for the message that points to them. */
+function kept(dir: string): string {
+  const files = ['summary.json', 'metrics.jsonl', 'checkpoint.bin', 'table.md'].filter((f) => existsSync(join(dir, f)));
+  return files.length ? ` (${files.join(', ')})` : '';
+}
+
 type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Exit codes of a run stopped by a signal: 128 + the signal's number, as shells report them. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 async function cmdRun(file: string, values: Values, extraSteps?: number, extraOverrides: { path: string; value: unknown }[] = []): Promise<number> {
   const raw = readExperimentFile(experimentPath(file));
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n');
+  // The first SIGINT/SIGTERM asks the run to stop after the current step (the training loop yields
+  // to the event loop, so this handler runs mid-run); the second quits at once.
+  let stopSignal: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopSignal) process.exit(SIGNAL_EXIT[sig] ?? 130);
+    stopSignal = sig;
+    process.stderr.write(`\n${sig}: stopping after this step (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit at once)…\n`);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const progress = createProgress();
-  const outcome = await runExperiment(raw, {
-    steps: intFlag(values.steps as string | undefined, 'steps') ?? extraSteps,
-    seed: intFlag(values.seed as string | undefined, 'seed'),
-    backend: values.backend as string | undefined,
-    out: values.out as string | undefined,
-    runDir: values['run-dir'] as string | undefined,
-    resume: values.resume as string | undefined,
-    overrides: [...extraOverrides, ...((values.set as string[] | undefined) ?? []).map(parseSet)],
-    progress,
-    shouldStop: () => stop,
-  });
-  process.off('SIGINT', onSigint);
-  if (values.report) cmdReport(outcome.dir);
-  const files = outcome.result?.files ?? [];
-  if (outcome.status === 'completed') {
-    process.stdout.write(`\n${outcome.status}: ${outcome.dir}\n`);
-    for (const f of files) process.stdout.write(`  ${f}\n`);
+  let outcome: Awaited<ReturnType<typeof runExperiment>>;
+  try {
+    outcome = await runExperiment(raw, {
+      steps: intFlag(values.steps as string | undefined, 'steps') ?? extraSteps,
+      seed: intFlag(values.seed as string | undefined, 'seed'),
+      backend: values.backend as string | undefined,
+      out: values.out as string | undefined,
+      runDir: values['run-dir'] as string | undefined,
+      resume: values.resume as string | undefined,
+      overrides: [...extraOverrides, ...((values.set as string[] | undefined) ?? []).map(parseSet)],
+      progress,
+      shouldStop: () => stopSignal !== null,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (outcome.alreadyFinished) {
+    process.stdout.write(`${outcome.dir} already finished (${outcome.status}); nothing to resume\n`);
     return 0;
   }
-  process.stderr.write(`\n${outcome.status}: ${outcome.error}\nthe partial record is in ${outcome.dir} (metrics.jsonl, summary.json)\n`);
-  return outcome.status === 'interrupted' ? 130 : 1;
+  if (values.report) cmdReport(outcome.dir);
+  const files = outcome.result?.files ?? [];
+  if (outcome.status === 'completed' || outcome.status === 'completed-with-failures') {
+    process.stdout.write(`\n${outcome.status}: ${outcome.dir}\n`);
+    for (const f of files) process.stdout.write(`  ${f}\n`);
+    if (outcome.status === 'completed') return 0;
+    process.stderr.write(`\n${outcome.failures!.length} diverged and stopped (the rest ran to the end; marked in the tables):\n${outcome.failures!.map((f) => `  ${describeFailure(f)}\n`).join('')}`);
+    return 1;
+  }
+  const why = outcome.status === 'interrupted' && stopSignal ? ` (${stopSignal})` : '';
+  process.stderr.write(`\n${outcome.status}${why}: ${outcome.error}\nthe partial record is in ${outcome.dir}${kept(outcome.dir)}\n`);
+  if (outcome.status === 'interrupted') return SIGNAL_EXIT[stopSignal ?? 'SIGINT'] ?? 130;
+  return 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  argv = joinNegativeValues(argv);
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    process.stdout.write(`infobound ${version()}\n`);
+    return 0;
+  }
   // eval and train-classifier parse their own flags
   if (argv[0] === 'eval') return (await import('./eval.js')).cmdEval(argv.slice(1));
   if (argv[0] === 'train-classifier') return (await import('./trainClassifier.js')).cmdTrainClassifier(argv.slice(1));
+  if (argv[0] === 'sweep') return (await import('./sweep.js')).cmdSweep(argv.slice(1));
+  if (argv[0] === 'estimate') return (await import('./estimate.js')).cmdEstimate(argv.slice(1));
+  if (argv[0] === 'suite') return (await import('./suite.js')).cmdSuite(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
+      version: { type: 'boolean' },
       steps: { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
@@ -128,50 +203,31 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   const [cmd, ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write(`infobound ${version()}\n`);
+    return 0;
+  }
   if (values.help || cmd === undefined || cmd === 'help') {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
   switch (cmd) {
-    case 'start':
+    case 'start': {
       // The main job, no download, no flags: a short MINEGAN (β = 1) on 25 Gaussians, writing its
-      // sample scatter and KDE density maps.
+      // sample scatter and KDE density maps (snapshots within the run, also with --steps).
+      const steps = intFlag(values.steps as string | undefined, 'steps') ?? START_STEPS;
+      const snapshots = [500, 1000, START_STEPS].filter((s) => s < steps);
       return cmdRun('minegan-25gaussians', values, values.steps === undefined ? START_STEPS : undefined, [
         { path: 'vary', value: {} },
-        { path: 'evaluation.snapshots', value: [500, 1000, START_STEPS] },
+        { path: 'evaluation.snapshots', value: steps > 0 ? [...snapshots, steps] : [START_STEPS] },
       ]);
+    }
     case 'run':
       if (rest.length !== 1) throw new ConfigError('usage: infobound run <experiment.json> [--steps N] [--seed S] [--backend B] [--out DIR]');
       return cmdRun(rest[0], values);
-    case 'sweep': {
-      if (rest.length !== 1) throw new ConfigError('usage: infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--parallel P]');
-      const file = experimentPath(rest[0]);
-      const raw = readExperimentFile(file);
-      const nSeeds = intFlag(values.seeds as string | undefined, 'seeds') ?? 1;
-      if (nSeeds < 1) throw new ConfigError(`--seeds must be ≥ 1, got ${nSeeds}`);
-      const base = intFlag(values.seed as string | undefined, 'seed') ?? (typeof raw.seed === 'number' ? raw.seed : 0);
-      const grid = ((values.grid as string[] | undefined) ?? []).map((g) => parseGridArg(g, String(raw.task)));
-      const progress = createProgress();
-      const r = await runSweep({
-        experimentFile: resolve(file),
-        experimentName: String(raw.name),
-        task: String(raw.task),
-        grid,
-        seeds: Array.from({ length: nSeeds }, (_, i) => base + i),
-        parallel: intFlag(values.parallel as string | undefined, 'parallel') ?? 1,
-        out: resolve((values.out as string | undefined) ?? 'outputs'),
-        steps: intFlag(values.steps as string | undefined, 'steps'),
-        backend: values.backend as string | undefined,
-        progress,
-        // each cell runs this same CLI (compiled or under tsx) in a child process
-        command: [process.execPath, ...process.execArgv, process.argv[1]],
-      });
-      const failed = r.cells.filter((c) => c.status !== 'completed').length;
-      process.stdout.write(`\nsweep: ${r.cells.length - failed}/${r.cells.length} cells completed → ${r.dir}\n`);
-      for (const f of r.files) process.stdout.write(`  ${f}\n`);
-      if (values.report) cmdReport(r.dir);
-      return failed === r.cells.length ? 1 : 0;
-    }
+    case 'sweep':
+      // flags before the word "sweep": the sweep module parses them with its own
+      return (await import('./sweep.js')).cmdSweep(argv.filter((_, i) => i !== argv.indexOf('sweep')));
     case 'report':
       if (rest.length !== 1) throw new ConfigError('usage: infobound report <run-or-sweep-or-outputs-dir> [--open]');
       return cmdReport(rest[0], Boolean(values.open));
@@ -184,7 +240,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new ConfigError(`unknown command "${cmd}"; expected one of start, run, sweep, report, list, help`);
+      throw new ConfigError(`unknown command "${cmd}"; expected one of ${COMMANDS.join(', ')}`);
   }
 }
 
@@ -193,9 +249,15 @@ if (invokedDirectly || process.env.INFOBOUND_CLI === '1') {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      const err = e as Error;
-      process.stderr.write(`infobound: ${err instanceof ConfigError || err.name === 'TypeError' && /parseArgs|Unknown option/.test(err.message) ? err.message : err.stack ?? String(err)}\n`);
-      process.exit(2);
+      const err = e instanceof Error ? e : new Error(String(e));
+      // a user's mistake (a config or flag): one line naming it, exit 2. Anything else is ours: one
+      // line too, exit 1, and the stack trace only for developers (INFOBOUND_DEBUG=1).
+      const userError = err instanceof ConfigError || /^ERR_PARSE_ARGS_/.test(String((err as NodeJS.ErrnoException).code ?? ''));
+      const debug = process.env.INFOBOUND_DEBUG === '1';
+      const line = err.message.split('\n')[0];
+      if (debug) process.stderr.write(`infobound: ${err.stack ?? line}\n`);
+      else process.stderr.write(`infobound: ${line}${userError ? '' : '\n(an internal error: INFOBOUND_DEBUG=1 prints its stack trace)'}\n`);
+      process.exit(userError ? 2 : 1);
     },
   );
 }

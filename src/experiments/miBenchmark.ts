@@ -4,7 +4,7 @@
  * `vary` runs the same benchmark over settings (ρ values, batch sizes, …), each a cell of
  * estimators that share the data stream and critic initialisation (common random numbers).
  */
-import { ConfigError, expectKeys, expectObject, isObject, num, posInt, str } from '../config/validate.js';
+import { checkFitsMemory, ConfigError, expectKeys, expectObject, isObject, num, posInt, str } from '../config/validate.js';
 import { correlatedGaussians, gaussianStaircase } from '../data/correlatedGaussians.js';
 import { oneHotPairs } from '../data/oneHot.js';
 import type { PairSampler } from '../data/types.js';
@@ -15,14 +15,18 @@ import type { Pooling } from '../mi/baseEstimator.js';
 import { WindowedEstimate } from '../mi/window.js';
 import { createCritic, type CriticConfig } from '../nets/critics.js';
 import { parseCriticConfig } from './criticConfig.js';
-import { runLoop } from '../train/loop.js';
+import { DEFAULT_DIVERGENCE_LIMIT, runLoop } from '../train/loop.js';
 import { miTrainStep } from '../train/miStep.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
+import { withCleanup } from '../util/cleanup.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import type { RunContext, TaskResult } from './context.js';
+import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { AllDiverged, recordDivergence } from './failures.js';
 import { cartesian, labelOf, setPath } from './paths.js';
 import { renderMiFigures, type MiCurve } from './miFigures.js';
+import { REFERENCE_SETS } from './referenceNumbers.js';
+import { referenceComparisonMarkdown } from './referenceTable.js';
 
 export type MiDataConfig =
   | { kind: 'gaussian'; dim: number; rho: number }
@@ -33,6 +37,7 @@ export interface MiSetting {
   label: string;
   data: MiDataConfig;
   batchSize: number;
+  steps: number;
   /** the value of each varied field, for plots against it. */
   values: Record<string, unknown>;
 }
@@ -55,11 +60,13 @@ export interface MiBenchmarkConfig {
   optimizer: OptimizerConfig;
   /** steps skipped at the start of each MI level before statistics are taken (adaptation). */
   evaluation: { skip: number };
+  /** a set of published numbers (src/experiments/referenceNumbers.ts) that table.md prints beside ours. */
+  reference?: string;
   /** the raw JSON this was parsed from: each setting re-parses it with its `vary` values applied. */
   source: Record<string, unknown>;
 }
 
-const TOP_KEYS = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'data', 'vary', 'estimators', 'baselines', 'critic', 'optimizer', 'evaluation'];
+const TOP_KEYS = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'data', 'vary', 'estimators', 'baselines', 'critic', 'optimizer', 'evaluation', 'reference'];
 
 function parseData(v: unknown, steps: number): MiDataConfig {
   const o = expectObject(v, 'data');
@@ -137,14 +144,40 @@ export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfi
     critic: parseCritic(raw.critic),
     optimizer: parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 5e-4 }),
     evaluation: { skip: num(evaluation, 'skip', 'evaluation', { default: 0, integer: true, min: 0 }) },
+    ...(raw.reference !== undefined ? { reference: str(raw, 'reference', '', Object.keys(REFERENCE_SETS)) } : {}),
     source: raw,
   };
   const kinds = cfg.estimators.map((e, i) => labelOfEstimator(e, cfg.estimatorCritics[i]));
   const dup = kinds.find((k, i) => kinds.indexOf(k) !== i);
   if (dup) throw new ConfigError(`estimators: "${dup}" appears twice; give the second one different settings`);
-  // Every setting must itself be valid: check now, not halfway through the run.
-  settingsOf(cfg);
+  // Every setting must itself be valid, and fit in memory: check now, not halfway through the run.
+  for (const s of settingsOf(cfg)) checkMemory(cfg, s);
   return cfg;
+}
+
+/** Bytes per step kept for the statistics: the estimate and the true MI (float64 each). */
+const BYTES_PER_STEP = 16;
+
+/**
+ * The largest allocations of a setting against what a run can allocate: the per-step arrays, and
+ * each critic's first layer with its gradient and Adam's two slots (4 copies of float32) next to
+ * the batch (x, y, shuffled y, their concatenation). `data.dim: 1e7` fails here, naming the field,
+ * not after minutes with "memory access out of bounds".
+ */
+function checkMemory(cfg: MiBenchmarkConfig, s: MiSetting): void {
+  checkFitsMemory('steps', s.steps, s.steps * BYTES_PER_STEP, 'the per-step estimates and true MI (16 bytes a step)');
+  const d = s.data;
+  const field = d.kind === 'onehot' ? 'data.categories' : 'data.dim';
+  const dim = d.kind === 'onehot' ? d.categories : d.dim;
+  for (const [i, e] of cfg.estimators.entries()) {
+    const c = cfg.estimatorCritics[i] ?? cfg.critic;
+    const firstLayer = c.kind === 'bilinear' ? dim * dim : 2 * dim * (c.hidden[0] ?? 1);
+    // 'matrix' sampling scores all n² pairs: the concat critic's first layer sees n² rows
+    const rows = e.sampling === 'matrix' || e.kind === 'infonce' ? s.batchSize * s.batchSize : s.batchSize;
+    const activations = c.kind === 'bilinear' ? rows : rows * (c.hidden[0] ?? 1);
+    const bytes = 4 * (4 * firstLayer + 4 * s.batchSize * 2 * dim + activations);
+    checkFitsMemory(field, dim, bytes, `the critic of ${labelOfEstimator(e, cfg.estimatorCritics[i])} (its first layer, gradient and Adam state, and the batch)`);
+  }
 }
 
 /** A readable, unique label: the kind plus any non-default knobs (remine(lambda=0.5)). */
@@ -164,10 +197,10 @@ export function settingsOf(cfg: MiBenchmarkConfig): MiSetting[] {
   return cartesian(cfg.vary).map((combo) => {
     const copy = JSON.parse(JSON.stringify(cfg.source)) as Record<string, unknown>;
     for (const c of combo) setPath(copy, c.path, c.value);
-    const steps = typeof copy.steps === 'number' ? copy.steps : cfg.steps;
+    const steps = copy.steps === undefined ? cfg.steps : posInt(copy, 'steps', '');
     const data = parseData(copy.data, steps);
     const batchSize = copy.batchSize === undefined ? cfg.batchSize : num(copy, 'batchSize', '', { integer: true, min: 2 });
-    return { label: labelOf(combo), data, batchSize, values: Object.fromEntries(combo.map((c) => [c.path, c.value])) };
+    return { label: labelOf(combo), data, batchSize, steps, values: Object.fromEntries(combo.map((c) => [c.path, c.value])) };
   });
 }
 
@@ -192,14 +225,22 @@ function levelsOf(trueMI: Float64Array): { start: number; end: number; value: nu
   return out;
 }
 
+/**
+ * The numbers the divergence guard watches: the estimate and the critic's mean outputs (E_P[T] and
+ * log E_Q[e^T], the two DV terms). A DV-family critic that runs off moves them first.
+ */
+const GUARDED = ['estimate', 'mi', 'jointTerm', 'logMeanExpMarginal'] as const;
+
 export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): Promise<TaskResult> {
   const settings = settingsOf(cfg);
   const rows: Record<string, unknown>[] = [];
   const traces: MiCurve[] = [];
   const files: string[] = [];
+  const failures: RunFailure[] = [];
+  let finished = 0;
   for (const setting of settings) {
     const sampler = samplerOf(setting.data);
-    const steps = typeof setting.values.steps === 'number' ? (setting.values.steps as number) : cfg.steps;
+    const steps = setting.steps;
     for (const [ei, est] of cfg.estimators.entries()) {
       const criticCfg = cfg.estimatorCritics[ei] ?? cfg.critic;
       const estLabel = labelOfEstimator(est, cfg.estimatorCritics[ei]);
@@ -217,11 +258,12 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
       const trace: MiCurve = { setting: setting.label, estimator: estLabel, steps: [], trueMI: [], estimate: [], macro: [], micro: [], jointTerm: [], logMeanExpMarginal: [] };
       const microAtLevelEnd = new Map<number, number | null>();
       ctx.progress.start(`${setting.label} ${estLabel}`, steps);
-      try {
+      const train = () =>
         runLoop({
           steps,
           logEvery: cfg.logEvery,
           shouldStop: ctx.shouldStop,
+          divergence: { fields: GUARDED, limit: ctx.divergenceLimit ?? DEFAULT_DIVERGENCE_LIMIT },
           onProgress: (d, t) => ctx.progress.tick(d, t),
           step: (i) => {
             const t = sampler.trueMI(i) ?? NaN;
@@ -244,13 +286,30 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
             trace.logMeanExpMarginal.push(n.logMeanExpMarginal);
           },
         });
-      } finally {
-        critic.dispose();
-        estimator.dispose();
-        optimizer.dispose();
-        ctx.progress.done();
+      let diverged = false;
+      try {
+        // a failing dispose() after a real error (a wasm heap left broken) must not replace it
+        await withCleanup(train, () => {
+          critic.dispose();
+          estimator.dispose();
+          optimizer.dispose();
+          ctx.progress.done();
+        });
+      } catch (e) {
+        if (!recordDivergence(e, { setting: setting.label, estimator: estLabel }, failures, ctx.progress)) throw e;
+        diverged = true;
       }
       traces.push(trace);
+      if (diverged) {
+        // one marked row per level of the setting: the table still says which cells are missing, and why
+        const f = failures[failures.length - 1];
+        const all = Float64Array.from({ length: steps }, (_, i) => sampler.trueMI(i) ?? NaN);
+        for (const lv of levelsOf(all)) {
+          rows.push({ setting: setting.label, ...setting.values, estimator: estLabel, trueMI: lv.value, mean: null, bias: null, variance: null, mse: null, micro: null, n: 0, diverged: { step: f.step, quantity: f.quantity, value: f.value } });
+        }
+        continue;
+      }
+      finished++;
       for (const lv of levelsOf(truth)) {
         const len = lv.end - lv.start;
         const from = lv.start + (cfg.evaluation.skip < len ? cfg.evaluation.skip : Math.floor(len / 2));
@@ -280,16 +339,19 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
     }
   }
   // Flat metrics for sweeps: per estimator, averaged over its rows.
+  // (an estimator that diverged in some setting has no figure: an average over the rest would mislead)
   const metrics: Record<string, number> = {};
   const byEst = new Map<string, Record<string, unknown>[]>();
   for (const r of rows) byEst.set(r.estimator as string, [...(byEst.get(r.estimator as string) ?? []), r]);
   for (const [e, rs] of byEst) {
+    if (rs.some((r) => r.diverged)) continue;
     for (const k of ['bias', 'variance', 'mse'] as const) metrics[`${e}.${k}`] = rs.reduce((a, r) => a + (r[k] as number), 0) / rs.length;
   }
   files.push(ctx.out.write('table.md', miTableMarkdown(cfg, rows)));
   files.push(ctx.out.writeJson('table.json', rows));
   files.push(...renderMiFigures(cfg, settings, traces, rows, ctx.out));
-  return { metrics, rows, files };
+  if (finished === 0 && failures.length > 0 && cfg.baselines.length === 0) throw new AllDiverged(failures);
+  return { metrics, rows, files, ...(failures.length ? { failures } : {}) };
 }
 
 export function miTableMarkdown(cfg: MiBenchmarkConfig, rows: Record<string, unknown>[]): string {
@@ -303,8 +365,16 @@ export function miTableMarkdown(cfg: MiBenchmarkConfig, rows: Record<string, unk
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.setting} | ${r.estimator} | ${f(r.trueMI)} | ${f(r.mean)} | ${f(r.bias)} | ${f(r.variance, 4)} | ${f(r.mse, 4)} | ${f(r.micro)} |`);
+    const d = r.diverged as { step: number; quantity: string; value: number } | undefined;
+    if (d) {
+      const v = Number.isFinite(d.value) ? d.value.toPrecision(3) : String(d.value);
+      lines.push(`| ${r.setting} | ${r.estimator} | ${f(r.trueMI)} | **diverged** at step ${d.step} (${d.quantity} = ${v}) | – | – | – | – |`);
+    } else {
+      lines.push(`| ${r.setting} | ${r.estimator} | ${f(r.trueMI)} | ${f(r.mean)} | ${f(r.bias)} | ${f(r.variance, 4)} | ${f(r.mse, 4)} | ${f(r.micro)} |`);
+    }
   }
+  if (rows.some((r) => r.diverged)) lines.push('', `Diverged: the estimate or a mean critic output left ±divergenceLimit nats (or became NaN/∞); that estimator was stopped, the others ran to the end.`);
+  if (cfg.reference) lines.push('', referenceComparisonMarkdown(cfg.reference, REFERENCE_SETS[cfg.reference], rows));
   return lines.join('\n') + '\n';
 }
 
