@@ -1,9 +1,13 @@
 /**
  * HTML for the report pages: a run page, a sweep page and the index of an outputs directory.
- * Pages are static and self-contained apart from the tfjs-vis bundle copied next to them (no CDN:
- * they open offline from file://). Chart data is embedded as JSON in a
- * <script type="application/json"> block, escaped so no string in it can close the block.
+ * Pages are static and open offline from file://. A run page's charts of the logged metrics are
+ * inline SVG drawn by src/plot (the figures' look, x in real steps, no script needed); a sweep
+ * page's charts are drawn in the browser by the tfjs-vis bundle copied next to it (no CDN), from
+ * data embedded as JSON in a <script type="application/json"> block, escaped so no string in it
+ * can close the block.
  */
+import { niceStep, ROLE_COLORS } from '../plot/canvas.js';
+import { lineChart } from '../plot/lineChart.js';
 import { metricCharts, type MetricChart } from './metricCharts.js';
 import { PAGE_SCRIPT } from './pageScript.js';
 import type { IndexEntry, Json, RunData, SweepData } from './readRun.js';
@@ -33,13 +37,34 @@ export function fmt(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** Embedded chart data: points as [step, y] pairs (compact: a long run logs thousands). */
-function embedLine(c: MetricChart) {
-  const series = c.series.map((s) => ({ name: s.name, points: s.points.map((p) => [p.step, p.y]) }));
-  return c.kind === 'line'
-    ? { kind: 'line', id: c.id, metric: c.metric, stride: c.stride, maxStep: c.maxStep, series }
-    : { kind: 'scatter', id: c.id, metric: c.metric, xLabel: 'step', series };
+/** Size of a metric chart on the run page (it scales to its box, keeping this aspect). */
+const METRIC_CHART = [560, 300] as const;
+
+/**
+ * A metric chart as inline SVG: one line per series over the logged steps (dots where a series has
+ * a single point), the true MI dashed in black. Clip-path ids get the chart's index, so the many
+ * SVGs of one page never share an id.
+ */
+export function metricSvg(c: MetricChart, index: number): string {
+  const series = c.series.map((s, i) => ({
+    name: s.name,
+    x: s.points.map((p) => p.step),
+    y: s.points.map((p) => p.y),
+    colorIndex: i,
+    markers: c.kind === 'scatter',
+    ...(s.name === 'true MI' ? { color: ROLE_COLORS.reference, dashed: true } : {}),
+  }));
+  // x from step 0 to a round step at or past the last one, so the ticks read whole steps
+  const last = Math.max(1, ...c.series.flatMap((s) => s.points.map((p) => p.step)));
+  const unit = niceStep(last, 5);
+  const xRange: [number, number] = [Math.min(0, ...c.series.flatMap((s) => s.points.map((p) => p.step))), Math.ceil(last / unit) * unit];
+  const svg = lineChart({ series, xLabel: 'step', yLabel: c.metric, xRange, width: METRIC_CHART[0], height: METRIC_CHART[1], legend: c.series.length > 1 }, { format: 'svg' }).toString('utf8');
+  return svg
+    .replace(/^<\?xml[^>]*>\n/, '')
+    .replace(/(id="|url\(#)clip(\d+)/g, `$1chart${index}-clip$2`)
+    .replace('<svg ', `<svg role="img" aria-label="${escapeHtml(`${c.metric} over steps`)}" `);
 }
+
 function embedScatter(c: SweepChart) {
   return { kind: 'scatter', id: c.id, metric: c.metric, xLabel: c.xLabel, series: c.series.map((s) => ({ name: s.name, points: s.points.map((p) => (p.seed >= 0 ? [p.x, p.y, p.seed] : [p.x, p.y])) })) };
 }
@@ -54,6 +79,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#
 #notes{background:#fff4d6;border:1px solid #e0c060;padding:6px 12px;margin:10px 0}#notes ul{margin:4px 0;padding-left:20px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px}
 .chart{border:1px solid #e4e4e4;border-radius:4px;padding:6px 8px}.chart .surface{min-height:280px}.chart .caption{color:#666;font-size:12px}
+.chart svg{display:block;width:100%;height:auto}
 .gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:12px}
 .gallery figure{margin:0;border:1px solid #e4e4e4;padding:6px}.gallery img{width:100%;height:auto}
 pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:480px}code{font-size:12px}
@@ -94,16 +120,21 @@ function gallery(images: string[], prefix = ''): string {
     .join('')}</div>`;
 }
 
-function chartBox(id: string, title: string, caption: string, points: number): string {
-  return `<div class="chart" data-chart-id="${escapeHtml(id)}" data-points="${points}"><h3>${escapeHtml(title)}</h3><div class="surface"></div>${caption ? `<div class="caption">${escapeHtml(caption)}</div>` : ''}</div>`;
+/** A chart's box: drawn in the browser into its empty surface, or given its drawing (`svg`). */
+function chartBox(id: string, title: string, caption: string, points: number, svg?: string): string {
+  const surface = svg === undefined ? '<div class="surface"></div>' : svg;
+  return `<div class="chart" data-chart-id="${escapeHtml(id)}" data-points="${points}"><h3>${escapeHtml(title)}</h3>${surface}${caption ? `<div class="caption">${escapeHtml(caption)}</div>` : ''}</div>`;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 const statusBadge = (s: unknown) => `<span class="status ${escapeHtml(String(s ?? 'unknown'))}">${escapeHtml(String(s ?? 'no summary'))}</span>`;
 
-/** The run page. `assets` is the href of the directory holding tfjs-vis.umd.min.js, relative to the page. */
-export function runPage(r: RunData, assets: string, up?: { href: string; label: string }): string {
+/**
+ * The run page. Its charts are inline SVG: it loads no script, so `_assets` (the href of the
+ * tfjs-vis directory, which sweep pages use) is not needed here.
+ */
+export function runPage(r: RunData, _assets?: string, up?: { href: string; label: string }): string {
   const run = r.run ?? {};
   const summary = r.summary ?? {};
   const backend = (summary.backend ?? run.backend) as Json | undefined;
@@ -120,7 +151,7 @@ export function runPage(r: RunData, assets: string, up?: { href: string; label: 
               .map((c) => {
                 const pts = c.series.reduce((a, x) => a + x.points.length, 0);
                 const bad = c.series.filter((x) => x.nonFinite > 0).map((x) => `${x.name}: ${x.nonFinite} non-finite value(s) not drawn`);
-                return chartBox(c.id, c.metric, [`${plural(c.series.length, 'series', 'series')}, ${plural(pts, 'point', 'points')}`, ...bad].join('; '), pts);
+                return chartBox(c.id, c.metric, [`${plural(c.series.length, 'series', 'series')}, ${plural(pts, 'point', 'points')}`, ...bad].join('; '), pts, metricSvg(c, charts.indexOf(c)));
               })
               .join('')}</div>`,
         )
@@ -146,14 +177,13 @@ ${factsTable([
 ${Object.keys(metrics).length ? objectTable(Object.entries(metrics).map(([k, v]) => ({ metric: k, value: v }))) : '<p>None (the run did not finish).</p>'}
 ${r.table?.length ? `<h2>Estimates</h2>${objectTable(r.table)}` : ''}
 <h2>Metrics over steps</h2>
-<noscript><p>The charts need JavaScript; the figures below do not.</p></noscript>
 ${chartsHtml}
 <h2>Figures</h2>
 ${gallery(r.images)}
 <h2>Config</h2>
 <details open><summary>config.json</summary><pre><code>${escapeHtml(JSON.stringify(r.config ?? null, null, 2))}</code></pre></details>
 `;
-  return page(`${String(summary.experiment ?? run.experiment ?? 'run')} ${r.id}`, assets, body, { assets, charts: charts.map(embedLine) });
+  return page(`${String(summary.experiment ?? run.experiment ?? 'run')} ${r.id}`, undefined, body, { charts: charts.length });
 }
 
 export function sweepPage(s: SweepData, assets: string): string {

@@ -1,7 +1,7 @@
 /**
  * Turns metrics.jsonl records into one chart per logged metric: a section per record `type`
  * (the gan task logs "train" and "eval" lines), one line per setting (the string fields that vary —
- * `setting`, `estimator` — joined), x = step. Estimates get the true MI as a reference line where
+ * `setting`, `estimator` — joined), x = the logged step. Estimates get the true MI as a reference line where
  * the log carries it (the MI benchmarks log `trueMI` on every line).
  */
 import type { MetricRecord } from './metricsLog.js';
@@ -28,17 +28,7 @@ export interface MetricChart {
   section: string;
   metric: string;
   series: ChartSeries[];
-  /**
-   * tfjs-vis 1.5 line charts put the i-th row at x = i, whatever x the data carries; the page
-   * therefore lays rows out by step, bucket = round(step / stride), and keeps at most
-   * MAX_ROWS rows per chart (stride > 1 only for long runs; the x axis then reads step ÷ stride).
-   */
-  stride: number;
-  maxStep: number;
 }
-
-/** Upper bound on rows per chart: each row is one hover rule in vega, so this bounds render time. */
-export const MAX_ROWS = 1000;
 
 /** Metrics that estimate an MI and get the true MI drawn beside them when it is logged. */
 const ESTIMATE_KEYS = new Set(['estimate', 'mi', 'macro', 'micro']);
@@ -76,9 +66,8 @@ export function metricCharts(records: MetricRecord[]): MetricChart[] {
       const series = [...groups.values()];
       for (const s of series) s.points.sort((a, b) => a.step - b.step);
       if (ESTIMATE_KEYS.has(metric) && metrics.includes(TRUE_MI)) series.push(trueMiSeries(recs));
-      const maxStep = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.step)));
       const kind = series.every((s) => s.points.length >= 2) ? 'line' : 'scatter';
-      charts.push({ kind, id: `${section}/${metric}`, section, metric, series, stride: Math.max(1, Math.ceil((maxStep + 1) / MAX_ROWS)), maxStep });
+      charts.push({ kind, id: `${section}/${metric}`, section, metric, series });
     }
   }
   return charts;

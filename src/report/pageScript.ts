@@ -1,7 +1,9 @@
 /**
- * The script the report page runs in the browser (plain ES2017, no modules, so the page works from
+ * The script a sweep page runs in the browser (plain ES2017, no modules, so the page works from
  * file://). It reads the data embedded in <script id="report-data" type="application/json"> and draws
- * each chart with the global `tfvis` (tfjs-vis UMD bundle copied next to the page). When every
+ * each chart — a metric across the grid, a point per seed, with its real x values — with the global
+ * `tfvis` (tfjs-vis UMD bundle copied next to the page). Run pages need no script: their charts of
+ * the metrics over steps are inline SVG (html.ts). When every
  * chart has rendered it sets <body data-charts="done"> (or "failed"), which the browser test
  * waits for; anything that goes wrong is shown in the page's notes, not only in the console.
  */
@@ -42,36 +44,6 @@ export const PAGE_SCRIPT = String.raw`(function () {
     var pad = hi > lo ? 0.08 * (hi - lo) : Math.max(0.5, 0.1 * Math.abs(lo));
     return [lo - pad, hi + pad];
   }
-  function lineChart(c) {
-    // tfjs-vis 1.5 puts row i at x = i, whatever x the data says: lay the rows out by step
-    // (row = round(step / stride)) so the x axis reads steps. Rows between two logged steps are
-    // filled on the straight segment joining them, so the line drawn is exactly the polyline through
-    // the logged points (a null row would break the line there: vega draws no segment across it).
-    // Rows before a series' first and after its last logged step stay null.
-    var n = Math.round(c.maxStep / c.stride) + 1;
-    var values = c.series.map(function (s) {
-      var rows = new Array(n);
-      for (var i = 0; i < n; i++) rows[i] = { x: i, y: null };
-      var prev = null;
-      s.points.forEach(function (p) {
-        var i = Math.round(p[0] / c.stride);
-        if (prev !== null) {
-          for (var j = prev.i + 1; j < i; j++) rows[j] = { x: j, y: prev.y + (p[1] - prev.y) * (j - prev.i) / (i - prev.i) };
-        }
-        rows[i] = { x: i, y: p[1] };
-        prev = { i: i, y: p[1] };
-      });
-      return rows;
-    });
-    var ys = [].concat.apply([], c.series.map(function (s) { return s.points.map(function (p) { return p[1]; }); }));
-    return tfvis.render.linechart(surface(c.id), { values: values, series: c.series.map(function (s) { return safeName(s.name); }) }, {
-      xLabel: c.stride === 1 ? 'step' : 'step \u00f7 ' + c.stride,
-      yLabel: c.metric,
-      // an explicit padded range: tfjs-vis' zoomToFit gives a constant series a zero-width axis labelled "0"
-      yAxisDomain: paddedDomain(ys),
-      height: 260,
-    });
-  }
   function scatterChart(c) {
     var values = c.series.map(function (s) {
       return s.points.map(function (p) { return p.length > 2 ? { x: p[0], y: p[1], seed: p[2] } : { x: p[0], y: p[1] }; });
@@ -86,7 +58,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     });
   }
   var jobs = (data.charts || []).map(function (c) {
-    return Promise.resolve().then(function () { return c.kind === 'scatter' ? scatterChart(c) : lineChart(c); }).then(
+    return Promise.resolve().then(function () { return scatterChart(c); }).then(
       function () { surface(c.id).parentNode.dataset.rendered = 'true'; },
       function (e) { note('chart ' + c.id + ' could not be drawn: ' + (e && e.message ? e.message : e)); throw e; });
   });

@@ -1,8 +1,9 @@
 /**
  * End to end, as a person sees it: the generated page opened from file:// in Debian's Chromium
  * (headless, via playwright-core), with no network. Checks that every chart is drawn, that the
- * estimate chart's lines are drawn from the logged values (read back from the canvas drawing calls
- * vega made), that the bad lines of a killed run's metrics.jsonl are named on the page, and that no
+ * estimate chart's lines go through the logged values at their real steps (read back from the
+ * inline SVG the page shows, tick labels included), that the bad lines of a killed run's
+ * metrics.jsonl are named on the page, that the sweep page's tfjs-vis charts render, and that no
  * console error occurred; saves screenshots to test-artifacts/report/.
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it the tests
@@ -27,38 +28,6 @@ if (!hasBrowser) {
   console.warn(msg);
 }
 
-/** One stroked canvas path: the vertices passed to moveTo/lineTo since the last beginPath. */
-interface Stroke {
-  style: string;
-  pts: [number, number][];
-}
-
-/**
- * Runs in the page before any script: records every stroked path per canvas (reset when vega
- * clears the canvas to redraw), so the test reads what was actually drawn.
- */
-function recordCanvasStrokes() {
-  const P = CanvasRenderingContext2D.prototype;
-  const strokes = new WeakMap<HTMLCanvasElement, Stroke[]>();
-  const current = new WeakMap<CanvasRenderingContext2D, [number, number][]>();
-  const wrap = (name: keyof CanvasRenderingContext2D, fn: (ctx: CanvasRenderingContext2D, args: any[]) => void) => {
-    const orig = P[name] as any;
-    (P as any)[name] = function (this: CanvasRenderingContext2D, ...args: any[]) {
-      fn(this, args);
-      return orig.apply(this, args);
-    };
-  };
-  wrap('beginPath', (ctx) => current.set(ctx, []));
-  wrap('moveTo', (ctx, a) => current.get(ctx)?.push([a[0], a[1]]));
-  wrap('lineTo', (ctx, a) => current.get(ctx)?.push([a[0], a[1]]));
-  wrap('clearRect', (ctx) => strokes.set(ctx.canvas, []));
-  wrap('stroke', (ctx) => {
-    if (!strokes.has(ctx.canvas)) strokes.set(ctx.canvas, []);
-    strokes.get(ctx.canvas)!.push({ style: String(ctx.strokeStyle), pts: [...(current.get(ctx) ?? [])] });
-  });
-  (window as any).__strokes = (c: HTMLCanvasElement) => strokes.get(c) ?? [];
-}
-
 /** Least-squares fit y = a + b·x; returns b and the largest residual. */
 function affineFit(x: number[], y: number[]) {
   const n = x.length, mx = x.reduce((s, v) => s + v, 0) / n, my = y.reduce((s, v) => s + v, 0) / n;
@@ -80,7 +49,6 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
       // a fixed scale so drawn coordinates are CSS pixels
       deviceScaleFactor: 1,
     });
-    await ctx.addInitScript(recordCanvasStrokes);
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
@@ -102,11 +70,12 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
     return { p, errors };
   }
 
-  it("a killed run's page: every chart drawn, lines through the logged values, bad lines named", async () => {
+  it("a killed run's page: every chart drawn, lines through the logged values at their real steps, bad lines named", async () => {
     const fx = writeRunFixture();
     const { page } = buildReport(fx.dir);
     const { p, errors } = await open(page);
-    expect(await p.evaluate(() => document.body.dataset.charts)).toBe('done');
+    // the charts are inline SVG: the page runs no script
+    expect(await p.evaluate(() => document.body.dataset.charts)).toBe('none');
 
     // the notes name both bad lines of metrics.jsonl and are visible
     const notes = p.locator('#notes');
@@ -115,33 +84,34 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
     expect(text).toContain(`metrics.jsonl line ${fx.garbageLine} could not be read`);
     expect(text).toContain(`metrics.jsonl line ${fx.truncatedLine} could not be read: truncated last line`);
 
-    // every chart box holds a drawn canvas: estimate and loss
-    const rendered = await p.$$eval('.chart', (els) => els.map((e) => [e.getAttribute('data-chart-id'), e.getAttribute('data-rendered'), e.querySelector('canvas')?.width ?? 0]));
-    expect(rendered).toEqual([
-      ['metrics/estimate', 'true', expect.any(Number)],
-      ['metrics/loss', 'true', expect.any(Number)],
-    ]);
-    for (const r of rendered) expect(r[2]).toBeGreaterThan(100);
+    // every chart box shows its drawing at a readable size: estimate and loss
+    const rendered = await p.$$eval('.chart', (els) => els.map((e) => [e.getAttribute('data-chart-id'), Math.round(e.querySelector('svg')?.getBoundingClientRect().width ?? 0)]));
+    expect(rendered.map((r) => r[0])).toEqual(['metrics/estimate', 'metrics/loss']);
+    for (const r of rendered) expect(r[1]).toBeGreaterThan(300);
 
-    // What vega drew for the estimate chart: one polyline per series (axes, grid and legend are
-    // 2-vertex paths; the hover rules are stroked fully transparent, i.e. not visible). The page lays rows out by step (0 … 99, stride 1), so each
-    // line has one vertex per step from the first to the last logged one: 99 − 0 + 1 = 100.
-    const strokes: Stroke[] = await p.$eval('[data-chart-id="metrics/estimate"] canvas', (c) => (window as any).__strokes(c));
-    const lines = strokes.filter((s) => s.pts.length > 2 && !/^rgba\(.*,\s*0\)$/.test(s.style));
-    expect(lines).toHaveLength(SETTINGS.length + 1);
-    for (const l of lines) expect(l.pts).toHaveLength(STEPS[STEPS.length - 1] - STEPS[0] + 1);
+    // What the estimate chart draws: one polyline per series (stroked with round joins; grid,
+    // ticks, frame and legend swatches are not), a vertex per logged step, in SVG units.
+    const drawn = await p.$eval('[data-chart-id="metrics/estimate"] svg', (svg) => ({
+      lines: [...svg.querySelectorAll('g[stroke-linejoin="round"] path')].map((e) =>
+        (e.getAttribute('d') ?? '').split(/[ML]/).filter(Boolean).map((v) => v.trim().split(/\s+/).map(Number)),
+      ),
+      ticks: [...svg.querySelectorAll('g[text-anchor="middle"] text')].map((t) => [Number(t.getAttribute('x')), t.textContent ?? '']),
+      xLabel: [...svg.querySelectorAll('text')].some((t) => t.textContent === 'step'),
+    }));
+    expect(drawn.lines).toHaveLength(SETTINGS.length + 1);
+    for (const l of drawn.lines) expect(l).toHaveLength(STEPS.length);
 
-    // At the logged steps the vertices are the logged values on the chart's affine scales: pixel x
-    // = a + b·step and pixel y = c + d·value (d < 0: up is larger), to within a pixel. Each
-    // setting's line matches its own values (the two shapes differ), the third is the constant true MI.
+    // The vertices are the logged values on the chart's affine scales: pixel x = a + b·step and
+    // pixel y = c + d·value (d < 0: up is larger), to within a pixel. Each setting's line matches
+    // its own values (the two shapes differ), the third is the constant true MI.
     const expected = SETTINGS.map((_, si) => STEPS.map((s) => estimateOf(si, s)));
     const matched = new Set<number>();
-    for (const l of lines) {
-      const at = STEPS.map((s) => l.pts[s - STEPS[0]]);
-      const fx_ = affineFit(STEPS, at.map((v) => v[0]));
+    const xFit = affineFit(STEPS, drawn.lines[0].map((v) => v[0]));
+    for (const l of drawn.lines) {
+      const fx_ = affineFit(STEPS, l.map((v) => v[0]));
       expect(fx_.b).toBeGreaterThan(0);
       expect(fx_.maxResidual).toBeLessThan(1);
-      const ys = at.map((v) => v[1]);
+      const ys = l.map((v) => v[1]);
       if (Math.max(...ys) - Math.min(...ys) < 1) {
         matched.add(-1); // the true MI, log 16, is constant
         continue;
@@ -156,6 +126,13 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
     expect([...matched].sort()).toEqual([-1, 0, 1]);
     expect(TRUE_MI).toBeCloseTo(2.7726, 4);
 
+    // The x axis reads real steps: each numeric tick label sits where its value, as a step, is drawn.
+    expect(drawn.xLabel).toBe(true);
+    const xTicks = drawn.ticks.filter(([, t]) => /^\d+$/.test(t as string)).map(([x, t]) => [x as number, Number(t)]);
+    expect(xTicks.length).toBeGreaterThanOrEqual(2);
+    const a0 = drawn.lines[0][0][0] - xFit.b * STEPS[0];
+    for (const [x, step] of xTicks) expect(Math.abs(x - (a0 + xFit.b * step))).toBeLessThan(1);
+
     expect(errors).toEqual([]);
     await p.screenshot({ path: join(ARTIFACTS, 'run.png'), fullPage: true });
     await p.close();
@@ -166,12 +143,17 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
     const { page } = buildReport(dir);
     for (const file of [page, join(dir, 'cells', 'beta=1-s0', 'index.html')]) {
       const { p, errors } = await open(file);
-      expect(await p.evaluate(() => document.body.dataset.charts)).toBe('done');
-      const boxes = await p.$$eval('.chart', (els) => els.map((e) => e.getAttribute('data-rendered')));
+      const isSweep = file === page;
+      // the sweep's charts are drawn by tfjs-vis; a cell's are inline SVG
+      expect(await p.evaluate(() => document.body.dataset.charts)).toBe(isSweep ? 'done' : 'none');
+      const boxes = await p.$$eval('.chart', (els) => els.map((e) => [e.getAttribute('data-rendered'), e.querySelector('canvas, svg')?.getBoundingClientRect().width ?? 0]));
       expect(boxes.length).toBeGreaterThan(0);
-      expect(boxes.every((r) => r === 'true')).toBe(true);
+      for (const [flag, width] of boxes) {
+        if (isSweep) expect(flag).toBe('true');
+        expect(width).toBeGreaterThan(100);
+      }
       expect(errors).toEqual([]);
-      await p.screenshot({ path: join(ARTIFACTS, file === page ? 'sweep.png' : 'sweep-cell.png'), fullPage: true });
+      await p.screenshot({ path: join(ARTIFACTS, isSweep ? 'sweep.png' : 'sweep-cell.png'), fullPage: true });
       await p.close();
     }
   });

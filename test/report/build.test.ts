@@ -20,13 +20,15 @@ describe('buildReport', () => {
     expect(noTmpFiles(dir)).toEqual([]);
   });
 
-  it('a sweep directory: its page, one page per cell sharing the sweep\'s bundle', () => {
+  it('a sweep directory: its page (with the tfjs-vis bundle), one page per cell', () => {
     const dir = writeSweepFixture();
     const r = buildReport(dir);
     expect(r.kind).toBe('sweep');
     for (const cell of ['beta=0-s0', 'beta=0-s1', 'beta=1-s0', 'beta=1-s1']) {
       const html = readFileSync(join(dir, 'cells', cell, 'index.html'), 'utf8');
-      expect(html).toContain('<script src="../../report-assets/tfjs-vis.umd.min.js">');
+      // a cell's page draws its charts as inline SVG: no script, no bundle of its own
+      expect(html).toContain('<div class="chart" data-chart-id="train/dLoss"');
+      expect(html).not.toContain('tfjs-vis');
       expect(html).toContain('<a href="../../index.html">← the sweep ');
       expect(existsSync(join(dir, 'cells', cell, 'report-assets'))).toBe(false);
     }

@@ -3,6 +3,13 @@ import { escapeHtml, fmt, indexPage, jsonForScript, runPage, sweepPage } from '.
 import { readRun, readSweep } from '../../src/report/readRun.js';
 import { SETTINGS, STEPS, writeRunFixture, writeSweepFixture } from './fixtures.js';
 
+/** The inline SVG of the chart box with `id`. */
+function chartSvg(html: string, id: string): string {
+  const box = html.indexOf(`data-chart-id="${id}"`);
+  expect(box).toBeGreaterThan(0);
+  return html.slice(html.indexOf('<svg ', box), html.indexOf('</svg>', box) + 6);
+}
+
 /** The page's embedded data: the text up to the first </script>, as a browser would cut it. */
 function embedded(html: string): any {
   const m = /<script id="report-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
@@ -42,19 +49,24 @@ describe('runPage', () => {
     // the config's "</script>" string is shown as text, never as markup
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)');
-    const data = embedded(html);
-    expect(data.assets).toBe('report-assets');
-    const est = data.charts.find((c: any) => c.id === 'metrics/estimate');
-    expect(est.series.map((s: any) => s.name)).toEqual([...SETTINGS, 'true MI']);
-    // every logged step of both settings (the bad lines held no estimate)
-    expect(est.series[0].points.map((p: number[]) => p[0])).toEqual(STEPS);
-    expect(est.series[1].points.map((p: number[]) => p[0])).toEqual(STEPS);
+    // the estimate chart: inline SVG, one line per setting plus the true MI, a vertex per logged step
+    const est = chartSvg(html, 'metrics/estimate');
+    const lines = [...est.matchAll(/stroke-linejoin="round">\n<path d="([^"]+)"\/>/g)].map((m) => m[1].split(/[ML]/).filter(Boolean).length);
+    expect(lines).toEqual([STEPS.length, STEPS.length, STEPS.length]);
+    const words = [...est.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(words).toEqual(expect.arrayContaining([...SETTINGS, 'true MI', 'step', 'estimate']));
+    // x ticks in real steps (the logged steps run 0 … 99: the axis ends at the round 100), never "step ÷ stride"
+    expect(words).toEqual(expect.arrayContaining(['0', '50', '100']));
+    expect(html).not.toContain('÷');
     // the NaN loss at step 49 is counted, not drawn
-    const loss = data.charts.find((c: any) => c.id === 'metrics/loss');
-    expect(loss.series[1].points).toHaveLength(STEPS.length - 1);
     expect(html).toContain('batchSize=10: 1 non-finite value(s) not drawn');
+    expect(html).toContain(`${STEPS.length * 2 - 1} points`);
     expect(html).toContain('<img src="estimate.png"');
-    expect(html).toContain('<script src="report-assets/tfjs-vis.umd.min.js"></script>');
+    // clip ids are unique on the page; no script is needed
+    const ids = [...html.matchAll(/<clipPath id="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(html).not.toContain('tfjs-vis');
+    expect(html).toContain('<body data-charts="none">');
   });
 });
 
