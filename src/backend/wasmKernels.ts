@@ -16,7 +16,8 @@
  * 5. The engine's clones of tensors saved for backpropagation share the buffer without a kernel
  *    call (sharedSaves.ts).
  * 6. Dense layer stacks (src/nets/mlp.ts) run as one kernel forward and one backward (denseStack.ts),
- *    native with the addon, on the wasm kernels without it.
+ *    native with the addon, on the wasm kernels without it; logMeanExp is one kernel each way
+ *    (tailOps.ts).
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
  * functions (the wrappers reuse them); registering afterwards works too, because the stock setup
  * has then already run. Every registration is marked, so calling registerWasmKernelFixes() again
@@ -27,6 +28,7 @@ import { ADAM_IN_PLACE_KERNEL, ADAM_KERNEL, blasAdam, blasAdamInPlace, blasMatMu
 import { DENSE_BACKWARD, DENSE_FORWARD, denseStackKernels } from './denseStack.js';
 import { installFusedAdam, uninstallFusedAdam } from './fusedAdam.js';
 import { installSharedSaves, uninstallSharedSaves } from './sharedSaves.js';
+import { LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, logMeanExpKernels, registerLogMeanExpGradient } from './tailOps.js';
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 
@@ -35,7 +37,7 @@ const FIX = Symbol.for('infobound.wasmKernelFixes');
 type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL, ADAM_IN_PLACE_KERNEL, DENSE_FORWARD, DENSE_BACKWARD] as const;
+const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL, ADAM_IN_PLACE_KERNEL, DENSE_FORWARD, DENSE_BACKWARD, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD] as const;
 const SHARING_KERNELS = ['Identity', 'Cast'] as const;
 
 /** Identity, or Cast to the tensor's own dtype, as a new reference to the same buffer; else the stock kernel. */
@@ -139,7 +141,8 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
     tf.registerKernel(config);
   }
   const dense = denseStackKernels(blas);
-  for (const [kernelName, kernelFunc] of [[DENSE_FORWARD, dense.forward], [DENSE_BACKWARD, dense.backward]] as const) {
+  registerLogMeanExpGradient();
+  for (const [kernelName, kernelFunc] of [[DENSE_FORWARD, dense.forward], [DENSE_BACKWARD, dense.backward], [LOG_MEAN_EXP, logMeanExpKernels.forward], [LOG_MEAN_EXP_GRAD, logMeanExpKernels.backward]] as const) {
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
     const config: Marked = { kernelName, backendName: 'wasm', kernelFunc };
     config[FIX] = null;
