@@ -17,6 +17,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/validate.js';
+import { checkOutputDir } from '../io/outputDir.js';
 import { readExperimentFile } from '../experiments/runExperiment.js';
 import { applyOutcome, describeUnfinished, readCellOutcome, writeComparison } from '../experiments/sweep/collect.js';
 import { follow, type Executor } from '../experiments/sweep/executor.js';
@@ -147,7 +148,7 @@ export async function cmdSweep(argv: string[]): Promise<number> {
     out(SWEEP_USAGE);
     return values.help ? 0 : 2;
   }
-  if (first in ALLOWED) {
+  if (Object.hasOwn(ALLOWED, first)) {
     if (rest.length !== 1) throw new ConfigError(`usage: infobound sweep ${first} <sweep-dir>`);
     const given = Object.keys(values).filter((k) => !ALLOWED[first].includes(k));
     if (given.length) throw new ConfigError(`--${given[0]} does not apply to \`infobound sweep ${first}\`${ALLOWED[first].length ? `; it takes ${ALLOWED[first].map((k) => `--${k}`).join(', ')}` : ''}`);
@@ -174,6 +175,8 @@ async function start(expArg: string, v: Flags): Promise<number> {
   const slurm = executor === 'slurm' ? slurmSettings(v) : undefined;
   if (slurm) requireSbatch();
   const parallel = executor === 'local' ? (intFlag(v.parallel, 'parallel', 1) ?? 1) : 1;
+  const outRoot = resolve(v.out ?? 'outputs');
+  checkOutputDir(outRoot, '--out');
   const sweep = createSweep(
     {
       raw,
@@ -188,7 +191,7 @@ async function start(expArg: string, v: Flags): Promise<number> {
       cwd: process.cwd(),
       slurm,
     },
-    resolve(v.out ?? 'outputs'),
+    outRoot,
   );
   const cells = sweep.record.cells;
   if (executor === 'local') return runLocal(sweep, cells, parallel, v);

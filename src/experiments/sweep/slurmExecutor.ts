@@ -265,13 +265,25 @@ export class SlurmExecutor implements Executor {
     if (submitted.length === 0) return false;
     const jobs = [...new Set(submitted.map((c) => c.slurm!.jobId))];
     const states = new Map<string, TaskState>();
-    const q = await run('squeue', ['-h', '-r', '-j', jobs.join(','), '-o', '%F|%K|%T|%r']);
+    // where Slurm cannot be asked (no squeue here, a controller that does not answer), the cells'
+    // summaries still tell which finished; the others keep their last known status
+    const fromSummaries = (why: string) => {
+      this.warnings.push(`${why}; cells without a summary.json keep their last known status`);
+      for (const c of submitted) {
+        const o = readCellOutcome(c);
+        if (o) applyOutcome(c, o);
+      }
+      return sweep.record.cells.some((c) => (c.status === 'pending' || c.status === 'running') && c.slurm);
+    };
+    let q: Ran;
+    try {
+      q = await run('squeue', ['-h', '-r', '-j', jobs.join(','), '-o', '%F|%K|%T|%r']);
+    } catch (e) {
+      return fromSummaries((e as Error).message);
+    }
     // squeue fails for job ids Slurm has forgotten: ask one job at a time then
     const queued = q.code === 0 ? parseSqueue(q.stdout) : await this.squeueEach(jobs);
-    if (!queued) {
-      this.warnings.push(`squeue failed: ${oneLine(q.stderr)}; the cells keep their last known status`);
-      return true;
-    }
+    if (!queued) return fromSummaries(`squeue failed: ${oneLine(q.stderr)}`);
     for (const [k, v] of queued) states.set(k, v);
     const key = (c: SweepCell) => `${c.slurm!.jobId}_${c.slurm!.taskId}`;
     const gone = submitted.filter((c) => !states.has(key(c)) && readCellOutcome(c)?.status !== 'completed');
