@@ -140,7 +140,9 @@ function humanReport(r: EstimateResult, d: Inputs['describe'], dir: string | nul
   const lines = [
     `I(X; Y) ≈ ${f(r.estimate)}${r.perSeed.length > 1 ? ` ± ${f(r.std)}` : ''} nats (${f(r.estimateBits)} bits), held-out ${r.estimator} estimate${r.perSeed.length > 1 ? ` over ${r.perSeed.length} seeds (mean ± std)` : ''}`,
     `  data: x ${d.x.shape[0]}×${d.x.shape[1]} (${d.x.file}), y ${d.y.shape[0]}×${d.y.shape[1]} (${d.y.file}); ${r.nTrain} rows trained on, ${r.nTest} held out`,
-    `  train-rows bound ${f(r.trainEstimate)} nats (a train bound well above the held-out one means the critic over-fits)`,
+    r.estimator === 'ksg'
+      ? `  KSG on the train rows: ${f(r.trainEstimate)} nats`
+      : `  train-rows bound ${f(r.trainEstimate)} nats (a train bound well above the held-out one means the critic over-fits)`,
   ];
   if (r.perSeed.length > 1) lines.push(`  per seed: ${r.perSeed.map((s) => f(s.estimate)).join(', ')}`);
   if (r.estimator !== 'ksg') lines.push(`  best held-out bound at step${r.perSeed.length > 1 ? 's' : ''} ${r.perSeed.map((s) => `${s.bestStep}/${s.steps}${s.stoppedEarly ? ' (early stop)' : ''}`).join(', ')}; ${r.wallSeconds.toFixed(1)} s on ${r.options.backend}`);
