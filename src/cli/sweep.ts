@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseBackendName } from '../backend/backend.js';
 import { ConfigError } from '../config/validate.js';
 import { checkOutputDir } from '../io/outputDir.js';
 import { readExperimentFile } from '../experiments/runExperiment.js';
@@ -169,6 +170,14 @@ async function start(expArg: string, v: Flags): Promise<number> {
   if (executor === 'local') {
     const stray = ([...SLURM_FLAGS, 'wait'] as const).find((k) => v[k] !== undefined);
     if (stray) throw new ConfigError(`--${stray} applies to --executor slurm only`);
+  }
+  // the name only: whether it is installed is up to where the cells run (a cluster node may differ)
+  if (v.backend !== undefined) {
+    try {
+      parseBackendName(v.backend, '--backend');
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
   }
   const nSeeds = intFlag(v.seeds, 'seeds', 1) ?? 1;
   const base = intFlag(v.seed, 'seed', 0) ?? (typeof raw.seed === 'number' ? raw.seed : 0);
