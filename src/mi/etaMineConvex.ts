@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConcatCritic, type Critic } from '../nets/critics.js';
-import { EtaMine } from './etaMine.js';
+import { EtaMine, type EtaUpdate } from './etaMine.js';
 import type { RegularizerConfig } from './regularizer.js';
 
 /** Features of joint and marginal pairs, row-major float64: joint [nP, d], marginal [nQ, d]. */
@@ -270,8 +270,8 @@ export class EtaMineConvex extends EtaMine {
   constructor(
     regularizer: RegularizerConfig | null = null,
     sampling: 'shuffle' | 'matrix' = 'shuffle',
-    etaUpdate: 'exact' | 'sgd' = 'sgd',
-    etaLearningRate = 0.05,
+    etaUpdate: EtaUpdate = 'adam',
+    etaLearningRate = etaUpdate === 'sgd' ? 0.05 : 5e-4,
     readonly convex: ConvexEtaMineOptions = { l2: 1e-3, shifts: 4 },
   ) {
     super(regularizer, sampling, etaUpdate, etaLearningRate);

@@ -21,9 +21,9 @@ export interface EstimatorConfig {
   regularizer?: RegularizerConfig | null;
   /** SMILE's clip τ (default 5, the SMILE paper's best value for 20-D Gaussians). */
   clip?: number;
-  /** η-MINE's η block: a bounded 'sgd' step (default, the paper's Algorithm 1) or 'exact' minimisation on the batch. */
-  etaUpdate?: 'exact' | 'sgd';
-  /** η's learning rate for etaUpdate 'sgd' (default 0.05). */
+  /** η-MINE's η block: an 'adam' step like a critic parameter (default), a bounded 'sgd' step, or 'exact' minimisation on the batch (src/mi/etaMine.ts). */
+  etaUpdate?: 'exact' | 'sgd' | 'adam';
+  /** η's learning rate for etaUpdate 'adam' (default 5e-4) or 'sgd' (default 0.05). */
   etaLearningRate?: number;
   /** convex η-MINE's ridge λ on the linear witness (default 1e-3; src/mi/etaMineConvex.ts). */
   l2?: number;
@@ -87,8 +87,8 @@ export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorC
   }
   if (k === 'smile') cfg.clip = num(o, 'clip', path, { default: 5, exclusiveMin: 0 });
   if (k === 'eta-mine' || k === 'eta-mine-convex') {
-    cfg.etaUpdate = str(o, 'etaUpdate', path, ['exact', 'sgd'] as const, 'sgd');
-    cfg.etaLearningRate = num(o, 'etaLearningRate', path, { default: 0.05, exclusiveMin: 0 });
+    cfg.etaUpdate = str(o, 'etaUpdate', path, ['exact', 'sgd', 'adam'] as const, 'adam');
+    cfg.etaLearningRate = num(o, 'etaLearningRate', path, { default: cfg.etaUpdate === 'sgd' ? 0.05 : 5e-4, exclusiveMin: 0 });
   }
   if (k === 'eta-mine-convex') {
     cfg.l2 = num(o, 'l2', path, { default: 1e-3, min: 0 });
@@ -109,9 +109,9 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
     case 'mine-f':
       return new NwjEstimator(reg, cfg.sampling);
     case 'eta-mine':
-      return new EtaMine(reg, cfg.sampling, cfg.etaUpdate ?? 'sgd', cfg.etaLearningRate ?? 0.05);
+      return new EtaMine(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate);
     case 'eta-mine-convex':
-      return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate ?? 'sgd', cfg.etaLearningRate ?? 0.05, { l2: cfg.l2 ?? 1e-3, shifts: cfg.marginalShifts ?? 4 });
+      return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate, { l2: cfg.l2 ?? 1e-3, shifts: cfg.marginalShifts ?? 4 });
     case 'remine':
       return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' }, cfg.sampling);
     case 'remine-j':

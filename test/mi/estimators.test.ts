@@ -84,6 +84,19 @@ describe('η-MINE (Mroueh et al. 2021)', () => {
     sgd.dispose();
   });
 
+  it('the default η block is an Adam step like a critic parameter’s: the first step moves η by exactly its rate (5e-4) toward log E_Q[e^T]', () => {
+    const m = scores(64, 5, 1.2);
+    const target = Math.log(m.reduce((s, v) => s + Math.exp(v), 0) / m.length);
+    const est = new EtaMine();
+    expect([est.etaUpdate, est.etaLearningRate]).toEqual(['adam', 5e-4]);
+    // warm start 1 nat above the target (the objective sets η = log E_Q[e^T] of its first batch);
+    // Adam's first step is lr·g/|g| with g = 1 − e^{target − η} > 0, i.e. exactly lr downward
+    tf.tidy(() => void est.objective({ joint: tf.tensor1d([0]), marginal: tf.tensor1d([target + 1]) }));
+    tf.tidy(() => est.updateOwnBlock({ joint: tf.tensor1d(scores(64, 6)), marginal: tf.tensor1d(m) }));
+    expect(num(est.eta)).toBeCloseTo(target + 1 - 5e-4, 5);
+    est.dispose();
+  });
+
   it('starts η at the first batch’s log E_Q[e^T], where the η-bound equals DV', () => {
     const est = new EtaMine();
     const j = scores(32, 7), m = scores(32, 8);
