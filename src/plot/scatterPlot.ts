@@ -13,6 +13,7 @@ import {
   FONTS,
   layoutAxes,
   legendWidth,
+  maxTextWidth,
   measuringContext,
   paletteColor,
   ROLE_COLORS,
@@ -192,7 +193,9 @@ export function scatterPanels(panels: ScatterOptions[], opts: ScatterPanelsOptio
   const legend: LegendEntry[] = [];
   for (const p of panels) for (const e of legendEntries(p)) if (!legend.some((x) => x.label === e.label && x.color === e.color)) legend.push(e);
   const lw = legendWidth(measuringContext(), legend, 240);
-  const fig = createFigure(Math.max(1, panels.length) * pw + (lw ? lw + 16 : 0), ph + titleH, render);
+  // a title wider than one or two panels widens the figure (up to 1000 px) rather than being cut short
+  const titleW = opts.title ? Math.ceil(Math.min(1000, maxTextWidth(measuringContext(), [opts.title], FONTS.figureTitle) + 24)) : 0;
+  const fig = createFigure(Math.max(Math.max(1, panels.length) * pw + (lw ? lw + 16 : 0), titleW), ph + titleH, render);
   const { ctx } = fig;
   if (opts.title) drawTitle(ctx, opts.title, { left: 0, top: 0, right: fig.width, bottom: titleH }, FONTS.figureTitle);
   let firstArea: Rect | null = null;

@@ -23,7 +23,7 @@ describe('SVG figures', () => {
     expect(texts(svgOf('digits'))).toEqual(expect.arrayContaining(['digits', 'x', 'G(F(x))']));
   });
 
-  it('every chart kind looks the same as SVG (rendered by resvg) as as PNG, at the same size', async () => {
+  it('every chart kind looks the same in SVG (rendered by resvg) as in PNG, at the same size', async () => {
     for (const name of Object.keys(CHARTS)) {
       const png = await decode(CHARTS[name]({ format: 'png' }));
       const svg = await resvgPixels(svgOf(name));
