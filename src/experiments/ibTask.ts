@@ -48,7 +48,8 @@ export interface IbSettingConfig {
   model: Omit<IbModelConfig, 'inputDim' | 'numClasses'>;
   /** learning rate × decay every `every` epochs (Alemi et al.: 0.97 every 2). */
   schedule: { decay: number; every: number };
-  evaluation: { samples: number };
+  /** samples: of z per test image for the averaged-softmax error; polyak: the decay of the weights' EMA also evaluated (0: off). */
+  evaluation: { samples: number; polyak: number };
   /** false: none; else what stays after the run completes (src/io/checkpoint.ts; run-wide: the first setting's). */
   checkpoint: CheckpointConfig;
 }
@@ -127,14 +128,17 @@ function parseSetting(raw: Record<string, unknown>): IbSettingConfig {
   const sch = expectObject(raw.schedule ?? {}, 'schedule');
   expectKeys(sch, ['decay', 'every'], 'schedule');
   const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
-  expectKeys(ev, ['samples'], 'evaluation');
+  expectKeys(ev, ['samples', 'polyak'], 'evaluation');
+  // the VIB authors' demo evaluates an EMA of the weights with decay 0.999 (src/train/polyak.ts); false or 0 turns it off
+  const polyak = ev.polyak === false ? 0 : num(ev, 'polyak', 'evaluation', { default: 0.999, min: 0 });
+  if (polyak >= 1) throw new ConfigError(`evaluation.polyak must be 0 (off) or a decay in (0, 1), got ${polyak}`);
   const cfg: IbSettingConfig = {
     epochs: posInt(raw, 'epochs', '', 200),
     batchSize: num(raw, 'batchSize', '', { default: 100, integer: true, min: 2 }),
     data: parseData(raw.data),
-    model: { encoder, beta, rate, mi, optimizer },
+    model: { encoder, beta, rate, mi, optimizer, polyak },
     schedule: { decay: num(sch, 'decay', 'schedule', { default: 0.97, exclusiveMin: 0, max: 1 }), every: posInt(sch, 'every', 'schedule', 2) },
-    evaluation: { samples: posInt(ev, 'samples', 'evaluation', 12) },
+    evaluation: { samples: posInt(ev, 'samples', 'evaluation', 12), polyak },
     checkpoint: parseCheckpointConfig(raw.checkpoint),
   };
   if (raw.steps !== undefined) cfg.steps = posInt(raw, 'steps', '');
@@ -217,6 +221,9 @@ export interface IbEval {
   errorOneSamplePct: number;
   /** test misclassification in %, softmax averaged over `samples` samples of z. */
   errorAvgPct: number;
+  /** the same two errors with the Polyak-averaged weights (absent when evaluation.polyak is 0). */
+  polyakErrorOneSamplePct?: number;
+  polyakErrorAvgPct?: number;
   /** means over the epoch's training steps. */
   trainErrorPct: number;
   trainCe: number;
@@ -256,7 +263,9 @@ function mean(xs: number[]): number {
 function settingMetrics(t: IbTrace): Record<string, number> {
   const last = t.evals[t.evals.length - 1];
   if (!last) return {};
-  const out: Record<string, number> = { errorAvgPct: last.errorAvgPct, errorOneSamplePct: last.errorOneSamplePct, trainErrorPct: last.trainErrorPct, rate: last.rate, epochs: last.epoch };
+  const out: Record<string, number> = { errorAvgPct: last.errorAvgPct, errorOneSamplePct: last.errorOneSamplePct };
+  if (last.polyakErrorAvgPct !== undefined) Object.assign(out, { polyakErrorAvgPct: last.polyakErrorAvgPct, polyakErrorOneSamplePct: last.polyakErrorOneSamplePct });
+  Object.assign(out, { trainErrorPct: last.trainErrorPct, rate: last.rate, epochs: last.epoch });
   if (Number.isFinite(last.mi)) out.mi = last.mi;
   return out;
 }
@@ -345,12 +354,15 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
           },
         });
         const te = ibTestError(model, test.images, test.labels, s.evaluation.samples, evalRng);
+        const avg = model.average;
+        const tp = avg ? avg.withAveraged(() => ibTestError(model, test.images, test.labels, s.evaluation.samples, evalRng)) : null;
         const ev: IbEval = {
           epoch: e + 1,
           step: last,
           learningRate: lr,
           errorOneSamplePct: 100 * te.errorOneSample,
           errorAvgPct: 100 * te.errorAveraged,
+          ...(tp ? { polyakErrorOneSamplePct: 100 * tp.errorOneSample, polyakErrorAvgPct: 100 * tp.errorAveraged } : {}),
           trainErrorPct: 100 * mean(epochNumbers.batchError),
           trainCe: mean(epochNumbers.ce),
           mi: mean(epochNumbers.mi),
@@ -358,7 +370,7 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
         };
         trace.evals.push(ev);
         log({ type: 'eval', setting: label, ...Object.fromEntries(Object.entries(ev).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) });
-        ctx.progress.note(`${label} epoch ${e + 1}/${epochs}: test error ${ev.errorAvgPct.toFixed(2)}% (${s.evaluation.samples} samples), ${ev.errorOneSamplePct.toFixed(2)}% (1 sample); ${s.model.rate === 'vib' ? 'KL' : 'I(X;Z)'} ${ev.rate.toFixed(3)}`);
+        ctx.progress.note(`${label} epoch ${e + 1}/${epochs}: test error ${ev.errorAvgPct.toFixed(2)}% (${s.evaluation.samples} samples), ${ev.errorOneSamplePct.toFixed(2)}% (1 sample)${tp ? `; Polyak-averaged weights ${ev.polyakErrorAvgPct!.toFixed(2)}% / ${ev.polyakErrorOneSamplePct!.toFixed(2)}%` : ''}; ${s.model.rate === 'vib' ? 'KL' : 'I(X;Z)'} ${ev.rate.toFixed(3)}`);
         if ((e + 1) % s.schedule.every === 0) lr *= s.schedule.decay;
         if (s.checkpoint) {
           const st = await getIbModelState(model);

@@ -19,6 +19,7 @@ import type { CriticConfig } from '../nets/critics.js';
 import { StochasticEncoder, type EncoderConfig } from '../nets/encoders.js';
 import { Mlp } from '../nets/mlp.js';
 import { createOptimizer, type OptimizerConfig } from '../train/optimizer.js';
+import { PolyakAverage } from '../train/polyak.js';
 import { getOptimizerState, savedToTensor, setOptimizerState, tensorToSaved, type SavedArray } from '../train/optimizerState.js';
 import type { Rng } from '../util/rng.js';
 import { globalNorm } from './adaptiveClip.js';
@@ -34,6 +35,8 @@ export interface IbModelConfig {
   rate: 'mi' | 'vib';
   mi?: { estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; optimizer?: OptimizerConfig };
   optimizer: OptimizerConfig;
+  /** decay of the Polyak average of the encoder+decoder weights used for evaluation (src/train/polyak.ts); 0 or absent: none. */
+  polyak?: number;
 }
 
 export interface IbModel {
@@ -45,6 +48,8 @@ export interface IbModel {
   optimizer: tf.Optimizer;
   /** I(X; Z) through the MI regularizer (direction 'minimize'); a monitor only beside VIB. */
   mi: MIRegularizer | null;
+  /** the Polyak (EMA) average of the encoder+decoder weights, updated after every step; null when off. */
+  average: PolyakAverage | null;
 }
 
 /** Checks a model config, naming the field and the expected value. */
@@ -54,6 +59,7 @@ export function checkIbModelConfig(cfg: IbModelConfig): void {
   if (!(cfg.beta >= 0) || !Number.isFinite(cfg.beta)) throw new Error(`beta must be a finite number ≥ 0, got ${cfg.beta}`);
   if (cfg.rate !== 'mi' && cfg.rate !== 'vib') throw new Error(`rate: unknown value ${JSON.stringify(cfg.rate)}; expected one of mi, vib`);
   if (cfg.rate === 'mi' && !cfg.mi) throw new Error('mi: rate "mi" needs mi.estimator and mi.critic (the statistics network)');
+  if (cfg.polyak !== undefined && cfg.polyak !== 0 && !(cfg.polyak > 0 && cfg.polyak < 1)) throw new Error(`polyak must be 0 (off) or a decay in (0, 1), got ${cfg.polyak}`);
   if (cfg.rate === 'vib' && cfg.encoder.kind !== 'gaussian') throw new Error(`encoder.kind: rate "vib" needs the gaussian encoder (its KL has a closed form), got ${JSON.stringify(cfg.encoder.kind)}`);
 }
 
@@ -65,7 +71,8 @@ export function createIbModel(cfg: IbModelConfig, rng: Rng): IbModel {
   const mi = cfg.mi
     ? new MIRegularizer({ xDim: cfg.inputDim, yDim: cfg.encoder.zDim, critic: cfg.mi.critic, estimator: cfg.mi.estimator, beta: cfg.rate === 'mi' ? cfg.beta : 0, direction: 'minimize', clip: cfg.mi.clip ? 'adaptive' : false, optimizer: cfg.mi.optimizer ?? cfg.optimizer, rng })
     : null;
-  return { cfg, encoder, decoder, optimizer: createOptimizer(cfg.optimizer), mi };
+  const average = cfg.polyak ? new PolyakAverage([...encoder.variables, ...decoder.variables], cfg.polyak) : null;
+  return { cfg, encoder, decoder, optimizer: createOptimizer(cfg.optimizer), mi, average };
 }
 
 export function disposeIbModel(m: IbModel): void {
@@ -73,6 +80,7 @@ export function disposeIbModel(m: IbModel): void {
   m.decoder.dispose();
   m.optimizer.dispose();
   m.mi?.dispose();
+  m.average?.dispose();
 }
 
 /**
@@ -168,6 +176,7 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
     tf.dispose([lg, ce, rate]);
     return stats;
   });
+  m.average?.update();
   const v = out.dataSync();
   out.dispose();
   const res = {} as IbStepNumbers;
@@ -215,12 +224,13 @@ export function ibModelVariables(m: IbModel): { name: string; variable: tf.Varia
   return [...named('encoder', m.encoder.variables), ...named('decoder', m.decoder.variables), ...(m.mi ? named('critic', m.mi.variables) : [])];
 }
 
-/** The model's whole training state: weights, optimizer slots, estimator state. */
+/** The model's whole training state: weights, optimizer slots, estimator state, the Polyak average. */
 export async function getIbModelState(m: IbModel): Promise<{ arrays: SavedArray[]; estimatorState: Record<string, number> | null }> {
   const arrays: SavedArray[] = [];
   for (const { name, variable } of ibModelVariables(m)) arrays.push(await tensorToSaved(`var/${name}`, variable));
   arrays.push(...(await getOptimizerState(m.optimizer, 'opt/model')));
   if (m.mi) arrays.push(...(await getOptimizerState(m.mi.optimizer, 'opt/critic')));
+  if (m.average) arrays.push(...(await m.average.getState('avg/model')));
   return { arrays, estimatorState: m.mi ? m.mi.getState() : null };
 }
 
@@ -237,4 +247,5 @@ export async function setIbModelState(m: IbModel, state: { arrays: SavedArray[];
   if (state.arrays.some((a) => a.name.startsWith('opt/model/'))) await setOptimizerState(m.optimizer, 'opt/model', state.arrays);
   if (m.mi && state.arrays.some((a) => a.name.startsWith('opt/critic/'))) await setOptimizerState(m.mi.optimizer, 'opt/critic', state.arrays);
   if (m.mi && state.estimatorState) m.mi.setState(state.estimatorState);
+  if (m.average) m.average.setState('avg/model', state.arrays);
 }

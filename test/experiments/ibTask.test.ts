@@ -41,6 +41,9 @@ describe('ib task', () => {
     expect(s.metrics.errorAvgPct).toBeLessThan(5);
     expect(s.metrics.errorOneSamplePct).toBeLessThan(5);
     expect(s.metrics.epochs).toBe(4);
+    // Polyak averaging is on by default (decay 0.999, the VIB demo's): its two errors are reported beside the raw ones
+    expect(typeof s.metrics.polyakErrorAvgPct).toBe('number');
+    expect(typeof s.metrics.polyakErrorOneSamplePct).toBe('number');
     const evals = lines(o.dir).filter((l) => l.type === 'eval');
     expect(evals.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
     // Alemi et al.'s schedule: × 0.97 every 2 epochs
@@ -63,6 +66,9 @@ describe('ib task', () => {
     expect(readFileSync(join(cut.dir, 'metrics.jsonl'), 'utf8')).toBe(readFileSync(join(full.dir, 'metrics.jsonl'), 'utf8'));
     const a = readCheckpoint(join(full.dir, 'checkpoint.bin')), b = readCheckpoint(join(cut.dir, 'checkpoint.bin'));
     expect(b.arrays.map((x) => x.name)).toEqual(a.arrays.map((x) => x.name));
+    // the Polyak average (and its update count: 6 steps) is part of the checkpoint, compared bit for bit below
+    expect(Array.from(a.arrays.find((x) => x.name === 'avg/model/steps')!.data)).toEqual([6]);
+    expect(a.arrays.filter((x) => x.name.startsWith('avg/model/')).length).toBeGreaterThan(1);
     for (const [i, x] of a.arrays.entries()) expect(Buffer.from(b.arrays[i].data.buffer)).toEqual(Buffer.from(x.data.buffer));
     const run = JSON.parse(readFileSync(join(cut.dir, 'run.json'), 'utf8'));
     expect(run.resumes).toHaveLength(1);
@@ -90,6 +96,12 @@ describe('ib task', () => {
       ['add', 'mi', 'additive', false],
     ]);
     expect(() => prepareConfig(tiny({ rate: 'vib', encoder: { kind: 'propagated' } }), {})).toThrow(/encoder\.kind: rate "vib" needs the gaussian encoder/);
+  });
+
+  it('evaluation.polyak sets the decay of the averaged weights; false or 0 turns it off', () => {
+    const decay = (over: Record<string, unknown>) => ((prepareConfig(tiny(over), {}).cfg as IbConfig).settings[0].cfg.model.polyak);
+    expect([decay({}), decay({ evaluation: { polyak: 0.99 } }), decay({ evaluation: { polyak: false } }), decay({ evaluation: { polyak: 0 } })]).toEqual([0.999, 0.99, 0, 0]);
+    expect(() => prepareConfig(tiny({ evaluation: { polyak: 1 } }), {})).toThrow(/evaluation\.polyak must be 0 \(off\) or a decay in \(0, 1\), got 1/);
   });
 
   it('config errors name the field and what was expected', () => {
