@@ -14,6 +14,7 @@ import { parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
 import { disposeGan, GAN_MI_FIELDS, ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
 import type { CriticConfig } from '../nets/critics.js';
 import { checkActivation, Mlp, type Activation } from '../nets/mlp.js';
+import { betaAt, parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
 import { runLoop } from '../train/loop.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
@@ -39,9 +40,11 @@ export interface GanSettingConfig {
   noiseDim: number;
   data: GanDataConfig;
   generator: NetConfig;
-  discriminator: NetConfig;
+  /** D, with its own `optimizer` (default: the shared one) — the G/D learning-rate ratio is a lever. */
+  discriminator: NetConfig & { optimizer: OptimizerConfig };
   optimizer: OptimizerConfig;
-  mi: { beta: number; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; outputNoise: number; codeDim: number; optimizer: OptimizerConfig };
+  /** betaSchedule: β over the steps (src/train/betaSchedule.ts); null: β fixed. */
+  mi: { beta: number; betaSchedule: BetaSchedule | null; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; outputNoise: number; codeDim: number; optimizer: OptimizerConfig };
   evaluation: {
     every: number;
     samples: number;
@@ -88,7 +91,8 @@ export function parseGanData(v: unknown): GanDataConfig {
 function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
   const steps = posInt(raw, 'steps', '');
   const mi = expectObject(raw.mi ?? {}, 'mi');
-  expectKeys(mi, ['beta', 'estimator', 'critic', 'clip', 'outputNoise', 'codeDim', 'optimizer'], 'mi');
+  expectKeys(mi, ['beta', 'betaSchedule', 'estimator', 'critic', 'clip', 'outputNoise', 'codeDim', 'optimizer'], 'mi');
+  const { optimizer: dOpt, ...discNet } = expectObject(raw.discriminator ?? {}, 'discriminator');
   const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
   expectKeys(ev, ['every', 'samples', 'snapshots', 'minCount', 'kdeBandwidth', 'mapBandwidth', 'coverageRadius'], 'evaluation');
   const snapshots = ev.snapshots ?? [steps];
@@ -107,10 +111,11 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
     noiseDim,
     data: parseGanData(raw.data),
     generator: parseNet(raw.generator, 'generator'),
-    discriminator: parseNet(raw.discriminator, 'discriminator'),
+    discriminator: { ...parseNet(discNet, 'discriminator'), optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer) },
     optimizer,
     mi: {
       beta: num(mi, 'beta', 'mi', { default: 0, min: 0 }),
+      betaSchedule: mi.betaSchedule === undefined ? null : parseBetaSchedule(mi.betaSchedule, 'mi.betaSchedule', steps),
       estimator: parseEstimatorConfig(mi.estimator ?? 'mine', 'mi.estimator'),
       critic: parseCriticConfig(mi.critic ?? { kind: 'concat', hidden: [256, 256] }, 'mi.critic'),
       clip: bool(mi, 'clip', 'mi', true),
@@ -168,12 +173,37 @@ export function createGan(s: GanSettingConfig, netRng: Rng): Gan {
     dataDim: 2,
     outputNoise: s.mi.outputNoise,
     gOptimizer: createOptimizer(s.optimizer),
-    dOptimizer: createOptimizer(s.optimizer),
+    dOptimizer: createOptimizer(s.discriminator.optimizer),
     mi:
-      s.mi.beta > 0
+      s.mi.beta > 0 || (s.mi.betaSchedule?.to ?? 0) > 0
         ? new MIRegularizer({ xDim: 2, yDim: s.mi.codeDim, critic: s.mi.critic, estimator: s.mi.estimator, beta: s.mi.beta, direction: 'maximize', clip: s.mi.clip ? 'adaptive' : false, optimizer: s.mi.optimizer, rng: netRng })
         : null,
   };
+}
+
+/** What the setting is, for people: a plain GAN, or MINEGAN with its β (and schedule). */
+export function describeSetting(s: GanSettingConfig): string {
+  const sch = s.mi.betaSchedule;
+  if (s.mi.beta === 0 && !(sch && sch.to > 0)) return 'GAN (no MI term)';
+  const beta = sch ? `β ${s.mi.beta} → ${sch.to}, ${sch.kind} over steps ${sch.start}–${sch.kind === 'step' ? sch.start : sch.end}` : `β ${s.mi.beta}`;
+  return `MINEGAN (${beta})`;
+}
+
+/**
+ * The result line of a setting, saying what each number means: modes captured by PacGAN's/VEEGAN's
+ * protocol at two thresholds (≥ minCount high-quality samples, and ≥ 1 as PacGAN's code counts),
+ * the share of high-quality samples (within 3σ of a mode centre) and the KL of the mode histogram
+ * to uniform; for the swiss roll the share of real points with a generated point nearby.
+ */
+export function resultLine(label: string, s: GanSettingConfig, e: GanEval, sampler: ReturnType<typeof samplerOf>): string {
+  const head = `${label === 'default' ? '' : `${label}: `}${describeSetting(s)} after ${e.step} steps: `;
+  const kde = `KDE log-lik(real | G) ${e.kdeLogLikRealUnderGen.toFixed(3)}`;
+  if (e.modes === undefined) return `${head}coverage ${(100 * e.coverage!).toFixed(1)}% (real points with a sample within ${s.evaluation.coverageRadius}), ${kde}`;
+  const k = sampler.centres!.length / 2, n = s.evaluation.samples, r = 3 * sampler.std!;
+  return (
+    `${head}modes ${e.modes}/${k} with ≥ ${s.evaluation.minCount} of ${n} samples (${e.modesAnySample}/${k} with ≥ 1, PacGAN's count); ` +
+    `high-quality ${e.highQualityPercent!.toFixed(1)}% (samples within 3σ = ${r.toPrecision(2)} of a mode centre); KL(modes ‖ uniform) ${e.klToUniform!.toFixed(3)}; ${kde}`
+  );
 }
 
 export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResult> {
@@ -200,7 +230,9 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
         onProgress: (d, t) => ctx.progress.tick(d, t),
         allowNonFinite: gan.mi ? [] : GAN_MI_FIELDS,
         step: (i) => {
-          const r = ganTrainStep(gan, sampler.sample(s.batchSize, dataRng), stepRng);
+          if (gan.mi && s.mi.betaSchedule) gan.mi.beta = betaAt(s.mi.betaSchedule, s.mi.beta, i);
+          const r: Record<string, number> = ganTrainStep(gan, sampler.sample(s.batchSize, dataRng), stepRng);
+          if (gan.mi && s.mi.betaSchedule) r.beta = gan.mi.beta;
           const done = i + 1;
           if (done % s.evaluation.every === 0 || done === s.steps || s.evaluation.snapshots.includes(done)) {
             const gen = sampleGenerator(gan, s.evaluation.samples, evalRng);
@@ -225,9 +257,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
     traces.push(trace);
     const last = trace.evals[trace.evals.length - 1];
     for (const [k, v] of Object.entries(last)) if (k !== 'step' && typeof v === 'number') metrics[`${prefix(label)}${k}`] = v;
-    ctx.progress.note(
-      `${label}: ${last.modes !== undefined ? `modes ${last.modes}/${sampler.centres!.length / 2}, high-quality ${last.highQualityPercent!.toFixed(1)}%, KL ${last.klToUniform!.toFixed(3)}, ` : `coverage ${(100 * last.coverage!).toFixed(1)}%, `}KDE log-lik(real | G) ${last.kdeLogLikRealUnderGen.toFixed(3)}`,
-    );
+    ctx.progress.note(resultLine(label, s, last, sampler));
   }
   if (traces.length === 0) throw new AllDiverged(failures);
   const s0 = cfg.settings[0].cfg;
