@@ -49,7 +49,18 @@ export { miTrainStep, type MiLearner, type MiStepNumbers } from './train/miStep.
 export { criticScores } from './train/criticScores.js';
 
 // Estimating MI from a user's data.
-export { estimateMI, type EstimateOptions, type EstimateResult, type SampleArray } from './mi/estimateMI.js';
+export {
+  estimateMI,
+  resolveEstimateOptions,
+  type EstimateOptions,
+  type EstimateResult,
+  type SampleArray,
+  type ResolvedEstimateOptions,
+  type SeedEstimate,
+  type EstimateCurves,
+  type EstimateProgress,
+  type KsgConfig,
+} from './mi/estimateMI.js';
 
 // Networks: critics (statistics networks), a user's Layers model as a critic, MLPs, encoders.
 export { createCritic, ConcatCritic, SeparableCritic, BilinearCritic, CRITIC_KINDS, type Critic, type CriticConfig, type CriticKind } from './nets/critics.js';
@@ -85,11 +96,20 @@ export { gridGaussians, gridCentres, type GridMixtureOptions } from './data/grid
 export { swissRoll } from './data/swissRoll.js';
 export { correlatedGaussians, gaussianStaircase, gaussianMI, rhoForMI } from './data/correlatedGaussians.js';
 export { oneHotPairs } from './data/oneHot.js';
-export { knownMiTask, KNOWN_MI_KINDS, type KnownMiConfig, type KnownMiTask } from './data/knownMi.js';
+export {
+  knownMiTask,
+  parseKnownMiConfig,
+  gaussianMiFromCovariance,
+  studentTMiCorrection,
+  KNOWN_MI_KINDS,
+  type KnownMiConfig,
+  type KnownMiTask,
+  type KnownMiSample,
+} from './data/knownMi.js';
 export type { PairBatch, PairSampler, PointSampler } from './data/types.js';
 export { loadImageDataset, loadEmbeddedMnist, loadIdxDataset, loadFashionMnist, permutationInvariant, subsetByClasses, type ImageDataset, type ImageSplit } from './data/mnist.js';
 export { readNpy, writeNpy, encodeNpy, type NpyArray } from './io/npy.js';
-export { readArrayFile, type ArrayTable } from './io/arrayFile.js';
+export { readArrayFile, parseColumns, selectColumns, type ArrayTable } from './io/arrayFile.js';
 
 // Evaluators.
 export { GaussianKde, bandwidth } from './eval/kde.js';
@@ -105,3 +125,4 @@ export * from './plot/index.js';
 // Experiments: run a JSON experiment as the CLI does.
 export { runExperiment, readExperimentFile, prepareConfig, type RunOptions, type RunOutcome } from './experiments/runExperiment.js';
 export { runLoop, type LoopOptions, type LoopResult } from './train/loop.js';
+export { parseMiSuite, runMiSuite } from './experiments/estimatorSuite.js';

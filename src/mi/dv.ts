@@ -71,7 +71,8 @@ export class DvEstimator extends BaseEstimator {
 
   override setState(state: Record<string, number>): void {
     if (this.logMovingAverage && state.logMovingAverage !== undefined) {
-      this.logMovingAverage.assign(tf.scalar(state.logMovingAverage));
+      // in a tidy: the scalar assigned from is freed (assign copies it)
+      tf.tidy(() => this.logMovingAverage!.assign(tf.scalar(state.logMovingAverage)));
     }
   }
 

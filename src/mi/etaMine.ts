@@ -101,7 +101,7 @@ export class EtaMine extends BaseEstimator {
   }
 
   override setState(state: Record<string, number>): void {
-    if (state.eta !== undefined) this.eta.assign(tf.scalar(state.eta));
+    if (state.eta !== undefined) tf.tidy(() => this.eta.assign(tf.scalar(state.eta)));
     this.initialised = state.etaInitialised === 1;
   }
 

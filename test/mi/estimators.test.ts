@@ -176,7 +176,7 @@ describe('estimator configs', () => {
     expect(() => parseEstimatorConfig({ kind: 'mine', lamda: 0.1 })).toThrow(/estimator\.lamda: unknown key/);
   });
   it('a negative λ is rejected with the field path', () => {
-    expect(() => parseEstimatorConfig({ kind: 'remine', lambda: -1 })).toThrow(/estimator\.regularizer\.lambda must be ≥ 0, got -1/);
+    expect(() => parseEstimatorConfig({ kind: 'remine', lambda: -1 })).toThrow(/estimator\.lambda must be ≥ 0, got -1/);
   });
   it('a moving-average rate outside (0, 1] is rejected', () => {
     expect(() => parseEstimatorConfig({ kind: 'mine', movingAverageRate: 0 })).toThrow(/movingAverageRate must be > 0/);
@@ -196,4 +196,18 @@ describe('scores from a score matrix', () => {
       expect(Array.from(s.marginal.dataSync())).toEqual([1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14]);
     });
   });
+});
+
+describe('estimator state', () => {
+  for (const kind of ['mine', 'eta-mine'] as const) {
+    it(`${kind}: setState (checkpoint restore) leaves no tensor behind`, () => {
+      const est = createEstimator(parseEstimatorConfig(kind));
+      const state = { logMovingAverage: 0.5, eta: 0.5, etaInitialised: 1 };
+      est.setState(state);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 10; i++) est.setState(state);
+      expect(tf.memory().numTensors).toBe(before);
+      est.dispose();
+    });
+  }
 });
