@@ -493,6 +493,73 @@ static napi_value adam_many(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * sumSquares(heap, plan) → Σ_i Σ_j x_i[j]² over several float32 buffers, accumulated in double;
+ * plan = [count, then per buffer off, size]. (The global norm of a set of gradients in one pass.)
+ */
+static napi_value sum_squares(napi_env env, napi_callback_info info) {
+  size_t argc = 2, plen, nf;
+  napi_value argv[2], res;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *heap = argc >= 2 ? heap_floats(env, argv[0], &nf) : NULL;
+  double *p = argc >= 2 ? plan_of(env, argv[1], &plen) : NULL;
+  if (!heap || !p) {
+    napi_throw_type_error(env, NULL, "sumSquares: expected (ArrayBuffer, Float64Array plan)");
+    return NULL;
+  }
+  const int64_t count = plen >= 1 ? (int64_t)p[0] : -1;
+  if (count < 0 || plen != (size_t)(1 + 2 * count)) PLAN_FAIL("sumSquares: plan length does not match its buffer count");
+  for (int64_t k = 0; k < count; k++)
+    if ((int64_t)p[2 + 2 * k] < 0 || !in_heap((int64_t)p[1 + 2 * k], (int64_t)p[2 + 2 * k], nf)) PLAN_FAIL("sumSquares: a buffer lies outside the heap");
+  double total = 0;
+  for (int64_t k = 0; k < count; k++) {
+    const float *x = heap + (int64_t)p[1 + 2 * k];
+    const int64_t size = (int64_t)p[2 + 2 * k];
+    /* eight partial sums let the compiler vectorise the double accumulation */
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t j = 0;
+    for (; j + 8 <= size; j += 8)
+      for (int q = 0; q < 8; q++) acc[q] += (double)x[j + q] * (double)x[j + q];
+    for (; j < size; j++) acc[0] += (double)x[j] * (double)x[j];
+    for (int q = 0; q < 8; q++) total += acc[q];
+  }
+  CHECK(napi_create_double(env, total, &res));
+  return res;
+}
+
+/*
+ * axpyMany(heap, plan): out_i = a_i + s·b_i in float32 for several buffer triples (out disjoint
+ * from a and b, or equal to a); plan = [count, s, then per triple aOff, bOff, outOff, size].
+ */
+static napi_value axpy_many(napi_env env, napi_callback_info info) {
+  size_t argc = 2, plen, nf;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *heap = argc >= 2 ? heap_floats(env, argv[0], &nf) : NULL;
+  double *p = argc >= 2 ? plan_of(env, argv[1], &plen) : NULL;
+  if (!heap || !p) {
+    napi_throw_type_error(env, NULL, "axpyMany: expected (ArrayBuffer, Float64Array plan)");
+    return NULL;
+  }
+  const int64_t count = plen >= 2 ? (int64_t)p[0] : -1;
+  if (count < 0 || plen != (size_t)(2 + 4 * count)) PLAN_FAIL("axpyMany: plan length does not match its buffer count");
+  const float s = (float)p[1];
+  for (int64_t k = 0; k < count; k++) {
+    const double *q = p + 2 + 4 * k;
+    const int64_t a = (int64_t)q[0], b = (int64_t)q[1], o = (int64_t)q[2], size = (int64_t)q[3];
+    if (size < 0 || !in_heap(a, size, nf) || !in_heap(b, size, nf) || !in_heap(o, size, nf)) PLAN_FAIL("axpyMany: a buffer lies outside the heap");
+    if (o != a && ((o < a + size && a < o + size) || (o < b + size && b < o + size)) && size > 0) PLAN_FAIL("axpyMany: out overlaps an input");
+  }
+  for (int64_t k = 0; k < count; k++) {
+    const double *q = p + 2 + 4 * k;
+    const float *a = heap + (int64_t)q[0], *b = heap + (int64_t)q[1];
+    float *o = heap + (int64_t)q[2];
+    const int64_t size = (int64_t)q[3];
+    for (int64_t j = 0; j < size; j++) o[j] = a[j] + s * b[j];
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -533,6 +600,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adamMany", NULL, adam_many, NULL, NULL, NULL, napi_default, NULL},
       {"denseForward", NULL, dense_forward, NULL, NULL, NULL, napi_default, NULL},
       {"denseBackward", NULL, dense_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
+      {"axpyMany", NULL, axpy_many, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, info_fn, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -35,6 +35,10 @@ export interface NativeBlas {
   denseForward(heap: ArrayBufferLike, plan: Float64Array): void;
   /** Its backward pass, only the wanted gradients (native/blas.c denseBackward). */
   denseBackward(heap: ArrayBufferLike, plan: Float64Array): void;
+  /** Σ of squared entries over several buffers, in float64 (plan = [count, then off, size per buffer]). */
+  sumSquares(heap: ArrayBufferLike, plan: Float64Array): number;
+  /** out_i = a_i + s·b_i in float32 (plan = [count, s, then aOff, bOff, outOff, size per triple]). */
+  axpyMany(heap: ArrayBufferLike, plan: Float64Array): void;
   setThreads(n: number): void;
   info(): { coreName: string; config: string; threads: number; library: string };
 }

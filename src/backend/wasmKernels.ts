@@ -17,7 +17,7 @@
  *    call (sharedSaves.ts).
  * 6. Dense layer stacks (src/nets/mlp.ts) run as one kernel forward and one backward (denseStack.ts),
  *    native with the addon, on the wasm kernels without it; logMeanExp is one kernel each way
- *    (tailOps.ts).
+ *    (tailOps.ts); a set of gradients' squared norm and a + s·b are one kernel (gradientSetOps.ts).
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
  * functions (the wrappers reuse them); registering afterwards works too, because the stock setup
  * has then already run. Every registration is marked, so calling registerWasmKernelFixes() again
@@ -29,6 +29,7 @@ import { DENSE_BACKWARD, DENSE_FORWARD, denseStackKernels } from './denseStack.j
 import { installFusedAdam, uninstallFusedAdam } from './fusedAdam.js';
 import { installSharedSaves, uninstallSharedSaves } from './sharedSaves.js';
 import { LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, logMeanExpKernels, registerLogMeanExpGradient } from './tailOps.js';
+import { ADD_SCALED, gradientSetKernels, SUM_OF_SQUARES } from './gradientSetOps.js';
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 
@@ -37,7 +38,7 @@ const FIX = Symbol.for('infobound.wasmKernelFixes');
 type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL, ADAM_IN_PLACE_KERNEL, DENSE_FORWARD, DENSE_BACKWARD, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD] as const;
+const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL, ADAM_IN_PLACE_KERNEL, DENSE_FORWARD, DENSE_BACKWARD, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, SUM_OF_SQUARES, ADD_SCALED] as const;
 const SHARING_KERNELS = ['Identity', 'Cast'] as const;
 
 /** Identity, or Cast to the tensor's own dtype, as a new reference to the same buffer; else the stock kernel. */
@@ -141,8 +142,16 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
     tf.registerKernel(config);
   }
   const dense = denseStackKernels(blas);
+  const sets = gradientSetKernels(blas);
   registerLogMeanExpGradient();
-  for (const [kernelName, kernelFunc] of [[DENSE_FORWARD, dense.forward], [DENSE_BACKWARD, dense.backward], [LOG_MEAN_EXP, logMeanExpKernels.forward], [LOG_MEAN_EXP_GRAD, logMeanExpKernels.backward]] as const) {
+  for (const [kernelName, kernelFunc] of [
+    [DENSE_FORWARD, dense.forward],
+    [DENSE_BACKWARD, dense.backward],
+    [LOG_MEAN_EXP, logMeanExpKernels.forward],
+    [LOG_MEAN_EXP_GRAD, logMeanExpKernels.backward],
+    [SUM_OF_SQUARES, sets.sumOfSquares],
+    [ADD_SCALED, sets.addScaled],
+  ] as const) {
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
     const config: Marked = { kernelName, backendName: 'wasm', kernelFunc };
     config[FIX] = null;
