@@ -220,7 +220,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
     // Held-out real points for the evaluation, fixed for the whole run.
     const real = sampler.sample(s.evaluation.samples, new Rng(deriveSeed(ctx.seed, 'gan-eval-real')));
     const trace: GanTrace = { label, steps: [], curves: {}, evals: [], snapshots: [], final: new Float32Array(0), real };
-    ctx.progress.start(`${label} (β = ${s.mi.beta})`, s.steps);
+    ctx.progress.start(`${label === 'default' ? '' : `${label}: `}${describeSetting(s)}`, s.steps);
     try {
       await runLoop({
         steps: s.steps,
