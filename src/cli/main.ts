@@ -46,6 +46,10 @@ usage:
                                        held-out estimate in nats (infobound estimate --help for all options)
   infobound suite [--quick] [--estimators a,b] [--seeds N] [--json] [--out DIR]
                                        every estimator on tasks with known MI (experiments/mi-suite.json): bias table, |bias| heat-map
+  infobound validate <experiment.json …>
+                                       check experiment files without running them: one line per problem, naming the field
+  infobound schema                     print the experiment format as a JSON Schema (schema/experiment.schema.json;
+                                       an experiment's "$schema" key points editors to it)
   infobound list                       the shipped experiments
   infobound help | --version
 
@@ -100,7 +104,7 @@ export function joinNegativeValues(argv: string[]): string[] {
 }
 
 /** The commands, for the unknown-command message (keep in step with the dispatch in main). */
-const COMMANDS = ['start', 'run', 'sweep', 'estimate', 'suite', 'report', 'eval', 'train-classifier', 'list', 'help'];
+const COMMANDS = ['start', 'run', 'sweep', 'estimate', 'suite', 'report', 'eval', 'train-classifier', 'validate', 'schema', 'list', 'help'];
 
 function version(): string {
   try {
@@ -182,6 +186,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'sweep') return (await import('./sweep.js')).cmdSweep(argv.slice(1));
   if (argv[0] === 'estimate') return (await import('./estimate.js')).cmdEstimate(argv.slice(1));
   if (argv[0] === 'suite') return (await import('./suite.js')).cmdSuite(argv.slice(1));
+  if (argv[0] === 'schema') return (await import('./validate.js')).cmdSchema();
+  if (argv[0] === 'validate') return (await import('./validate.js')).cmdValidate(argv.slice(1), experimentPath);
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

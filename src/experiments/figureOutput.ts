@@ -5,7 +5,9 @@
  * folder still says where it came from.
  */
 import { basename } from 'node:path';
-import { ConfigError, expectKeys, expectObject } from '../config/validate.js';
+import { z } from 'zod';
+import { check, obj } from '../config/schemaTools.js';
+import { ConfigError } from '../config/validate.js';
 import type { RunDir } from '../io/runDir.js';
 import { FIGURE_FORMATS, type FigureFormat, type RenderOptions } from '../plot/figure.js';
 import type { LineChartOptions } from '../plot/lineChart.js';
@@ -18,15 +20,27 @@ export interface FigureOptions {
 
 export const DEFAULT_FIGURE_OPTIONS: FigureOptions = { formats: ['png', 'svg'] };
 
+/** The experiment's `figures` field as JSON. */
+export const figureOptionsSchema = obj({
+  formats: z
+    .array(z.enum(FIGURE_FORMATS as [FigureFormat, ...FigureFormat[]]))
+    .min(1)
+    .refine((f) => new Set(f).size === f.length, { error: (iss) => `must list each format once, got ${JSON.stringify(iss.input)}` })
+    .default([...DEFAULT_FIGURE_OPTIONS.formats])
+    .describe('formats written for every figure, in this order: "png" and/or "svg" (vector, text as text); ["svg"] switches PNG off.'),
+})
+  .describe('how figures are written.')
+  .meta({ id: 'figures' });
+
 /** `figures: { formats: [...] }`; absent means the default. */
 export function parseFigureOptions(v: unknown, path = 'figures'): FigureOptions {
-  if (v === undefined) return { formats: [...DEFAULT_FIGURE_OPTIONS.formats] };
-  const o = expectObject(v, path);
-  expectKeys(o, ['formats'], path);
-  const f = o.formats ?? DEFAULT_FIGURE_OPTIONS.formats;
-  const valid = Array.isArray(f) && f.length > 0 && f.every((x) => (FIGURE_FORMATS as readonly unknown[]).includes(x)) && new Set(f).size === f.length;
-  if (!valid) throw new ConfigError(`${path}.formats must be a non-empty list of distinct formats from ${JSON.stringify(FIGURE_FORMATS)}, got ${JSON.stringify(f)}`);
-  return { formats: [...(f as FigureFormat[])] };
+  const r = check(figureOptionsSchema, v ?? {}, path);
+  if (r.ok) return { formats: [...r.value.formats] };
+  // whatever is wrong inside the list, one sentence says what the list must be
+  if (r.errors[0].startsWith(`${path}.formats`)) {
+    throw new ConfigError(`${path}.formats must be a non-empty list of distinct formats from ${JSON.stringify(FIGURE_FORMATS)}, got ${JSON.stringify((v as { formats?: unknown }).formats)}`);
+  }
+  throw new ConfigError(r.errors[0]);
 }
 
 /** What the caption says of a figure: the run it belongs to, and where in training it stands. */

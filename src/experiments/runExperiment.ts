@@ -14,6 +14,7 @@ import { claimRunDir, makeRunId, RunDir } from '../io/runDir.js';
 import { DEFAULT_DIVERGENCE_LIMIT, DivergenceError, StopRequested } from '../train/loop.js';
 import type { Progress, RunFailure, TaskResult } from './context.js';
 import { AllDiverged, describeFailure } from './failures.js';
+import { experimentErrors } from './schema.js';
 import { TASKS, taskOf } from './tasks.js';
 
 export interface RunOptions {
@@ -58,6 +59,7 @@ export function readExperimentFile(file: string): Record<string, unknown> {
   } catch (e) {
     throw new ConfigError(`cannot read experiment file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  if (text.trim() === '') throw new ConfigError(`${file} is empty; expected a JSON object with a "task"`);
   let raw: unknown;
   try {
     raw = parseConfigJson(text, file);
@@ -66,6 +68,8 @@ export function readExperimentFile(file: string): Record<string, unknown> {
     throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
   const o = expectObject(raw, file);
+  // "$schema" points an editor to schema/experiment.schema.json; the run has no use for it
+  delete o.$schema;
   checkTaskGiven(o, file);
   if (o.name === undefined) o.name = basename(file).replace(/\.json$/, '');
   if (typeof o.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.name)) {
@@ -85,6 +89,8 @@ function checkTaskGiven(o: Record<string, unknown>, where?: string): void {
  */
 export function prepareConfig(raw: Record<string, unknown>, opts: Pick<RunOptions, 'steps' | 'seed' | 'overrides'>) {
   const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+  // an editor's pointer to the JSON Schema, not part of the run's config
+  delete copy.$schema;
   checkTaskGiven(copy);
   const task = taskOf(copy);
   if (opts.seed !== undefined) {
@@ -102,6 +108,9 @@ export function prepareConfig(raw: Record<string, unknown>, opts: Pick<RunOption
     cur[parts[parts.length - 1]] = o.value;
   }
   if (copy.seed === undefined) copy.seed = 0;
+  // the schema first (src/experiments/schema.ts): every field's type and range, named by its path
+  const errors = experimentErrors(copy);
+  if (errors.length) throw new ConfigError(errors[0]);
   // a run-wide guard, not part of any task's own config: taken out before the task parses the rest
   const divergenceLimit = num(copy, 'divergenceLimit', '', { default: DEFAULT_DIVERGENCE_LIMIT, exclusiveMin: 0 });
   const forTask = { ...copy };

@@ -1,6 +1,8 @@
 /** Optimizer configs as data. */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, expectKeys, expectObject, num, str } from '../config/validate.js';
+import { z } from 'zod';
+import { obj, parseWith, positive } from '../config/schemaTools.js';
+import { ConfigError } from '../config/validate.js';
 
 export const OPTIMIZER_KINDS = ['adam', 'sgd', 'rmsprop'] as const;
 export interface OptimizerConfig {
@@ -10,15 +12,39 @@ export interface OptimizerConfig {
   beta2?: number;
 }
 
+const unit = () => z.number().min(0).max(1);
+const learningRate = positive().optional().describe("the step size. Default: the task's (and for mi.optimizer, discriminator.optimizer: this run's optimizer's).");
+
+/** An optimizer as JSON; the learning rate (and Adam's β's) default to the task's choice, so they carry no default here. */
+export const optimizerSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      obj({
+        kind: z.literal('adam').optional().describe('Adam (Kingma & Ba), the default.'),
+        learningRate,
+        beta1: unit().optional().describe("Adam's β₁ (first-moment decay). Default: the task's (0.5 for the GAN-style tasks), else 0.9."),
+        beta2: unit().optional().describe("Adam's β₂ (second-moment decay). Default: 0.999."),
+      }),
+      obj({ kind: z.literal('sgd').describe('plain gradient descent.'), learningRate }),
+      obj({ kind: z.literal('rmsprop').describe('RMSProp.'), learningRate }),
+    ],
+    { error: (iss) => (iss.code === 'invalid_union' ? `unknown optimizer ${JSON.stringify((iss.input as { kind?: unknown }).kind)}; expected one of ${OPTIMIZER_KINDS.join(', ')}` : undefined) },
+  )
+  .describe('an optimizer: { "kind": "adam" | "sgd" | "rmsprop", "learningRate", … } (beta1/beta2 for adam only).')
+  .meta({ id: 'optimizer' });
+
 export function parseOptimizerConfig(v: unknown, path: string, defaults: Partial<OptimizerConfig> = {}): OptimizerConfig {
-  const o = expectObject(v ?? {}, path);
-  expectKeys(o, ['kind', 'learningRate', 'beta1', 'beta2'], path);
-  const kind = str(o, 'kind', path, OPTIMIZER_KINDS, defaults.kind ?? 'adam');
-  const cfg: OptimizerConfig = { kind, learningRate: num(o, 'learningRate', path, { default: defaults.learningRate, exclusiveMin: 0 }) };
+  const o = parseWith(optimizerSchema, v ?? {}, path) as { kind?: OptimizerConfig['kind']; learningRate?: number; beta1?: number; beta2?: number };
+  const kind = o.kind ?? defaults.kind ?? 'adam';
+  const learningRate = o.learningRate ?? defaults.learningRate;
+  if (learningRate === undefined) throw new ConfigError(`${path}.learningRate is required (a number)`);
+  const cfg: OptimizerConfig = { kind, learningRate };
   if (kind === 'adam') {
-    cfg.beta1 = num(o, 'beta1', path, { default: defaults.beta1 ?? 0.9, min: 0, max: 1 });
-    cfg.beta2 = num(o, 'beta2', path, { default: defaults.beta2 ?? 0.999, min: 0, max: 1 });
+    cfg.beta1 = o.beta1 ?? defaults.beta1 ?? 0.9;
+    cfg.beta2 = o.beta2 ?? defaults.beta2 ?? 0.999;
   } else if (o.beta1 !== undefined || o.beta2 !== undefined) {
+    // no kind given, and the inherited one is not Adam
     throw new ConfigError(`${path}: beta1/beta2 apply only to kind "adam"`);
   }
   return cfg;
