@@ -182,7 +182,8 @@ export function optimalEta(p: LinearEtaDvProblem, w: ArrayLike<number>): number 
 /**
  * Minimises L by damped Newton: the Newton direction from a Cholesky solve (with Levenberg damping
  * added when the Hessian is not numerically positive definite), then backtracking (Armijo) on L.
- * Stops when max |∇L| ≤ `tolerance` or after `maxIterations`.
+ * Stops when max |∇L| ≤ `tolerance`, when an accepted step no longer lowers L in float64, or after
+ * `maxIterations` (50).
  */
 export function fitLinearEtaDv(
   p: LinearEtaDvProblem,
@@ -192,7 +193,7 @@ export function fitLinearEtaDv(
   const { d } = p;
   const hessian = opts.hessian ?? ((theta: Float64Array) => linearEtaDvHessian(p, theta));
   const tol = opts.tolerance ?? 1e-10;
-  const maxIt = opts.maxIterations ?? 100;
+  const maxIt = opts.maxIterations ?? 50;
   if (w0.length !== d) throw new Error(`convex η-DV: initial w must have d = ${d} entries, got ${w0.length}`);
   let theta = new Float64Array(d + 1);
   theta.set(Array.from(w0));
@@ -228,51 +229,13 @@ export function fitLinearEtaDv(
       t /= 2;
     }
     if (next === null) break; // no decrease representable in float64: at the optimum to rounding
+    const decrease = cur.loss - next.loss;
     theta = cand;
     cur = next;
+    // stagnation: the loss no longer moves in float64 (a flat, ridge-only direction), stop
+    if (decrease <= 1e-14 * (1 + Math.abs(cur.loss))) break;
   }
   return { w: theta.slice(0, d), eta: theta[d], loss: cur.loss, bound: cur.bound, gradMax: gmax(cur.grad), iterations: it, converged: gmax(cur.grad) <= tol };
-}
-
-/**
- * ∇²L as linearEtaDvHessian, with its d×d block E_Q[e·ΦΦᵀ] as one float32 matmul (Φ scaled by √e,
- * OpenBLAS on the wasm backend) instead of a float64 loop over the rows: the Hessian only shapes the
- * Newton direction — the gradient, the loss and the stopping test stay in float64 — and the loop costs
- * seconds per iteration at 20,000 rows × 256 features.
- */
-export function linearEtaDvHessianFast(p: LinearEtaDvProblem, theta: Float64Array): Float64Array {
-  const { nQ } = checkProblem(p);
-  const { d } = p;
-  const m = d + 1;
-  const sq = scores(p.marginal, d, theta);
-  const e = new Float64Array(nQ);
-  let expMean = 0;
-  for (let k = 0; k < nQ; k++) {
-    e[k] = Math.exp(sq[k] - theta[d]) / nQ;
-    expMean += e[k];
-  }
-  const scaled = new Float32Array(nQ * d);
-  const cross = new Float64Array(d);
-  for (let k = 0; k < nQ; k++) {
-    const r = Math.sqrt(e[k]);
-    for (let j = 0; j < d; j++) {
-      const v = p.marginal[k * d + j];
-      scaled[k * d + j] = r * v;
-      cross[j] += e[k] * v;
-    }
-  }
-  const ww = tf.tidy(() => {
-    const a = tf.tensor2d(scaled, [nQ, d]);
-    return tf.matMul(a, a, true, false).dataSync();
-  });
-  const h = new Float64Array(m * m);
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b < d; b++) h[a * m + b] = 0.5 * (ww[a * d + b] + ww[b * d + a]);
-    h[a * m + a] += p.l2;
-    h[a * m + d] = h[d * m + a] = -cross[a];
-  }
-  h[d * m + d] = expMean;
-  return h;
 }
 
 /** Rows of features Φ(x_i, y_{(i+shift) mod n}) of a concat critic, as float64, computed in chunks. */
@@ -343,7 +306,7 @@ export class EtaMineConvex extends EtaMine {
     const problem: LinearEtaDvProblem = { joint, marginal, d, l2: this.convex.l2 };
     // the trained critic's own bound (η optimal for its w, i.e. its DV value on these features)
     const boundBefore = linearEtaDv({ ...problem, l2: 0 }, [...w0, optimalEta(problem, w0)]).bound;
-    const fit = fitLinearEtaDv(problem, w0, { hessian: (theta) => linearEtaDvHessianFast(problem, theta) });
+    const fit = fitLinearEtaDv(problem, w0);
     tf.tidy(() => {
       net.weights[last].assign(tf.tensor2d(Float32Array.from(fit.w), [d, 1]));
       net.biases[last].assign(tf.zeros([1]));
