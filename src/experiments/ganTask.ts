@@ -20,6 +20,7 @@ import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
@@ -211,6 +212,9 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
   const traces: GanTrace[] = [];
   const failures: RunFailure[] = [];
   const prefix = (label: string) => (cfg.settings.length > 1 ? `${label}.` : '');
+  // the snapshots' samples as .npy (samples-step<N>.npy), for analysis in Python
+  const arrays = new ArrayExports(ctx.out, cfg.settings.length);
+  const arrayFiles: string[] = [];
   for (const { label, cfg: s } of cfg.settings) {
     const sampler = samplerOf(s.data);
     // Same seed for every setting: the same initial networks and data stream (a fair comparison).
@@ -228,7 +232,8 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
         shouldStop: ctx.shouldStop,
         divergence: divergenceGuard(ctx),
         onProgress: (d, t) => ctx.progress.tick(d, t),
-        allowNonFinite: gan.mi ? [] : GAN_MI_FIELDS,
+        // clipScale is NaN at β = 0 (no MI gradient to scale), where a schedule may take β
+        allowNonFinite: gan.mi ? (s.mi.betaSchedule ? ['clipScale'] : []) : GAN_MI_FIELDS,
         step: (i) => {
           if (gan.mi && s.mi.betaSchedule) gan.mi.beta = betaAt(s.mi.betaSchedule, s.mi.beta, i);
           const r: Record<string, number> = ganTrainStep(gan, sampler.sample(s.batchSize, dataRng), stepRng);
@@ -239,7 +244,10 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
             const e = evaluateGan(s, sampler, gen, real, done);
             trace.evals.push(e);
             ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
-            if (s.evaluation.snapshots.includes(done)) trace.snapshots.push({ step: done, points: gen });
+            if (s.evaluation.snapshots.includes(done)) {
+              trace.snapshots.push({ step: done, points: gen });
+              arrayFiles.push(...arrays.samples(label, done, gen, 2));
+            }
             if (done === s.steps) trace.final = gen;
           }
           return r;
@@ -261,7 +269,7 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
   }
   if (traces.length === 0) throw new AllDiverged(failures);
   const s0 = cfg.settings[0].cfg;
-  const files = renderGanFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, samplerOf(s0.data), s0, ctx.out);
+  const files = [...renderGanFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, samplerOf(s0.data), s0, ctx.out), ...arrayFiles];
   return { metrics, files, ...(failures.length ? { failures, rows: failureRows(failures) } : {}) };
 }
 

@@ -54,6 +54,12 @@ describe('gan task', () => {
     const train = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'train');
     for (const l of train) expect(l.beta).toBeCloseTo(1 - l.step / 40, 12);
   });
+  it('a schedule that reaches β = 0 before the last step runs to the end (the clip scale is undefined at β = 0, not a divergence)', async () => {
+    const o = await runExperiment(tiny({ steps: 20, vary: {}, evaluation: { every: 20, samples: 300, snapshots: [20] }, mi: { beta: 1, betaSchedule: { kind: 'step', to: 0, start: 10 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } } }), { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' });
+    expect(o.status).toBe('completed');
+    const last = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'train').pop();
+    expect([last.step, last.beta, last.clipScale]).toEqual([19, 0, null]);
+  });
   it('a schedule that starts at β = 0 still builds the statistics network; discriminator.optimizer is D\'s own', () => {
     const { cfg } = prepareConfig(tiny({ vary: {}, mi: { beta: 0, betaSchedule: { kind: 'step', to: 1, start: 10 } }, discriminator: { hidden: [16], optimizer: { kind: 'adam', learningRate: 0.004 } } }), {});
     const s = (cfg as { settings: { cfg: GanSettingConfig }[] }).settings[0].cfg;
