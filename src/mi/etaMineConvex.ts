@@ -11,9 +11,13 @@
  * weights and the η that is optimal for them.
  *
  * No bias: the η-DV loss is invariant under (f + c, η + c), so the output bias is absorbed by η
- * (and keeping both would make the Hessian singular). λ (default 1e-3) is the paper's RKHS-norm
- * penalty in finite dimension; it keeps the problem bounded when joint and marginal features are
- * (nearly) linearly separable, where the unpenalised optimum is at infinity.
+ * (and keeping both would make the Hessian singular). λ is the paper's RKHS-norm penalty in finite
+ * dimension; it keeps the problem bounded when joint and marginal features are (nearly) linearly
+ * separable, where the unpenalised optimum is at infinity. Default 0.1, measured (one η-MINE critic
+ * trained 1,000 steps on 5K rows of a random-SPD Gaussian, η-DV on 1K held-out rows): at 20-D
+ * (I = 5.94) λ = 1e-3 fits the training pairs to 6.8 nats and gives −11,679 held out, λ = 0.1 gives
+ * 3.60 (the critic as trained: 3.00), λ = 1 gives 2.78; at 10-D (I = 2.82) 2.18 / 2.31 / 1.78
+ * against 2.13.
  *
  * As an estimator (kind "eta-mine-convex") it trains the critic exactly as η-MINE does; `finalize`
  * then fits (w, η) on the training pairs and writes w into the critic's output layer (bias 0), so
@@ -262,7 +266,7 @@ function featureRows(critic: ConcatCritic, x: tf.Tensor2D, y: tf.Tensor2D, shift
 }
 
 export interface ConvexEtaMineOptions {
-  /** the ridge λ (default 1e-3). */
+  /** the ridge λ (default 0.1). */
   l2: number;
   /** marginal pairs per training row: (x_i, y_{i+s}) for s = 1..shifts (default 4). */
   shifts: number;
@@ -281,7 +285,7 @@ export class EtaMineConvex extends EtaMine {
     sampling: 'shuffle' | 'matrix' = 'shuffle',
     etaUpdate: EtaUpdate = 'adam',
     etaLearningRate = etaUpdate === 'sgd' ? 0.05 : 5e-4,
-    readonly convex: ConvexEtaMineOptions = { l2: 1e-3, shifts: 4 },
+    readonly convex: ConvexEtaMineOptions = { l2: 0.1, shifts: 4 },
   ) {
     super(regularizer, sampling, etaUpdate, etaLearningRate);
   }
@@ -305,7 +309,8 @@ export class EtaMineConvex extends EtaMine {
     const w0 = Float64Array.from(net.weights[last].dataSync());
     const problem: LinearEtaDvProblem = { joint, marginal, d, l2: this.convex.l2 };
     // the trained critic's own bound (η optimal for its w, i.e. its DV value on these features)
-    const boundBefore = linearEtaDv({ ...problem, l2: 0 }, [...w0, optimalEta(problem, w0)]).bound;
+    const before = linearEtaDv(problem, [...w0, optimalEta(problem, w0)]);
+    const boundBefore = before.bound;
     const fit = fitLinearEtaDv(problem, w0);
     tf.tidy(() => {
       net.weights[last].assign(tf.tensor2d(Float32Array.from(fit.w), [d, 1]));
@@ -315,6 +320,6 @@ export class EtaMineConvex extends EtaMine {
     this.initialised = true;
     const { w: _w, ...rest } = fit;
     this.lastFit = { ...rest, rows: n, marginalRows: shifts * n, boundBefore };
-    return { trainBound: fit.bound, trainBoundBefore: boundBefore, eta: fit.eta, gradMax: fit.gradMax, iterations: fit.iterations, converged: fit.converged ? 1 : 0 };
+    return { trainBound: fit.bound, trainBoundBefore: boundBefore, trainLoss: fit.loss, trainLossBefore: before.loss, eta: fit.eta, gradMax: fit.gradMax, iterations: fit.iterations, converged: fit.converged ? 1 : 0 };
   }
 }

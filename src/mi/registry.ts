@@ -27,7 +27,7 @@ export interface EstimatorConfig {
   etaUpdate?: 'exact' | 'sgd' | 'adam';
   /** η's learning rate for etaUpdate 'adam' (default 5e-4) or 'sgd' (default 0.05). */
   etaLearningRate?: number;
-  /** convex η-MINE's ridge λ on the linear witness (default 1e-3; src/mi/etaMineConvex.ts). */
+  /** convex η-MINE's ridge λ on the linear witness (default 0.1; src/mi/etaMineConvex.ts). */
   l2?: number;
   /** convex η-MINE's marginal pairs per training row in its fit, (x_i, y_{i+s}) for s = 1..marginalShifts (default 4). */
   marginalShifts?: number;
@@ -101,7 +101,7 @@ const KIND_FIELDS = {
   'eta-mine': eta,
   'eta-mine-convex': {
     ...eta,
-    l2: nonNeg().default(1e-3).describe("ridge λ on the linear witness of the convex fit (src/mi/etaMineConvex.ts)."),
+    l2: nonNeg().default(0.1).describe("ridge λ on the linear witness of the convex fit (src/mi/etaMineConvex.ts)."),
     marginalShifts: posInt().default(4).describe('marginal pairs per training row in the convex fit: (x_i, y_{i+s}) for s = 1..marginalShifts.'),
   },
   remine: { movingAverageRate, ...remineShorthand },
@@ -188,7 +188,7 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
     case 'eta-mine':
       return new EtaMine(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate);
     case 'eta-mine-convex':
-      return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate, { l2: cfg.l2 ?? 1e-3, shifts: cfg.marginalShifts ?? 4 });
+      return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate, { l2: cfg.l2 ?? 0.1, shifts: cfg.marginalShifts ?? 4 });
     case 'remine':
       return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' }, cfg.sampling);
     case 'remine-j':

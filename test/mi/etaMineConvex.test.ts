@@ -106,7 +106,7 @@ describe('eta-mine-convex as an estimator', () => {
     e.dispose();
   });
 
-  it('after η-MINE training on a 1-D Gaussian (ρ = 0.8, I = 0.511 nats), finalize raises the train bound and the held-out η-DV estimate is within 0.1 nats of the truth', () => {
+  it('after η-MINE training on a 1-D Gaussian (ρ = 0.8, I = 0.511 nats), finalize lowers the penalised η-DV loss on the training pairs below the trained critic’s and the held-out η-DV estimate is within 0.1 nats of the truth', () => {
     const rho = 0.8, truth = gaussianMI(rho, 1);
     const sampler = correlatedGaussians({ dim: 1, rho });
     const rng = new Rng(7);
@@ -118,7 +118,8 @@ describe('eta-mine-convex as an estimator', () => {
     const train = sampler.sample(2000, dataRng, 0), test = sampler.sample(4000, dataRng, 0);
     const fit = tf.tidy(() => estimator.finalize(critic, tf.tensor2d(train.x, [2000, 1]), tf.tensor2d(train.y, [2000, 1])));
     expect(fit.converged).toBe(1);
-    expect(fit.trainBound).toBeGreaterThanOrEqual(fit.trainBoundBefore - 1e-3);
+    // the critic's own output weights with their optimal η are a feasible point of the convex problem
+    expect(fit.trainLoss).toBeLessThanOrEqual(fit.trainLossBefore);
     // the critic's output is now the linear witness: η-DV at the fitted η on held-out pairs
     const held = tf.tidy(() => {
       const x = tf.tensor2d(test.x, [4000, 1]), y = tf.tensor2d(test.y, [4000, 1]);
