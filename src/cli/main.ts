@@ -219,12 +219,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (cmd) {
     case 'start': {
-      // The main job, no download, no flags: a short MINEGAN (β = 1) on 25 Gaussians, writing its
-      // sample scatter and KDE density maps (snapshots within the run, also with --steps).
+      // The main job, no download, no flags: a short MINEGAN on 25 Gaussians, writing its sample
+      // scatter and KDE density maps (snapshots within the run, also with --steps). β anneals 1 → 0
+      // over the first 2/3 of the steps: the MI term spreads G over the modes early, the plain
+      // adversarial loss sharpens them after (issue 15, seeds 0/1 at 3,000 steps: 12/19 of 25 modes
+      // with ≥ 20 samples, 30/37 % high-quality, against 9/25 and 15 % with β = 1 throughout).
       const steps = intFlag(values.steps as string | undefined, 'steps') ?? START_STEPS;
       const snapshots = [500, 1000, START_STEPS].filter((s) => s < steps);
       return cmdRun('minegan-25gaussians', values, values.steps === undefined ? START_STEPS : undefined, [
         { path: 'vary', value: {} },
+        { path: 'mi.betaSchedule', value: { kind: 'linear', to: 0, end: Math.max(1, Math.round((2 * steps) / 3)) } },
         { path: 'evaluation.snapshots', value: steps > 0 ? [...snapshots, steps] : [START_STEPS] },
       ]);
     }
