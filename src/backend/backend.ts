@@ -141,12 +141,6 @@ export async function initBackend(
   throw new Error(`no tfjs backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
 
-/** The backend chosen by initBackend, or an error if none was chosen yet. */
-export function currentBackend(): BackendInfo {
-  if (!current) throw new Error('initBackend() has not been called');
-  return current;
-}
-
 /**
  * The library's entry to the backend: selects one exactly as the CLI does (INFOBOUND_BACKEND, else
  * the first that loads) unless one was chosen already, and returns what was chosen. Importing

@@ -70,18 +70,6 @@ export function optStr(obj: Record<string, unknown>, key: string, path: string):
   return v;
 }
 
-export function numList(obj: Record<string, unknown>, key: string, path: string, def?: number[], opts: { integer?: boolean; min?: number } = {}): number[] {
-  const full = path ? `${path}.${key}` : key;
-  const v = obj[key] === undefined ? def : obj[key];
-  if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${full} must be a non-empty list of numbers, got ${JSON.stringify(v)}`);
-  for (const [i, x] of v.entries()) {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ConfigError(`${full}[${i}] must be a finite number, got ${JSON.stringify(x)}`);
-    if (opts.integer && !Number.isInteger(x)) throw new ConfigError(`${full}[${i}] must be an integer, got ${x}`);
-    if (opts.min !== undefined && x < opts.min) throw new ConfigError(`${full}[${i}] must be ≥ ${opts.min}, got ${x}`);
-  }
-  return v as number[];
-}
-
 export function bool(obj: Record<string, unknown>, key: string, path: string, def: boolean): boolean {
   const v = obj[key] === undefined ? def : obj[key];
   if (typeof v !== 'boolean') throw new ConfigError(`${path ? path + '.' : ''}${key} must be true or false, got ${JSON.stringify(v)}`);

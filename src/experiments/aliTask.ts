@@ -28,6 +28,7 @@ import { Rng } from '../util/rng.js';
 import { renderAliFigures, type AliEval, type AliTrace } from './aliFigures.js';
 import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseNet, type NetConfig } from './ganTask.js';
@@ -294,6 +295,8 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
     }
     return classifier;
   };
+  const arrays = new ArrayExports(ctx.out, cfg.settings.length);
+  const arrayFiles: string[] = [];
   try {
     for (const { label, cfg: s } of cfg.settings) {
       const data = loadData(s.data, s, ctx.seed, splits);
@@ -329,6 +332,9 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
         });
         const final = evaluate(s.steps, await getClassifier());
         [trace.samples, trace.recon, trace.latent] = [final.samples, final.recon, encodeData(m, data.heldOut)];
+        // the final samples and the codes F(x) of the held-out data as .npy, for analysis in Python
+        const held = data.centres ? 'held-out point (label: its nearest mode)' : 'held-out test digit (label: its class)';
+        arrayFiles.push(...arrays.samples(label, s.steps, final.samples, data.dim), ...arrays.latents(label, trace.latent, s.latentDim, `F(x), the encoder's noise-free code of each ${held}`, data.heldOutLabels));
       } catch (e) {
         // a diverged setting is recorded and skipped; the others still run
         if (!recordDivergence(e, { setting: label }, failures, ctx.progress)) throw e;
@@ -348,7 +354,7 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
     }
     if (traces.length === 0) throw new AllDiverged(failures);
     const d0 = loadData(s0.data, s0, ctx.seed, splits);
-    const files = renderAliFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim }, ctx.out);
+    const files = [...renderAliFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim }, ctx.out), ...arrayFiles];
     return { metrics, files, ...(failures.length ? { failures, rows: failureRows(failures) } : {}) };
   } finally {
     (classifier as MnistClassifier | null)?.dispose();

@@ -13,11 +13,13 @@ import { finishCheckpoints, keepEpochCheckpoint, parseCheckpointConfig, readChec
 import { parseEstimatorConfig } from '../mi/registry.js';
 import { createIbModel, disposeIbModel, getIbModelState, IB_MI_FIELDS, ibTestError, ibTrainStep, setIbLearningRate, setIbModelState, type IbModel, type IbModelConfig } from '../models/ib.js';
 import { ENCODER_KINDS, DEFAULT_NOISE_DIM, DEFAULT_NOISE_STD } from '../nets/encoders.js';
+import { mapRows } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
 import { parseOptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
@@ -291,6 +293,8 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
     ctx.out.appendMetrics(rec);
     metricsLines++;
   };
+  const arrays = new ArrayExports(ctx.out, cfg.settings.length);
+  const arrayFiles: string[] = [];
   for (let si = resume?.setting ?? 0; si < cfg.settings.length; si++) {
     const { label, cfg: s } = cfg.settings[si];
     const key = JSON.stringify(s.data);
@@ -393,6 +397,10 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
           if (s.checkpoint.keep === 'all') keepEpochCheckpoint(ctx.out, CHECKPOINT, si + 1, e + 1);
         }
       }
+      // μ(x), the encoder's noise-free code, of every test image as .npy, for analysis in Python
+      const z = model.encoder.zDim;
+      const codes = mapRows(test.images, IMAGE_SIZE, z, 500, (t) => model.encoder.deterministic(t));
+      arrayFiles.push(...arrays.latents(label, codes, z, `the encoder's noise-free code of each test image (μ(x) for the gaussian encoder; label: its class)`, test.labels));
     } catch (err) {
       // a diverged setting is recorded and skipped; the others still run
       if (!recordDivergence(err, { setting: label }, failures, ctx.progress)) throw err;
@@ -408,7 +416,7 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
   const metrics: Record<string, number> = {};
   for (const t of traces) for (const [k, v] of Object.entries(settingMetrics(t))) metrics[traces.length > 1 ? `${t.label}.${k}` : k] = v;
   if (traces.length === 0) throw new AllDiverged(failures);
-  const files = renderIbFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, ctx.out);
+  const files = [...renderIbFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, ctx.out), ...arrayFiles];
   appendFailures(ctx.out, 'table.md', failures);
   const rows = [...traces.map((t) => ({ setting: t.label, ...settingMetrics(t) })), ...failureRows(failures)];
   const policy = cfg.settings[0].cfg.checkpoint;

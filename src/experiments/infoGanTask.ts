@@ -20,6 +20,7 @@ import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { parseGanData, parseNet, samplerOf, type NetConfig } from './ganTask.js';
@@ -207,6 +208,9 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
   const rows: InfoGanRow[] = [];
   const failures: RunFailure[] = [];
   const prefix = (label: string) => (cfg.settings.length > 1 ? `${label}.` : '');
+  // the final samples and their codes as .npy, for analysis in Python
+  const arrays = new ArrayExports(ctx.out, cfg.settings.length);
+  const arrayFiles: string[] = [];
   for (const { label, cfg: s } of cfg.settings) {
     const sampler = samplerOf({ kind: 'grid', ...s.data }) as ReturnType<typeof samplerOf> & { centres: Float32Array; std: number };
     const totalModes = sampler.centres.length / 2;
@@ -240,7 +244,11 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
             const e: InfoGanEval = { step: done, modes: c.modes, modesAnySample: c.modesAnySample, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform, purity: p.purity, distinctTopModes: p.distinctTopModes };
             trace.evals.push(e);
             ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
-            if (done === s.steps) trace.final = g;
+            if (done === s.steps) {
+              trace.final = g;
+              const codes = s.codes.categorical > 0 ? { name: 'codes', values: g.labels, what: 'the categorical code c' } : undefined;
+              arrayFiles.push(...arrays.samples(label, done, g.points, 2, { what: 'generated samples G(z, c)', labels: codes }));
+            }
           }
           return r;
         },
@@ -281,6 +289,7 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
   const allRows = [...(rows as unknown as Record<string, unknown>[]), ...failureRows(failures)];
   files.push(ctx.out.writeJson('table.json', allRows), ctx.out.write('table.md', tableMarkdown(cfg.name, traces, rows, codeEntropy(cfg.settings[0].cfg.codes))));
   appendFailures(ctx.out, 'table.md', failures);
+  files.push(...arrayFiles);
   return { metrics, rows: allRows, files, ...(failures.length ? { failures } : {}) };
 }
 

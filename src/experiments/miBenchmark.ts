@@ -22,6 +22,7 @@ import { withCleanup } from '../util/cleanup.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
+import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, recordDivergence } from './failures.js';
 import { cartesian, labelOf, setPath } from './paths.js';
 import { renderMiFigures, type MiCurve } from './miFigures.js';
@@ -238,8 +239,11 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
   const files: string[] = [];
   const failures: RunFailure[] = [];
   let finished = 0;
+  // per-step estimates (step × estimator) as .npy, for analysis in Python
+  const arrays = new ArrayExports(ctx.out, settings.length);
   for (const setting of settings) {
     const sampler = samplerOf(setting.data);
+    const perStep = [{ name: 'trueMI', values: Float64Array.from({ length: setting.steps }, (_, i) => sampler.trueMI(i) ?? NaN) }];
     const steps = setting.steps;
     for (const [ei, est] of cfg.estimators.entries()) {
       const criticCfg = cfg.estimatorCritics[ei] ?? cfg.critic;
@@ -253,7 +257,9 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
       const estimator = createEstimator(est);
       const optimizer = createOptimizer(cfg.optimizer);
       const window = new WindowedEstimate(est.window ?? 100, (estimator as unknown as { pooling: Pooling }).pooling);
-      const estimates = new Float64Array(steps);
+      // NaN after a divergence: the steps never run
+      const estimates = new Float64Array(steps).fill(NaN);
+      perStep.push({ name: estLabel, values: estimates });
       const truth = new Float64Array(steps);
       const trace: MiCurve = { setting: setting.label, estimator: estLabel, steps: [], trueMI: [], estimate: [], macro: [], micro: [], jointTerm: [], logMeanExpMarginal: [] };
       const microAtLevelEnd = new Map<number, number | null>();
@@ -319,6 +325,7 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
         ctx.progress.note(`${setting.label} ${estLabel} I=${lv.value.toFixed(3)}: mean ${s.mean.toFixed(3)} bias ${s.bias.toFixed(3)} var ${s.variance.toFixed(4)} mse ${s.mse.toFixed(4)}`);
       }
     }
+    files.push(arrays.perStep('estimates', setting.label, perStep, "training steps; columns: the step, the true MI, then each estimator's per-batch estimate (nats)"));
     for (const b of cfg.baselines) {
       const base = new Rng(deriveSeed(ctx.seed, `${setting.label}/ksg`));
       const levelStarts = new Map<number, number>();
@@ -376,8 +383,4 @@ export function miTableMarkdown(cfg: MiBenchmarkConfig, rows: Record<string, unk
   if (rows.some((r) => r.diverged)) lines.push('', `Diverged: the estimate or a mean critic output left ±divergenceLimit nats (or became NaN/∞); that estimator was stopped, the others ran to the end.`);
   if (cfg.reference) lines.push('', referenceComparisonMarkdown(cfg.reference, REFERENCE_SETS[cfg.reference], rows));
   return lines.join('\n') + '\n';
-}
-
-export function isMiBenchmark(raw: unknown): boolean {
-  return isObject(raw) && raw.task === 'mi-benchmark';
 }

@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MIRegularizer } from '../mi/miRegularizer.js';
-import { activate, type Mlp } from '../nets/mlp.js';
+import { activate, mapRows, type Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
 import { globalNorm } from './adaptiveClip.js';
 import { bceWithLogits } from './gan.js';
@@ -202,19 +202,6 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
   out.dispose();
   const res = {} as AliStepNumbers;
   ALI_FIELDS.forEach((f, i) => (res[f] = v[i]));
-  return res;
-}
-
-/** Runs `fn` on `x` in chunks of `chunk` rows and returns the concatenated outputs (n × outDim). */
-function mapRows(x: Float32Array, inDim: number, outDim: number, chunk: number, fn: (t: tf.Tensor2D) => tf.Tensor2D): Float32Array {
-  const n = x.length / inDim;
-  const res = new Float32Array(n * outDim);
-  for (let s = 0; s < n; s += chunk) {
-    const k = Math.min(chunk, n - s);
-    const t = tf.tidy(() => fn(tf.tensor2d(x.subarray(s * inDim, (s + k) * inDim), [k, inDim])));
-    res.set(t.dataSync(), s * outDim);
-    t.dispose();
-  }
   return res;
 }
 

@@ -122,3 +122,16 @@ export class Mlp {
     for (const v of this.variables) v.dispose();
   }
 }
+
+/** Runs `fn` on `x` in chunks of `chunk` rows and returns the concatenated outputs (n × outDim). */
+export function mapRows(x: Float32Array, inDim: number, outDim: number, chunk: number, fn: (t: tf.Tensor2D) => tf.Tensor2D): Float32Array {
+  const n = x.length / inDim;
+  const res = new Float32Array(n * outDim);
+  for (let s = 0; s < n; s += chunk) {
+    const k = Math.min(chunk, n - s);
+    const t = tf.tidy(() => fn(tf.tensor2d(x.subarray(s * inDim, (s + k) * inDim), [k, inDim])));
+    res.set(t.dataSync(), s * outDim);
+    t.dispose();
+  }
+  return res;
+}

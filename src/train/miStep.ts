@@ -62,19 +62,3 @@ export function miTrainStep(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNum
   FIELDS.forEach((f, i) => (out[f] = v[i]));
   return out;
 }
-
-/** The bound's numbers on a batch without training (no state update). */
-export function miEvaluate(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNumbers {
-  const perm = rng.permutation(batch.n);
-  const v = tf.tidy(() => {
-    const x = tf.tensor2d(batch.x, [batch.n, batch.dx]);
-    const y = tf.tensor2d(batch.y, [batch.n, batch.dy]);
-    const out = l.estimator.objective(criticScores(l.critic, l.estimator.sampling, x, y, perm), { updateState: false });
-    return tf.stack(FIELDS.map((f) => out[f]));
-  });
-  const a = v.dataSync();
-  v.dispose();
-  const out = {} as MiStepNumbers;
-  FIELDS.forEach((f, i) => (out[f] = a[i]));
-  return out;
-}
