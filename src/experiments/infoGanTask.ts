@@ -6,7 +6,8 @@
  * `evaluation.every` steps it measures mode coverage and whether each code owns a mode (purity), and
  * records the first step at which all modes are covered (`stepAllModes`, null if never).
  */
-import { bool, ConfigError, countOf, expectKeys, expectObject, isObject, notAbove, num, posInt } from '../config/validate.js';
+import { parseWith } from '../config/schemaTools.js';
+import { checkFitsMemory, ConfigError, expectKeys, isObject, notAbove } from '../config/validate.js';
 import type { GridMixtureOptions } from '../data/gridGaussians.js';
 import { codePurity } from '../eval/codePurity.js';
 import { modeCoverage } from '../eval/modeCoverage.js';
@@ -23,9 +24,10 @@ import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
-import { parseGanData, parseNet, samplerOf, type NetConfig } from './ganTask.js';
-import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
+import { samplerOf, type NetConfig } from './ganTask.js';
+import type { FigureOptions } from './figureOutput.js';
 import { renderInfoGanFigures } from './infoGanFigures.js';
+import { TASK_SCHEMAS } from './schema.js';
 import { expandVary } from './paths.js';
 import { logTrainStep } from './trainTrace.js';
 
@@ -62,8 +64,6 @@ export interface InfoGanConfig {
   figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'codes', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation', 'figures'];
-
 /** `"mine"`, `{ "kind": "eta-mine", … }`, `"infogan"` or `"none"`; unknown kinds list every valid one. */
 export function parseCodeMi(v: unknown, path: string): CodeMiConfig {
   const kind = typeof v === 'string' ? v : isObject(v) ? v.kind : undefined;
@@ -77,60 +77,55 @@ export function parseCodeMi(v: unknown, path: string): CodeMiConfig {
   return parseEstimatorConfig(v, path);
 }
 
-function parseCodes(v: unknown, modes: number): CodeSpec {
-  const o = expectObject(v ?? {}, 'codes');
-  expectKeys(o, ['categorical', 'continuous'], 'codes');
-  // default: one category per mode (the η-MINE paper's 25 codes for 25 Gaussians)
-  const categorical = num(o, 'categorical', 'codes', { default: modes, integer: true, min: 0 });
-  const continuous = num(o, 'continuous', 'codes', { default: 0, integer: true, min: 0 });
-  if (categorical === 1) throw new ConfigError('codes.categorical must be 0 (none) or ≥ 2 (one category carries no information), got 1');
-  if (categorical + continuous === 0) throw new ConfigError('codes: need codes.categorical ≥ 2 or codes.continuous ≥ 1 (the code is empty)');
-  return { categorical, continuous };
-}
-
+/**
+ * One setting from the schema's validated, defaulted object (src/experiments/schema.ts: types,
+ * ranges and constant defaults); here: the defaults that depend on other fields and the checks
+ * between fields.
+ */
 function parseSetting(raw: Record<string, unknown>): InfoGanSettingConfig {
-  const steps = posInt(raw, 'steps', '');
-  const d = parseGanData(raw.data);
+  const c = parseWith(TASK_SCHEMAS.infogan, raw);
+  const d = c.data;
   if (d.kind !== 'grid') throw new ConfigError(`data.kind must be "grid" for the infogan task (mode coverage and code purity need mode centres), got "${d.kind}"`);
-  const codes = parseCodes(raw.codes, d.side * d.side);
-  const batchSize = num(raw, 'batchSize', '', { default: 256, integer: true, min: 2 });
-  const mi = expectObject(raw.mi ?? {}, 'mi');
-  expectKeys(mi, ['beta', 'estimator', 'critic', 'head', 'clip', 'optimizer'], 'mi');
-  const estimator = parseCodeMi(mi.estimator ?? 'infogan', 'mi.estimator');
-  if (estimator.kind === 'infonce' && codes.categorical > batchSize) throw new ConfigError(`mi.estimator: infonce needs batchSize ≥ codes.categorical`);
-  const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
-  expectKeys(ev, ['every', 'samples', 'minCount', 'miWindow'], 'evaluation');
-  const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 1e-3, beta1: 0.5, beta2: 0.999 });
+  // default: one category per mode (the η-MINE paper's 25 codes for 25 Gaussians)
+  const codes: CodeSpec = { categorical: c.codes.categorical ?? d.side * d.side, continuous: c.codes.continuous };
+  if (codes.categorical === 1) throw new ConfigError('codes.categorical must be 0 (none) or ≥ 2 (one category carries no information), got 1');
+  if (codes.categorical + codes.continuous === 0) throw new ConfigError('codes: need codes.categorical ≥ 2 or codes.continuous ≥ 1 (the code is empty)');
+  const estimator = parseCodeMi(c.mi.estimator, 'mi.estimator');
+  if (estimator.kind === 'infonce' && codes.categorical > c.batchSize) throw new ConfigError(`mi.estimator: infonce needs batchSize ≥ codes.categorical`);
+  const optimizer = parseOptimizerConfig(c.optimizer, 'optimizer', { learningRate: 1e-3, beta1: 0.5, beta2: 0.999 });
+  const ev = c.evaluation;
+  // the evaluation's points and codes (float32)
+  checkFitsMemory('evaluation.samples', ev.samples, ev.samples * 4 * 3 * 4, 'the evaluation samples (points and codes)');
   return {
-    steps,
-    batchSize,
-    noiseDim: posInt(raw, 'noiseDim', '', 2),
+    steps: c.steps,
+    batchSize: c.batchSize,
+    noiseDim: c.noiseDim,
     codes,
     data: { side: d.side, spacing: d.spacing, std: d.std },
-    generator: parseNet(raw.generator, 'generator'),
-    discriminator: parseNet(raw.discriminator, 'discriminator'),
+    generator: c.generator,
+    discriminator: c.discriminator,
     optimizer,
     mi: {
-      beta: num(mi, 'beta', 'mi', { default: 1, min: 0 }),
+      beta: c.mi.beta,
       estimator,
-      critic: parseCriticConfig(mi.critic ?? { kind: 'concat', hidden: [256, 256] }, 'mi.critic'),
-      head: parseNet(mi.head, 'mi.head'),
-      clip: bool(mi, 'clip', 'mi', true),
-      optimizer: mi.optimizer === undefined ? optimizer : parseOptimizerConfig(mi.optimizer, 'mi.optimizer', optimizer),
+      critic: parseCriticConfig(c.mi.critic, 'mi.critic'),
+      head: c.mi.head,
+      clip: c.mi.clip,
+      optimizer: c.mi.optimizer === undefined ? optimizer : parseOptimizerConfig(c.mi.optimizer, 'mi.optimizer', optimizer),
     },
     evaluation: {
-      every: posInt(ev, 'every', 'evaluation', Math.max(1, Math.floor(steps / 20))),
-      samples: countOf(ev, 'samples', 'evaluation', 2500, 4 * 3 * 4, 'the evaluation samples (points and codes)'),
-      minCount: notAbove(posInt(ev, 'minCount', 'evaluation', 20), 'evaluation.minCount', posInt(ev, 'samples', 'evaluation', 2500), 'evaluation.samples'),
-      miWindow: posInt(ev, 'miWindow', 'evaluation', 100),
+      every: ev.every ?? Math.max(1, Math.floor(c.steps / 20)),
+      samples: ev.samples,
+      minCount: notAbove(ev.minCount, 'evaluation.minCount', ev.samples, 'evaluation.samples'),
+      miWindow: ev.miWindow,
     },
   };
 }
 
 export function parseInfoGan(raw: Record<string, unknown>): InfoGanConfig {
-  expectKeys(raw, TOP, '');
+  const c = parseWith(TASK_SCHEMAS.infogan, raw);
   const { vary, settings } = expandVary(raw, parseSetting);
-  return { name: String(raw.name), task: 'infogan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings, figures: parseFigureOptions(raw.figures) };
+  return { name: String(raw.name), task: 'infogan', seed: c.seed, logEvery: c.logEvery, vary, settings, figures: { formats: [...c.figures.formats] } };
 }
 
 /** True when the setting trains an MI term (β > 0 and an estimator or Q head). */

@@ -44,7 +44,7 @@ const common = (task: string, text: string) => ({
     .describe('|MI estimate| or |mean critic output| beyond this many nats stops that setting or estimator as diverged (the others go on).'),
 });
 
-const figures = { figures: figureOptionsSchema.optional() };
+const figures = { figures: figureOptionsSchema.prefault({}) };
 
 /** `vary`: config paths → lists of values; every combination is a setting, trained from the same seed. */
 const varyRecord = (keys = z.string(), text = 'config paths (e.g. "mi.beta") → the values to try; every combination is one setting, trained from the same seed.') =>
@@ -60,7 +60,7 @@ const net = (text: string, extra: z.core.$ZodLooseShape = {}) =>
     activation: z.enum(ACTIVATIONS).default('relu').describe('activation of the hidden layers.'),
     ...extra,
   })
-    .optional()
+    .prefault({})
     .describe(text);
 
 const steps = posInt().describe('training steps (--steps N overrides it).');
@@ -143,7 +143,7 @@ const miBenchmark = obj({
   critic: criticField().describe('the critic every estimator trains (unless it has its own).'),
   optimizer: optimizer('Adam, learning rate 5e-4'),
   evaluation: obj({ skip: nonNegInt().default(0).describe('steps skipped at the start of each MI level before the statistics are taken.') })
-    .optional()
+    .prefault({})
     .describe('how the per-step estimates become statistics.'),
   reference: z
     .enum(Object.keys(REFERENCE_SETS) as [string, ...string[]])
@@ -181,7 +181,7 @@ const gan = obj({
     codeDim: computedDefault(posInt().optional().describe('how many leading coordinates of z the MI term is measured on.'), 'noiseDim'),
     optimizer: miOptimizer,
   })
-    .optional()
+    .prefault({})
     .describe('the MI term β·I(G(z); z) (MINEGAN).'),
   vary: varyRecord(),
   evaluation: obj({
@@ -196,7 +196,7 @@ const gan = obj({
     mapBandwidth: positive().default(0.1).describe('bandwidth of the density-map figures.'),
     coverageRadius: positive().default(0.1).describe('swiss roll: a real point is covered when a generated point lies this near.'),
   })
-    .optional()
+    .prefault({})
     .describe('what is measured, and how often.'),
   ...figures,
 });
@@ -213,7 +213,7 @@ const infogan = obj({
     categorical: computedDefault(nonNegInt().optional().describe('categories of the categorical code (0: none; 1 carries no information).'), 'one per mode (side²)'),
     continuous: nonNegInt().default(0).describe('uniform continuous codes.'),
   })
-    .optional()
+    .prefault({})
     .describe('the code c.'),
   data: ganData.describe('the data: a grid of Gaussians (the infogan task needs mode centres).'),
   generator: net('the generator G(z, c).'),
@@ -232,7 +232,7 @@ const infogan = obj({
     clip,
     optimizer: miOptimizer,
   })
-    .optional()
+    .prefault({})
     .describe('the code MI term β·I(G(z, c); c).'),
   vary: varyRecord(),
   evaluation: obj({
@@ -241,7 +241,7 @@ const infogan = obj({
     minCount: posInt().default(20).describe('high-quality samples a mode needs to count as captured.'),
     miWindow: posInt().default(100).describe('the final MI estimate is the mean per-step estimate over this many last steps.'),
   })
-    .optional()
+    .prefault({})
     .describe('what is measured, and how often.'),
   ...figures,
 });
@@ -284,7 +284,7 @@ const ali = obj({
   reconDiscriminator: net("ALICE's adversarial reconstruction discriminator (alice-adv)."),
   optimizer: optimizer('Adam, learning rate 2e-4, β₁ 0.5, β₂ 0.999'),
   alice: obj({ lambda: positive().default(1).describe("weight of ALICE's conditional-entropy term.") })
-    .optional()
+    .prefault({})
     .describe('ALICE settings.'),
   mi: obj({
     beta: nonNeg().default(1).describe('β, the weight of I(X; Z) (variant ali-mi).'),
@@ -293,7 +293,7 @@ const ali = obj({
     clip,
     optimizer: miOptimizer,
   })
-    .optional()
+    .prefault({})
     .describe('the MI term of ali-mi.'),
   vary: varyRecord(),
   evaluation: obj({
@@ -309,7 +309,7 @@ const ali = obj({
       .describe('the MNIST classifier for reconstruction accuracy and MS-SSIM classes: a directory, null (the shipped one) or false (skip them).'),
     pairsPerClass: posInt().default(50).describe('sample pairs per class for the within-class MS-SSIM.'),
   })
-    .optional()
+    .prefault({})
     .describe('what is measured, and how often.'),
   ...figures,
 });
@@ -337,7 +337,7 @@ const ib = obj(
       trainLimit: posInt().optional().describe('use only the first n training images (after `classes`).'),
       testLimit: posInt().optional().describe('use only the first n test images (after `classes`).'),
     })
-      .optional()
+      .prefault({})
       .describe('the images.'),
     encoder: obj({
       kind: z.enum(ENCODER_KINDS).default('gaussian').describe('gaussian (μ(x) + σ(x)·ε), additive (f(x) + noise) or propagated (noise fed through the network).'),
@@ -346,7 +346,7 @@ const ib = obj(
       noiseStd: positive().default(DEFAULT_NOISE_STD).describe('standard deviation of the additive/propagated noise.'),
       noiseDim: posInt().default(DEFAULT_NOISE_DIM).describe('dimension of the propagated noise.'),
     })
-      .optional()
+      .prefault({})
       .describe('the stochastic encoder p(z | x).'),
     rate: z.enum(['mi', 'vib']).default('mi').describe("how I(X; Z) is penalised: 'mi' the MI estimator's estimate (MINE-IB), 'vib' VIB's KL(p(z|x) ‖ N(0, I)) bound (gaussian encoder)."),
     mi: obj({
@@ -358,14 +358,14 @@ const ib = obj(
       clip,
       optimizer: miOptimizer,
     })
-      .optional()
+      .prefault({})
       .describe('the I(X; Z) term.'),
     optimizer: optimizer('Adam, learning rate 1e-4, β₁ 0.5, β₂ 0.999 (Alemi et al. §4.1)'),
     schedule: obj({
       decay: positive().max(1).default(0.97).describe('learning rate × decay every `every` epochs.'),
       every: posInt().default(2).describe('epochs between decays.'),
     })
-      .optional()
+      .prefault({})
       .describe('the learning-rate schedule (Alemi et al.: × 0.97 every 2 epochs).'),
     evaluation: obj({
       samples: posInt().default(12).describe('samples of z per test image for the averaged-softmax error.'),
@@ -374,7 +374,7 @@ const ib = obj(
         .default(0.999)
         .describe("decay of the Polyak (EMA) average of the weights also evaluated (0 or false: off)."),
     })
-      .optional()
+      .prefault({})
       .describe('the test-error evaluation after each epoch.'),
     checkpoint: z
       .union([z.boolean(), obj({ keep: z.enum(CHECKPOINT_KEEP).default('last').describe('what stays after the run completes.') })], {
@@ -545,7 +545,9 @@ export function experimentJsonSchema(): Record<string, unknown> {
     if (Array.isArray(v)) return v.forEach(withDefaults);
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, unknown>;
-    if (typeof o.description === 'string' && 'default' in o && !/Default: /.test(o.description)) o.description = `${o.description} Default: ${JSON.stringify(o.default)}.`;
+    // ({} is a section whose own keys carry the defaults)
+    const said = JSON.stringify(o.default);
+    if (typeof o.description === 'string' && 'default' in o && said !== '{}' && !/Default: /.test(o.description)) o.description = `${o.description} Default: ${said}.`;
     // the integer bounds zod adds (±2^53 − 1) say nothing to a reader
     if (o.maximum === Number.MAX_SAFE_INTEGER) delete o.maximum;
     if (o.minimum === Number.MIN_SAFE_INTEGER) delete o.minimum;
