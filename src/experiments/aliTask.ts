@@ -10,7 +10,8 @@
  *   G(F(x)) that the shipped classifier gives x's label) and the within-class MS-SSIM of samples
  *   from the prior (class = the classifier's label of each sample; lower = more diverse).
  */
-import { bool, ConfigError, countOf, expectKeys, expectObject, notAbove, num, optStr, posInt, str } from '../config/validate.js';
+import { parseWith } from '../config/schemaTools.js';
+import { checkFitsMemory, ConfigError, notAbove } from '../config/validate.js';
 import { gridGaussians } from '../data/gridGaussians.js';
 import { IMAGE_HEIGHT, IMAGE_SIZE, IMAGE_WIDTH, loadImageDataset, type ImageDataset, type ImageSplit } from '../data/mnist.js';
 import { loadMnistClassifier, type MnistClassifier } from '../eval/mnistClassifier.js';
@@ -26,13 +27,14 @@ import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { renderAliFigures, type AliEval, type AliTrace } from './aliFigures.js';
-import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
+import type { FigureOptions } from './figureOutput.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
-import { parseNet, type NetConfig } from './ganTask.js';
+import type { NetConfig } from './ganTask.js';
 import { expandVary } from './paths.js';
+import { TASK_SCHEMAS } from './schema.js';
 import { logTrainStep } from './trainTrace.js';
 
 export type AliDataConfig =
@@ -78,90 +80,66 @@ export interface AliConfig {
   figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'variant', 'latentDim', 'data', 'generator', 'encoder', 'discriminator', 'reconDiscriminator', 'optimizer', 'alice', 'mi', 'vary', 'evaluation', 'figures'];
-
-function parseAliData(v: unknown): AliDataConfig {
-  const o = expectObject(v, 'data');
-  const kind = str(o, 'kind', 'data', ['grid', 'mnist'] as const);
-  if (kind === 'grid') {
-    expectKeys(o, ['kind', 'side', 'spacing', 'std'], 'data');
-    return { kind, side: posInt(o, 'side', 'data', 5), spacing: num(o, 'spacing', 'data', { default: 2, exclusiveMin: 0 }), std: num(o, 'std', 'data', { default: 0.05, exclusiveMin: 0 }) };
-  }
-  const source = str(o, 'source', 'data', ['embedded', 'idx'] as const, 'embedded');
-  if (source === 'idx') {
-    expectKeys(o, ['kind', 'source', 'dir'], 'data');
-    const dir = optStr(o, 'dir', 'data');
-    if (!dir) throw new ConfigError('data.dir is required for data.source "idx" (the directory holding the four MNIST IDX files)');
-    return { kind, source, dir };
-  }
-  expectKeys(o, ['kind', 'source', 'splitSeed', 'trainSize', 'testSize'], 'data');
-  return { kind, source, splitSeed: num(o, 'splitSeed', 'data', { default: 0, integer: true, min: 0 }), trainSize: posInt(o, 'trainSize', 'data', 8000), testSize: posInt(o, 'testSize', 'data', 2000) };
-}
-
+/**
+ * One setting from the schema's validated, defaulted object (src/experiments/schema.ts: types,
+ * ranges and constant defaults); here: the defaults that depend on the data (MNIST or the grid),
+ * the task's optimizer defaults and the checks between fields.
+ */
 function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
-  const steps = posInt(raw, 'steps', '');
-  const data = parseAliData(raw.data);
+  const c = parseWith(TASK_SCHEMAS.ali, raw);
+  const d = c.data;
+  const data: AliDataConfig =
+    d.kind === 'grid'
+      ? { kind: 'grid', side: d.side, spacing: d.spacing, std: d.std }
+      : d.source === 'idx'
+        ? { kind: 'mnist', source: 'idx', dir: d.dir }
+        : { kind: 'mnist', source: 'embedded', splitSeed: d.splitSeed, trainSize: d.trainSize, testSize: d.testSize };
   const mnist = data.kind === 'mnist';
-  const variant = str(raw, 'variant', '', ALI_VARIANTS, 'ali');
-  const enc = expectObject(raw.encoder ?? {}, 'encoder');
-  const { noise, ...encNet } = enc;
-  const disc = expectObject(raw.discriminator ?? {}, 'discriminator');
-  const { dropout: _dropout, inputNoise: _inputNoise, optimizer: dOpt, ...discNet } = disc;
-  const alice = expectObject(raw.alice ?? {}, 'alice');
-  expectKeys(alice, ['lambda'], 'alice');
-  const mi = expectObject(raw.mi ?? {}, 'mi');
-  expectKeys(mi, ['beta', 'estimator', 'critic', 'clip', 'optimizer'], 'mi');
-  const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
-  expectKeys(ev, ['every', 'samples', 'reconSamples', 'minCount', 'classifier', 'pairsPerClass'], 'evaluation');
-  const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 });
-  const beta = num(mi, 'beta', 'mi', { default: 1, min: 0 });
-  if (variant === 'ali-mi' && beta === 0) throw new ConfigError('mi.beta must be > 0 for variant "ali-mi" (β = 0 is plain "ali")');
-  const classifier = ev.classifier === undefined || ev.classifier === null ? null : ev.classifier;
-  if (!(classifier === null || classifier === false || (typeof classifier === 'string' && classifier.length > 0))) {
-    throw new ConfigError(`evaluation.classifier must be a directory holding the MNIST classifier, null (the shipped one) or false (skip accuracy and MS-SSIM), got ${JSON.stringify(ev.classifier)}`);
-  }
+  const optimizer = parseOptimizerConfig(c.optimizer, 'optimizer', { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 });
+  if (c.variant === 'ali-mi' && c.mi.beta === 0) throw new ConfigError('mi.beta must be > 0 for variant "ali-mi" (β = 0 is plain "ali")');
+  const { optimizer: dOpt, ...disc } = c.discriminator;
+  const ev = c.evaluation;
+  const samples = ev.samples ?? (mnist ? 1000 : 2500);
+  // samples from the prior and reconstructions: up to 784 float32 values each, a few copies
+  const bytesEach = 4 * 4 * (mnist ? 784 : 2);
+  checkFitsMemory('evaluation.samples', samples, samples * bytesEach, 'the evaluation samples');
+  checkFitsMemory('evaluation.reconSamples', ev.reconSamples, ev.reconSamples * bytesEach, 'the held-out points and their reconstructions');
   return {
-    steps,
-    batchSize: num(raw, 'batchSize', '', { default: 100, integer: true, min: 2 }),
-    variant,
-    latentDim: posInt(raw, 'latentDim', '', mnist ? 64 : 2),
+    steps: c.steps,
+    batchSize: c.batchSize,
+    variant: c.variant,
+    latentDim: c.latentDim ?? (mnist ? 64 : 2),
     data,
-    generator: parseNet(raw.generator, 'generator'),
-    encoder: { ...parseNet(encNet, 'encoder'), noise: num(enc, 'noise', 'encoder', { default: 0, min: 0 }) },
-    discriminator: {
-      ...parseNet(discNet, 'discriminator'),
-      dropout: num(disc, 'dropout', 'discriminator', { default: 0, min: 0, max: 0.9 }),
-      inputNoise: num(disc, 'inputNoise', 'discriminator', { default: 0, min: 0 }),
-      optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer),
-    },
-    reconDiscriminator: parseNet(raw.reconDiscriminator, 'reconDiscriminator'),
+    generator: c.generator,
+    encoder: c.encoder,
+    discriminator: { ...disc, optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer) },
+    reconDiscriminator: c.reconDiscriminator,
     optimizer,
-    alice: { lambda: num(alice, 'lambda', 'alice', { default: 1, exclusiveMin: 0 }) },
+    alice: c.alice,
     mi: {
-      beta,
-      estimator: parseEstimatorConfig(mi.estimator ?? 'mine', 'mi.estimator'),
-      critic: parseCriticConfig(mi.critic ?? { kind: 'concat', hidden: [256, 256] }, 'mi.critic'),
-      clip: bool(mi, 'clip', 'mi', true),
-      optimizer: mi.optimizer === undefined ? optimizer : parseOptimizerConfig(mi.optimizer, 'mi.optimizer', optimizer),
+      beta: c.mi.beta,
+      estimator: parseEstimatorConfig(c.mi.estimator, 'mi.estimator'),
+      critic: parseCriticConfig(c.mi.critic, 'mi.critic'),
+      clip: c.mi.clip,
+      optimizer: c.mi.optimizer === undefined ? optimizer : parseOptimizerConfig(c.mi.optimizer, 'mi.optimizer', optimizer),
     },
     evaluation: {
-      every: posInt(ev, 'every', 'evaluation', mnist ? steps : Math.max(1, Math.floor(steps / 10))),
-      // samples from the prior and reconstructions: up to 784 float32 values each, a few copies
-      samples: countOf(ev, 'samples', 'evaluation', mnist ? 1000 : 2500, 4 * 4 * (mnist ? 784 : 2), 'the evaluation samples'),
-      reconSamples: countOf(ev, 'reconSamples', 'evaluation', 1000, 4 * 4 * (mnist ? 784 : 2), 'the held-out points and their reconstructions'),
-      minCount: notAbove(posInt(ev, 'minCount', 'evaluation', 20), 'evaluation.minCount', posInt(ev, 'samples', 'evaluation', mnist ? 1000 : 2500), 'evaluation.samples'),
-      classifier: classifier as string | null | false,
-      pairsPerClass: posInt(ev, 'pairsPerClass', 'evaluation', 50),
+      every: ev.every ?? (mnist ? c.steps : Math.max(1, Math.floor(c.steps / 10))),
+      samples,
+      reconSamples: ev.reconSamples,
+      minCount: notAbove(ev.minCount, 'evaluation.minCount', samples, 'evaluation.samples'),
+      classifier: ev.classifier,
+      pairsPerClass: ev.pairsPerClass,
     },
   };
 }
 
 export function parseAli(raw: Record<string, unknown>): AliConfig {
-  expectKeys(raw, TOP, '');
+  const c = parseWith(TASK_SCHEMAS.ali, raw);
   const { vary, settings } = expandVary(raw, parseSetting);
   const kinds = new Set(settings.map((s) => s.cfg.data.kind));
   if (kinds.size > 1) throw new ConfigError('vary: every setting must use the same data.kind (the evaluation and figures depend on it)');
-  return { name: String(raw.name), task: 'ali', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings, figures: parseFigureOptions(raw.figures) };
+  return { name: String(raw.name), task: 'ali', seed: c.seed, logEvery: c.logEvery, vary, settings, figures: { formats: [...c.figures.formats] } };
 }
 
 /** Final and intermediate evaluation numbers of one setting. */

@@ -54,13 +54,14 @@ const varyRecord = (keys = z.string(), text = 'config paths (e.g. "mi.beta") →
     .describe(text);
 
 /** An MLP: widths of its hidden layers and their activation. */
-const net = (text: string, extra: z.core.$ZodLooseShape = {}) =>
+const net = <E extends z.core.$ZodLooseShape = Record<never, never>>(text: string, extra: E = {} as E) =>
   obj({
     hidden: widths().min(1).default([256, 256]).describe('widths of the hidden layers.'),
     activation: z.enum(ACTIVATIONS).default('relu').describe('activation of the hidden layers.'),
     ...extra,
   })
-    .prefault({})
+    // every key has a default (the generic shape hides it from the type)
+    .prefault({} as never)
     .describe(text);
 
 const steps = posInt().describe('training steps (--steps N overrides it).');
