@@ -19,7 +19,7 @@ import { modeCoverage } from '../eval/modeCoverage.js';
 import { classAccuracy, reconstructionError, withinClassMsSsim } from '../eval/reconstruction.js';
 import { MIRegularizer } from '../mi/miRegularizer.js';
 import { parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
-import { ALI_OPTIONAL_FIELDS, ALI_VARIANTS, aliTrainStep, checkAli, disposeAli, encodeData, reconstruct, sampleAli, type Ali, type AliVariant } from '../models/ali.js';
+import { ALI_OPTIONAL_FIELDS, aliTrainStep, checkAli, disposeAli, encodeData, reconstruct, sampleAli, type Ali, type AliVariant } from '../models/ali.js';
 import type { CriticConfig } from '../nets/critics.js';
 import { Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';

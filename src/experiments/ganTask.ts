@@ -3,7 +3,8 @@
  * (e.g. mi.beta = 0 vs 1) trained from the same seed; each is evaluated every `evaluation.every`
  * steps with mode coverage (grid mixtures) or roll coverage (swiss roll) and KDE log-likelihoods.
  */
-import { bool, ConfigError, countOf, expectKeys, expectObject, notAbove, num, posInt, stepsWithin, str } from '../config/validate.js';
+import { parseWith } from '../config/schemaTools.js';
+import { checkFitsMemory, ConfigError, notAbove, stepsWithin } from '../config/validate.js';
 import { gridGaussians } from '../data/gridGaussians.js';
 import { swissRoll } from '../data/swissRoll.js';
 import type { PointSampler } from '../data/types.js';
@@ -13,7 +14,7 @@ import { MIRegularizer } from '../mi/miRegularizer.js';
 import { parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
 import { disposeGan, GAN_MI_FIELDS, ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
 import type { CriticConfig } from '../nets/critics.js';
-import { checkActivation, Mlp, type Activation } from '../nets/mlp.js';
+import { Mlp, type Activation } from '../nets/mlp.js';
 import { betaAt, parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
 import { runLoop } from '../train/loop.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
@@ -23,9 +24,10 @@ import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
-import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
+import type { FigureOptions } from './figureOutput.js';
 import { renderGanFigures, type GanEval, type GanTrace } from './ganFigures.js';
 import { expandVary } from './paths.js';
+import { TASK_SCHEMAS } from './schema.js';
 import { logTrainStep } from './trainTrace.js';
 
 export type GanDataConfig = { kind: 'grid'; side: number; spacing: number; std: number } | { kind: 'swissroll'; noise: number; scale: number };
@@ -68,78 +70,55 @@ export interface GanConfig {
   figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'noiseDim', 'data', 'generator', 'discriminator', 'optimizer', 'mi', 'vary', 'evaluation', 'figures'];
-
-export function parseNet(v: unknown, path: string): NetConfig {
-  const o = expectObject(v ?? {}, path);
-  expectKeys(o, ['hidden', 'activation'], path);
-  const h = o.hidden ?? [256, 256];
-  if (!Array.isArray(h) || h.length === 0 || h.some((x) => !Number.isInteger(x) || x <= 0)) throw new ConfigError(`${path}.hidden must be a non-empty list of positive integers, got ${JSON.stringify(h)}`);
-  return { hidden: h as number[], activation: checkActivation(o.activation ?? 'relu', `${path}.activation`) };
-}
-
-export function parseGanData(v: unknown): GanDataConfig {
-  const o = expectObject(v, 'data');
-  const kind = str(o, 'kind', 'data', ['grid', 'swissroll'] as const);
-  if (kind === 'grid') {
-    expectKeys(o, ['kind', 'side', 'spacing', 'std'], 'data');
-    return { kind, side: posInt(o, 'side', 'data', 5), spacing: num(o, 'spacing', 'data', { default: 2, exclusiveMin: 0 }), std: num(o, 'std', 'data', { default: 0.05, exclusiveMin: 0 }) };
-  }
-  expectKeys(o, ['kind', 'noise', 'scale'], 'data');
-  return { kind, noise: num(o, 'noise', 'data', { default: 0.05, min: 0 }), scale: num(o, 'scale', 'data', { default: 7.5, exclusiveMin: 0 }) };
-}
-
+/**
+ * One setting from the schema's validated, defaulted object (src/experiments/schema.ts: types,
+ * ranges and constant defaults); here: the defaults that depend on other fields (codeDim,
+ * evaluation.every and snapshots from steps), the task's optimizer defaults and the checks
+ * between fields.
+ */
 function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
-  const steps = posInt(raw, 'steps', '');
-  const mi = expectObject(raw.mi ?? {}, 'mi');
-  expectKeys(mi, ['beta', 'betaSchedule', 'estimator', 'critic', 'clip', 'outputNoise', 'codeDim', 'optimizer'], 'mi');
-  const { optimizer: dOpt, ...discNet } = expectObject(raw.discriminator ?? {}, 'discriminator');
-  const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
-  expectKeys(ev, ['every', 'samples', 'snapshots', 'minCount', 'kdeBandwidth', 'mapBandwidth', 'coverageRadius'], 'evaluation');
-  const snapshots = ev.snapshots ?? [steps];
-  if (!Array.isArray(snapshots) || snapshots.some((s) => !Number.isInteger(s) || s < 1)) throw new ConfigError(`evaluation.snapshots must be a list of step numbers ≥ 1, got ${JSON.stringify(snapshots)}`);
-  const bw = ev.kdeBandwidth ?? 'scott';
-  if (!(bw === 'scott' || bw === 'silverman' || (typeof bw === 'number' && bw > 0))) throw new ConfigError(`evaluation.kdeBandwidth must be "scott", "silverman" or a positive number, got ${JSON.stringify(bw)}`);
-  const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
-  const noiseDim = posInt(raw, 'noiseDim', '', 2);
-  const codeDim = posInt(mi, 'codeDim', 'mi', noiseDim);
+  const c = parseWith(TASK_SCHEMAS.gan, raw);
+  const { steps, noiseDim, mi, evaluation: ev } = c;
+  const optimizer = parseOptimizerConfig(c.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
+  const codeDim = mi.codeDim ?? noiseDim;
   if (codeDim > noiseDim) throw new ConfigError(`mi.codeDim must be ≤ noiseDim = ${noiseDim} (the code is part of z), got ${codeDim}`);
   // generated and real points (2-D float32) and the KDE's copies of them
-  const samples = countOf(ev, 'samples', 'evaluation', 2500, 4 * 2 * 4, 'the evaluation samples and their KDEs');
+  checkFitsMemory('evaluation.samples', ev.samples, ev.samples * 4 * 2 * 4, 'the evaluation samples and their KDEs');
+  const { optimizer: dOpt, ...disc } = c.discriminator;
   return {
     steps,
-    batchSize: num(raw, 'batchSize', '', { default: 256, integer: true, min: 2 }),
+    batchSize: c.batchSize,
     noiseDim,
-    data: parseGanData(raw.data),
-    generator: parseNet(raw.generator, 'generator'),
-    discriminator: { ...parseNet(discNet, 'discriminator'), optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer) },
+    data: c.data,
+    generator: c.generator,
+    discriminator: { ...disc, optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer) },
     optimizer,
     mi: {
-      beta: num(mi, 'beta', 'mi', { default: 0, min: 0 }),
+      beta: mi.beta,
       betaSchedule: mi.betaSchedule === undefined ? null : parseBetaSchedule(mi.betaSchedule, 'mi.betaSchedule', steps),
-      estimator: parseEstimatorConfig(mi.estimator ?? 'mine', 'mi.estimator'),
-      critic: parseCriticConfig(mi.critic ?? { kind: 'concat', hidden: [256, 256] }, 'mi.critic'),
-      clip: bool(mi, 'clip', 'mi', true),
-      outputNoise: num(mi, 'outputNoise', 'mi', { default: 0, min: 0 }),
+      estimator: parseEstimatorConfig(mi.estimator, 'mi.estimator'),
+      critic: parseCriticConfig(mi.critic, 'mi.critic'),
+      clip: mi.clip,
+      outputNoise: mi.outputNoise,
       codeDim,
       optimizer: mi.optimizer === undefined ? optimizer : parseOptimizerConfig(mi.optimizer, 'mi.optimizer', optimizer),
     },
     evaluation: {
-      every: posInt(ev, 'every', 'evaluation', Math.max(1, Math.floor(steps / 10))),
-      samples,
-      snapshots: stepsWithin(snapshots as number[], steps, 'evaluation.snapshots'),
-      minCount: notAbove(posInt(ev, 'minCount', 'evaluation', 20), 'evaluation.minCount', samples, 'evaluation.samples'),
-      kdeBandwidth: bw as number | 'scott' | 'silverman',
-      mapBandwidth: num(ev, 'mapBandwidth', 'evaluation', { default: 0.1, exclusiveMin: 0 }),
-      coverageRadius: num(ev, 'coverageRadius', 'evaluation', { default: 0.1, exclusiveMin: 0 }),
+      every: ev.every ?? Math.max(1, Math.floor(steps / 10)),
+      samples: ev.samples,
+      snapshots: stepsWithin(ev.snapshots ?? [steps], steps, 'evaluation.snapshots'),
+      minCount: notAbove(ev.minCount, 'evaluation.minCount', ev.samples, 'evaluation.samples'),
+      kdeBandwidth: ev.kdeBandwidth,
+      mapBandwidth: ev.mapBandwidth,
+      coverageRadius: ev.coverageRadius,
     },
   };
 }
 
 export function parseGan(raw: Record<string, unknown>): GanConfig {
-  expectKeys(raw, TOP, '');
+  const c = parseWith(TASK_SCHEMAS.gan, raw);
   const { vary, settings } = expandVary(raw, parseSetting);
-  return { name: String(raw.name), task: 'gan', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 50), vary, settings, figures: parseFigureOptions(raw.figures) };
+  return { name: String(raw.name), task: 'gan', seed: c.seed, logEvery: c.logEvery, vary, settings, figures: { formats: [...c.figures.formats] } };
 }
 
 export function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32Array; std?: number } {
