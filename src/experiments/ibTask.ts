@@ -7,12 +7,13 @@
  * optimizer slots, estimator state, generator states, the metrics so far) from which `--resume`
  * continues with the same numbers as an uninterrupted run.
  */
-import { bool, ConfigError, expectKeys, expectObject, isObject, num, optStr, posInt, str } from '../config/validate.js';
+import type { z } from 'zod';
+import { parseWith } from '../config/schemaTools.js';
+import { ConfigError, expectObject } from '../config/validate.js';
 import { loadImageDataset, subsetByClasses, takeFirst, IMAGE_SIZE, NUM_CLASSES, type ImageDataset, type ImageSplit } from '../data/mnist.js';
 import { finishCheckpoints, keepEpochCheckpoint, parseCheckpointConfig, readCheckpoint, truncateMetrics, writeCheckpoint, type CheckpointConfig } from '../io/checkpoint.js';
 import { parseEstimatorConfig } from '../mi/registry.js';
 import { createIbModel, disposeIbModel, getIbModelState, IB_MI_FIELDS, ibTestError, ibTrainStep, setIbLearningRate, setIbModelState, type IbModel, type IbModelConfig } from '../models/ib.js';
-import { ENCODER_KINDS, DEFAULT_NOISE_DIM, DEFAULT_NOISE_STD } from '../nets/encoders.js';
 import { mapRows } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
 import { parseOptimizerConfig } from '../train/optimizer.js';
@@ -22,9 +23,10 @@ import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
-import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
+import type { FigureOptions } from './figureOutput.js';
 import { renderIbFigures } from './ibFigures.js';
 import { cartesian, labelOf, setPath } from './paths.js';
+import { TASK_SCHEMAS } from './schema.js';
 
 export type IbDataConfig = {
   kind: 'embedded' | 'idx' | 'fashion';
@@ -65,86 +67,59 @@ export interface IbConfig {
   figures: FigureOptions;
 }
 
-const TOP = ['name', 'task', 'description', 'seed', 'epochs', 'steps', 'logEvery', 'batchSize', 'data', 'encoder', 'beta', 'rate', 'mi', 'optimizer', 'schedule', 'evaluation', 'checkpoint', 'vary', 'figures'];
-
-function parseData(v: unknown): IbDataConfig {
-  const o = expectObject(v ?? { kind: 'embedded' }, 'data');
-  expectKeys(o, ['kind', 'dir', 'trainSize', 'testSize', 'splitSeed', 'classes', 'trainLimit', 'testLimit'], 'data');
-  const kind = str(o, 'kind', 'data', ['embedded', 'idx', 'fashion'] as const, 'embedded');
-  const dir = optStr(o, 'dir', 'data');
-  if (kind === 'idx' && !dir) throw new ConfigError('data.dir is required for data.kind "idx" (the directory holding the four IDX files)');
-  const d: IbDataConfig = {
-    kind,
-    dir,
-    trainSize: posInt(o, 'trainSize', 'data', 8000),
-    testSize: posInt(o, 'testSize', 'data', 2000),
-    splitSeed: num(o, 'splitSeed', 'data', { default: 0, integer: true, min: 0 }),
-  };
-  if (kind !== 'embedded' && (o.trainSize !== undefined || o.testSize !== undefined || o.splitSeed !== undefined)) {
-    throw new ConfigError(`data.trainSize/testSize/splitSeed apply to data.kind "embedded" only (the IDX sets come split); use data.trainLimit/testLimit`);
-  }
-  if (o.classes !== undefined) {
-    const c = o.classes;
-    if (!Array.isArray(c) || c.length < 2 || c.some((x) => !Number.isInteger(x) || x < 0 || x >= NUM_CLASSES)) throw new ConfigError(`data.classes must be a list of at least two class ids in 0…9, got ${JSON.stringify(c)}`);
-    d.classes = c as number[];
-  }
-  if (o.trainLimit !== undefined) d.trainLimit = posInt(o, 'trainLimit', 'data');
-  if (o.testLimit !== undefined) d.testLimit = posInt(o, 'testLimit', 'data');
-  return d;
-}
-
+/**
+ * One setting from the schema's validated, defaulted object (src/experiments/schema.ts: types,
+ * ranges and constant defaults); here: what depends on other fields (VIB needs the gaussian
+ * encoder, rate "mi" an estimator, IDX data a directory), the task's optimizer defaults, and the
+ * shapes the model and checkpoint code take.
+ */
 function parseSetting(raw: Record<string, unknown>): IbSettingConfig {
-  const enc = expectObject(raw.encoder ?? {}, 'encoder');
-  expectKeys(enc, ['kind', 'hidden', 'zDim', 'noiseStd', 'noiseDim'], 'encoder');
-  const hidden = enc.hidden ?? [1024, 1024];
-  if (!Array.isArray(hidden) || hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw new ConfigError(`encoder.hidden must be a non-empty list of positive integers, got ${JSON.stringify(hidden)}`);
-  const encoder = {
-    kind: str(enc, 'kind', 'encoder', ENCODER_KINDS, 'gaussian'),
-    hidden: hidden as number[],
-    zDim: posInt(enc, 'zDim', 'encoder', 256),
-    noiseStd: num(enc, 'noiseStd', 'encoder', { default: DEFAULT_NOISE_STD, exclusiveMin: 0 }),
-    noiseDim: posInt(enc, 'noiseDim', 'encoder', DEFAULT_NOISE_DIM),
-  };
-  const rate = str(raw, 'rate', '', ['mi', 'vib'] as const, 'mi');
+  const c = parseWith(TASK_SCHEMAS.ib, raw);
+  const { encoder, rate } = c;
   if (rate === 'vib' && encoder.kind !== 'gaussian') throw new ConfigError(`encoder.kind: rate "vib" needs the gaussian encoder (its KL to N(0, I) has a closed form), got "${encoder.kind}"`);
   // Alemi et al. §4.1: Adam, lr 1e-4, β1 = 0.5, β2 = 0.999; MINE Table 3 follows them.
-  const optimizer = parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
+  const optimizer = parseOptimizerConfig(c.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
   // β weights I(X; Z) whichever way it is estimated (the MI regularizer, or VIB's KL bound): it
   // lives at mi.beta as in every task. mi.estimator "none" trains no statistics network (VIB only).
-  if (raw.beta !== undefined) throw new ConfigError('beta: moved to mi.beta (the weight of I(X; Z), as in every task)');
-  if (raw.mi === null) throw new ConfigError('mi must be an object with at least mi.beta; use "mi.estimator": "none" for VIB without a statistics network');
-  const m = expectObject(raw.mi ?? {}, 'mi');
-  expectKeys(m, ['beta', 'estimator', 'critic', 'clip', 'optimizer'], 'mi');
-  const beta = num(m, 'beta', 'mi', { default: 1e-3, min: 0 });
+  const m = c.mi;
   let mi: IbModelConfig['mi'];
   if (m.estimator === 'none') {
     if (rate === 'mi') throw new ConfigError('mi.estimator: rate "mi" needs an estimator (e.g. "mine"), got "none"');
   } else {
     mi = {
-      estimator: parseEstimatorConfig(m.estimator ?? 'mine', 'mi.estimator'),
-      critic: parseCriticConfig(m.critic ?? { kind: 'concat', hidden: [512, 512] }, 'mi.critic'),
-      clip: bool(m, 'clip', 'mi', true),
+      estimator: parseEstimatorConfig(m.estimator, 'mi.estimator'),
+      critic: parseCriticConfig(m.critic, 'mi.critic'),
+      clip: m.clip,
       optimizer: m.optimizer === undefined ? optimizer : parseOptimizerConfig(m.optimizer, 'mi.optimizer', optimizer),
     };
   }
-  const sch = expectObject(raw.schedule ?? {}, 'schedule');
-  expectKeys(sch, ['decay', 'every'], 'schedule');
-  const ev = expectObject(raw.evaluation ?? {}, 'evaluation');
-  expectKeys(ev, ['samples', 'polyak'], 'evaluation');
   // the VIB authors' demo evaluates an EMA of the weights with decay 0.999 (src/train/polyak.ts); false or 0 turns it off
-  const polyak = ev.polyak === false ? 0 : num(ev, 'polyak', 'evaluation', { default: 0.999, min: 0 });
-  if (polyak >= 1) throw new ConfigError(`evaluation.polyak must be 0 (off) or a decay in (0, 1), got ${polyak}`);
+  const polyak = c.evaluation.polyak === false ? 0 : c.evaluation.polyak;
   const cfg: IbSettingConfig = {
-    epochs: posInt(raw, 'epochs', '', 200),
-    batchSize: num(raw, 'batchSize', '', { default: 100, integer: true, min: 2 }),
-    data: parseData(raw.data),
-    model: { encoder, beta, rate, mi, optimizer, polyak },
-    schedule: { decay: num(sch, 'decay', 'schedule', { default: 0.97, exclusiveMin: 0, max: 1 }), every: posInt(sch, 'every', 'schedule', 2) },
-    evaluation: { samples: posInt(ev, 'samples', 'evaluation', 12), polyak },
-    checkpoint: parseCheckpointConfig(raw.checkpoint),
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    data: dataOf(c.data),
+    model: { encoder, beta: m.beta, rate, mi, optimizer, polyak },
+    schedule: c.schedule,
+    evaluation: { samples: c.evaluation.samples, polyak },
+    checkpoint: parseCheckpointConfig(c.checkpoint),
   };
-  if (raw.steps !== undefined) cfg.steps = posInt(raw, 'steps', '');
+  if (c.steps !== undefined) cfg.steps = c.steps;
   return cfg;
+}
+
+/** The images a setting uses: the schema's `data` with the embedded split's defaults. */
+function dataOf(o: z.output<typeof TASK_SCHEMAS.ib>['data']): IbDataConfig {
+  const { kind, dir } = o;
+  if (kind === 'idx' && !dir) throw new ConfigError('data.dir is required for data.kind "idx" (the directory holding the four IDX files)');
+  if (kind !== 'embedded' && (o.trainSize !== undefined || o.testSize !== undefined || o.splitSeed !== undefined)) {
+    throw new ConfigError(`data.trainSize/testSize/splitSeed apply to data.kind "embedded" only (the IDX sets come split); use data.trainLimit/testLimit`);
+  }
+  const d: IbDataConfig = { kind, dir, trainSize: o.trainSize ?? 8000, testSize: o.testSize ?? 2000, splitSeed: o.splitSeed ?? 0 };
+  if (o.classes !== undefined) d.classes = o.classes;
+  if (o.trainLimit !== undefined) d.trainLimit = o.trainLimit;
+  if (o.testLimit !== undefined) d.testLimit = o.testLimit;
+  return d;
 }
 
 /**
@@ -153,7 +128,7 @@ function parseSetting(raw: Record<string, unknown>): IbSettingConfig {
  * `[{ "label": "VIB", "rate": "vib" }, { "label": "MINE-IB additive", "encoder.kind": "additive" }]`.
  */
 export function parseIb(raw: Record<string, unknown>): IbConfig {
-  expectKeys(raw, TOP, '');
+  const top = parseWith(TASK_SCHEMAS.ib, raw);
   let combos: { label: string; set: { path: string; value: unknown }[] }[];
   if (Array.isArray(raw.vary)) {
     if (raw.vary.length === 0) throw new ConfigError('vary must not be an empty list');
@@ -187,7 +162,7 @@ export function parseIb(raw: Record<string, unknown>): IbConfig {
       throw e;
     }
   });
-  return { name: String(raw.name), task: 'ib', seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }), logEvery: posInt(raw, 'logEvery', '', 20), settings, figures: parseFigureOptions(raw.figures) };
+  return { name: String(raw.name), task: 'ib', seed: top.seed, logEvery: top.logEvery, settings, figures: { formats: [...top.figures.formats] } };
 }
 
 export function loadIbData(d: IbDataConfig): ImageSplit {

@@ -327,9 +327,10 @@ const ib = obj(
     data: obj({
       kind: z.enum(['embedded', 'idx', 'fashion']).default('embedded').describe('embedded: the 10k shipped digits; idx: the IDX files in `dir`; fashion: Fashion-MNIST (Debian\'s files by default).'),
       dir: z.string().optional().describe('the directory of the IDX files (required for idx).'),
-      trainSize: posInt().default(8000).describe('embedded: training images.'),
-      testSize: posInt().default(2000).describe('embedded: test images.'),
-      splitSeed: nonNegInt().default(0).describe('embedded: seed of the fixed split (independent of the run seed).'),
+      // not filled in here: given for an IDX kind they are an error (those sets come split)
+      trainSize: posInt().optional().meta({ default: 8000 }).describe('embedded: training images.'),
+      testSize: posInt().optional().meta({ default: 2000 }).describe('embedded: test images.'),
+      splitSeed: nonNegInt().optional().meta({ default: 0 }).describe('embedded: seed of the fixed split (independent of the run seed).'),
       classes: z
         .array(int().min(0).max(9), { error: (iss) => `must be a list of at least two class ids in 0…9, got ${JSON.stringify(iss.input)}` })
         .min(2, { error: (iss) => `must be a list of at least two class ids in 0…9, got ${JSON.stringify(iss.input)}` })
