@@ -17,6 +17,15 @@
 #include <string.h>
 #include <node_api.h>
 
+/* The element-wise loops are compiled for AVX-512, AVX2 and the x86-64 baseline and picked at load
+   time (the addon is built without -march, for any x86-64); -ffp-contract=off in binding.gyp keeps
+   tfjs' float32 rounding (no fused multiply-adds). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VEC __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VEC
+#endif
+
 enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
 typedef char *(*str_fn)(void);
@@ -174,7 +183,7 @@ static napi_value bias_act(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static void adam_loop(int64_t size, const float *restrict x, const float *restrict m, const float *restrict v, const float *restrict g,
+VEC static void adam_loop(int64_t size, const float *restrict x, const float *restrict m, const float *restrict v, const float *restrict g,
                       float *restrict x2, float *restrict m2, float *restrict v2, float lr, float b1, float b2, float eps, float c1,
                       float c2, float ob1, float ob2) {
   for (int64_t i = 0; i < size; i++) {
@@ -257,7 +266,7 @@ static float *scratch_buf(int i, size_t n) {
 }
 
 /* c[r, j] = act(c[r, j] + b[j]) in place (b may be NULL) */
-static void bias_act_rows(float *c, const float *b, int64_t rows, int64_t n, int act, float alpha) {
+VEC static void bias_act_rows(float *c, const float *b, int64_t rows, int64_t n, int act, float alpha) {
   for (int64_t r = 0; r < rows; r++, c += n) {
     if (b)
       for (int64_t j = 0; j < n; j++) c[j] += b[j];
@@ -271,7 +280,7 @@ static void bias_act_rows(float *c, const float *b, int64_t rows, int64_t n, int
 /* g ← g ⊙ act'(pre-activation), from the activation's output h (h > 0 ⇔ pre-activation > 0 for
    relu and leaky relu with alpha > 0); dst may equal g. The gradient at 0 is 0 (relu) or alpha
    (leaky), as tfjs' Step- and LeakyRelu-based gradients give. */
-static void act_grad(float *dst, const float *g, const float *h, int64_t len, int act, float alpha) {
+VEC static void act_grad(float *dst, const float *g, const float *h, int64_t len, int act, float alpha) {
   if (act == ACT_RELU)
     for (int64_t i = 0; i < len; i++) dst[i] = h[i] > 0.0f ? g[i] : 0.0f;
   else if (act == ACT_LEAKY)
@@ -281,7 +290,7 @@ static void act_grad(float *dst, const float *g, const float *h, int64_t len, in
 }
 
 /* db[j] = Σ_r g[r, j], summed in row order in float32 (as tfjs' Sum kernels do) */
-static void col_sum(float *db, const float *g, int64_t rows, int64_t n) {
+VEC static void col_sum(float *db, const float *g, int64_t rows, int64_t n) {
   for (int64_t j = 0; j < n; j++) db[j] = 0.0f;
   for (int64_t r = 0; r < rows; r++, g += n)
     for (int64_t j = 0; j < n; j++) db[j] += g[j];
@@ -427,7 +436,7 @@ static napi_value dense_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static void adam_in_place(int64_t size, float *restrict x, float *restrict m, float *restrict v, const float *restrict g, float lr, float b1,
+VEC static void adam_in_place(int64_t size, float *restrict x, float *restrict m, float *restrict v, const float *restrict g, float lr, float b1,
                           float b2, float eps, float c1, float c2, float ob1, float ob2) {
   for (int64_t i = 0; i < size; i++) {
     const float gi = g[i];
@@ -493,6 +502,23 @@ static napi_value adam_many(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Σ x[j]² in double; eight partial sums let the compiler vectorise the accumulation */
+VEC static double sum_sq(const float *x, int64_t size) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= size; j += 8)
+    for (int q = 0; q < 8; q++) acc[q] += (double)x[j + q] * (double)x[j + q];
+  for (; j < size; j++) acc[0] += (double)x[j] * (double)x[j];
+  double total = 0;
+  for (int q = 0; q < 8; q++) total += acc[q];
+  return total;
+}
+
+/* o = a + s·b (o may equal a) */
+VEC static void axpy(float *o, const float *a, const float *b, float s, int64_t size) {
+  for (int64_t j = 0; j < size; j++) o[j] = a[j] + s * b[j];
+}
+
 /*
  * sumSquares(heap, plan) → Σ_i Σ_j x_i[j]² over several float32 buffers, accumulated in double;
  * plan = [count, then per buffer off, size]. (The global norm of a set of gradients in one pass.)
@@ -515,13 +541,7 @@ static napi_value sum_squares(napi_env env, napi_callback_info info) {
   for (int64_t k = 0; k < count; k++) {
     const float *x = heap + (int64_t)p[1 + 2 * k];
     const int64_t size = (int64_t)p[2 + 2 * k];
-    /* eight partial sums let the compiler vectorise the double accumulation */
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t j = 0;
-    for (; j + 8 <= size; j += 8)
-      for (int q = 0; q < 8; q++) acc[q] += (double)x[j + q] * (double)x[j + q];
-    for (; j < size; j++) acc[0] += (double)x[j] * (double)x[j];
-    for (int q = 0; q < 8; q++) total += acc[q];
+    total += sum_sq(x, size);
   }
   CHECK(napi_create_double(env, total, &res));
   return res;
@@ -555,7 +575,7 @@ static napi_value axpy_many(napi_env env, napi_callback_info info) {
     const float *a = heap + (int64_t)q[0], *b = heap + (int64_t)q[1];
     float *o = heap + (int64_t)q[2];
     const int64_t size = (int64_t)q[3];
-    for (int64_t j = 0; j < size; j++) o[j] = a[j] + s * b[j];
+    axpy(o, a, b, s, size);
   }
   return NULL;
 }
