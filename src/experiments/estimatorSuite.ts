@@ -22,7 +22,8 @@
  *
  * Every estimator of a (task, seed) sees the same sample and the same split (common random numbers).
  */
-import { bool, ConfigError, expectKeys, expectObject, num, posInt, str } from '../config/validate.js';
+import { parseWith } from '../config/schemaTools.js';
+import { ConfigError, num } from '../config/validate.js';
 import { knownMiTask, parseKnownMiConfig, type KnownMiConfig } from '../data/knownMi.js';
 import { meanStd } from '../eval/miStats.js';
 import { estimateMI, resolveEstimateOptions, type EstimateOptions, type KsgConfig } from '../mi/estimateMI.js';
@@ -34,6 +35,7 @@ import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { RunContext, TaskResult } from './context.js';
 import { parseCriticConfig } from './criticConfig.js';
+import { TASK_SCHEMAS } from './schema.js';
 
 /** estimateMI's training options a suite (or one of its estimators) may set. */
 export const TRAINING_KEYS = ['steps', 'batchSize', 'learningRate', 'evalEvery', 'patience', 'evalBlock', 'standardize', 'select'] as const;
@@ -66,19 +68,9 @@ export interface MiSuiteConfig {
   estimators: SuiteEstimator[];
 }
 
-const TOP_KEYS = ['name', 'task', 'description', 'seed', 'seeds', 'n', 'testFraction', 'nTest', 'critic', 'tasks', 'estimators', 'quick', ...TRAINING_KEYS];
-
-function parseTraining(o: Record<string, unknown>, path: string): Training {
-  const t: Training = {};
-  if (o.steps !== undefined) t.steps = posInt(o, 'steps', path);
-  if (o.batchSize !== undefined) t.batchSize = num(o, 'batchSize', path, { integer: true, min: 2 });
-  if (o.learningRate !== undefined) t.learningRate = num(o, 'learningRate', path, { exclusiveMin: 0 });
-  if (o.evalEvery !== undefined) t.evalEvery = posInt(o, 'evalEvery', path);
-  if (o.patience !== undefined) t.patience = o.patience === null ? null : posInt(o, 'patience', path);
-  if (o.evalBlock !== undefined) t.evalBlock = num(o, 'evalBlock', path, { integer: true, min: 2 });
-  if (o.standardize !== undefined) t.standardize = bool(o, 'standardize', path, true);
-  if (o.select !== undefined) t.select = str(o, 'select', path, ['best', 'last'] as const);
-  return t;
+/** The training options among a validated object's keys (absent ones stay absent: estimateMI's defaults apply). */
+function trainingOf(o: Record<string, unknown>): Training {
+  return Object.fromEntries(TRAINING_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Training;
 }
 
 /** n and the held-out share from `n` and `testFraction` or `nTest` (an exact count: 5K train / 1K test is n 6000, nTest 1000). */
@@ -90,24 +82,23 @@ function parseSize(o: Record<string, unknown>, path: string, def: { n: number; t
   return { n, testFraction };
 }
 
+/** One entry of `estimators`, already validated by the schema: a kind or an object. */
 function parseEstimatorEntry(e: unknown, i: number, defaultCritic: CriticConfig): SuiteEstimator {
   const path = `estimators[${i}]`;
-  const o = typeof e === 'string' ? { kind: e } : expectObject(e, path);
+  const o = typeof e === 'string' ? { kind: e } : (e as Record<string, unknown>);
   const { label, critic, ...rest } = o as Record<string, unknown>;
   const training: Record<string, unknown> = {};
   const estRaw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) ((TRAINING_KEYS as readonly string[]).includes(k) ? training : estRaw)[k] = v;
   let estimator: EstimatorConfig | KsgConfig;
   if (estRaw.kind === 'ksg') {
-    expectKeys(estRaw, ['kind', 'k'], path);
-    estimator = { kind: 'ksg', k: posInt(estRaw, 'k', path, 3) };
+    estimator = { kind: 'ksg', k: (estRaw.k as number | undefined) ?? 3 };
   } else {
     estimator = parseEstimatorConfig(estRaw, path);
   }
   const criticCfg = critic === undefined ? defaultCritic : parseCriticConfig(critic, `${path}.critic`);
-  if (label !== undefined && (typeof label !== 'string' || label === '')) throw new ConfigError(`${path}.label must be a non-empty string, got ${JSON.stringify(label)}`);
   const auto = estimator.kind === 'ksg' ? `ksg${(estimator as KsgConfig).k !== 3 ? `(k=${(estimator as KsgConfig).k})` : ''}` : `${estimator.kind}${critic !== undefined ? `(${criticCfg.kind})` : ''}`;
-  return { label: (label as string | undefined) ?? auto, estimator, critic: criticCfg, training: parseTraining(training, path) };
+  return { label: (label as string | undefined) ?? auto, estimator, critic: criticCfg, training: trainingOf(training) };
 }
 
 /** Replaces "distributionSeed": "per-seed" by 0 for parsing and says whether it was there. */
@@ -117,21 +108,23 @@ function perSeedMarker(o: Record<string, unknown>): { raw: Record<string, unknow
   return { raw: { ...o, distributionSeed: 0 }, perSeed: true };
 }
 
+/**
+ * A suite from the schema's validated, defaulted object (src/experiments/schema.ts); here: the
+ * held-out sizes (testFraction or nTest), the known-MI distributions (their own checks: a valid
+ * covariance), labels, and that every (task, estimator) is a valid estimateMI call.
+ */
 export function parseMiSuite(raw: Record<string, unknown>): MiSuiteConfig {
-  expectKeys(raw, TOP_KEYS, '');
-  const size = parseSize(raw, '', { n: 5000, testFraction: 0.5 });
-  const critic = parseCriticConfig(raw.critic, 'critic');
-  if (!Array.isArray(raw.tasks) || raw.tasks.length === 0) throw new ConfigError(`tasks must be a non-empty list of known-MI task configs, got ${JSON.stringify(raw.tasks)}`);
-  if (!Array.isArray(raw.estimators) || raw.estimators.length === 0) throw new ConfigError(`estimators must be a non-empty list of estimator kinds or configs, got ${JSON.stringify(raw.estimators)}`);
-  const tasks = raw.tasks.map((t, i): SuiteTask => {
+  const c = parseWith(TASK_SCHEMAS['mi-suite'], raw);
+  const size = parseSize(c, '', { n: 5000, testFraction: 0.5 });
+  const critic = parseCriticConfig(c.critic, 'critic');
+  const tasks = c.tasks.map((t, i): SuiteTask => {
     const path = `tasks[${i}]`;
-    const { raw: o, perSeed } = perSeedMarker(expectObject(t, path));
+    const { raw: o, perSeed } = perSeedMarker(t);
     const data = parseKnownMiConfig(o, path);
-    if (o.label !== undefined && (typeof o.label !== 'string' || o.label === '')) throw new ConfigError(`${path}.label must be a non-empty string, got ${JSON.stringify(o.label)}`);
     const s = parseSize(o, path, size);
     return { label: (o.label as string | undefined) ?? knownMiTask(data).name + (perSeed ? ' (per seed)' : ''), data, ...s, perSeedDistribution: perSeed };
   });
-  const estimators = raw.estimators.map((e, i) => parseEstimatorEntry(e, i, critic));
+  const estimators = c.estimators.map((e, i) => parseEstimatorEntry(e, i, critic));
   for (const [what, labels] of [['tasks', tasks.map((t) => t.label)], ['estimators', estimators.map((e) => e.label)]] as const) {
     const dup = labels.find((l, i) => labels.indexOf(l) !== i);
     if (dup) throw new ConfigError(`${what}: "${dup}" appears twice; give one of them a different "label"`);
@@ -139,10 +132,10 @@ export function parseMiSuite(raw: Record<string, unknown>): MiSuiteConfig {
   const cfg: MiSuiteConfig = {
     name: String(raw.name),
     task: 'mi-suite',
-    description: typeof raw.description === 'string' ? raw.description : undefined,
-    seed: num(raw, 'seed', '', { default: 0, integer: true, min: 0 }),
-    seeds: posInt(raw, 'seeds', '', 3),
-    training: parseTraining(raw, ''),
+    description: c.description,
+    seed: c.seed,
+    seeds: c.seeds,
+    training: trainingOf(c),
     tasks,
     estimators,
   };

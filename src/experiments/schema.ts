@@ -425,11 +425,12 @@ const taskKeys = {
 const pairs = computedDefault(posInt().optional().describe('correlated coordinate pairs.'), 'min(2, dimX, dimY)');
 type KnownMiJson = { kind: string } & Record<string, unknown>;
 // recursive (`transformed` wraps another task): a lazy reference to one union built once
+const noSeed = { distributionSeed: 'a seed or "per-seed" applies to gaussian-random tasks only' };
 const knownMi: z.ZodType<KnownMiJson> = z.lazy(() => knownMiUnion);
 const knownMiUnion: z.ZodType<KnownMiJson> = z
     .discriminatedUnion('kind', [
-      obj({ kind: z.literal('gaussian-dense').describe('every coordinate pair correlated by `correlation`.'), ...taskKeys, ...dims, correlation: corr(0.5, 'the correlation.') }),
-      obj({ kind: z.literal('gaussian-sparse').describe("bmi's sparse Gaussian: X_i–Y_i correlated for i < pairs."), ...taskKeys, ...dims, pairs, signal: corr(0.8, 'correlation of the paired coordinates.'), noise: corr(0.1, 'correlation within X and within Y.') }),
+      obj({ kind: z.literal('gaussian-dense').describe('every coordinate pair correlated by `correlation`.'), ...taskKeys, ...dims, correlation: corr(0.5, 'the correlation.') }, noSeed),
+      obj({ kind: z.literal('gaussian-sparse').describe("bmi's sparse Gaussian: X_i–Y_i correlated for i < pairs."), ...taskKeys, ...dims, pairs, signal: corr(0.8, 'correlation of the paired coordinates.'), noise: corr(0.1, 'correlation within X and within Y.') }, noSeed),
       obj({
         kind: z.literal('gaussian-random').describe('a random SPD covariance AAᵀ/D + ridge·I and a random mean.'),
         ...taskKeys,
@@ -448,16 +449,16 @@ const knownMiUnion: z.ZodType<KnownMiJson> = z
         pairs,
         signal: corr(0.8, 'sparse dispersion: correlation of the paired coordinates.'),
         noise: corr(0.1, 'sparse dispersion: correlation within X and within Y.'),
-      }),
+      }, noSeed),
       obj({
         kind: z.literal('transformed').describe('an invertible map applied to another task (MI unchanged).'),
         ...taskKeys,
         map: z.enum(INVERTIBLE_MAPS).describe('the invertible map.'),
         speed: z.number().default(1 / 3).describe("the spiral's speed."),
         base: knownMi.describe('the task transformed.'),
-      }),
-      obj({ kind: z.literal('independent').describe('independent X and Y (I = 0).'), ...taskKeys, ...dims }),
-      obj({ kind: z.literal('onehot').describe('X = Y one-hot (I = log categories).'), ...taskKeys, categories: int().min(2).describe('number of categories.') }),
+      }, noSeed),
+      obj({ kind: z.literal('independent').describe('independent X and Y (I = 0).'), ...taskKeys, ...dims }, noSeed),
+      obj({ kind: z.literal('onehot').describe('X = Y one-hot (I = log categories).'), ...taskKeys, categories: int().min(2).describe('number of categories.') }, noSeed),
     ])
     .describe('a distribution of known MI (src/data/knownMi.ts).')
     .meta({ id: 'knownMiTask' });
