@@ -124,5 +124,7 @@ export * from './plot/index.js';
 
 // Experiments: run a JSON experiment as the CLI does.
 export { runExperiment, readExperimentFile, prepareConfig, type RunOptions, type RunOutcome } from './experiments/runExperiment.js';
+// the experiment format (zod 4): check a config object, or get the JSON Schema (schema/experiment.schema.json)
+export { experimentErrors, experimentJsonSchema, experimentSchema, TASK_SCHEMAS } from './experiments/schema.js';
 export { runLoop, type LoopOptions, type LoopResult } from './train/loop.js';
 export { parseMiSuite, runMiSuite } from './experiments/estimatorSuite.js';
