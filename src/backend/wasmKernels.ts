@@ -13,7 +13,7 @@
  *    and the cpu backend's Identity do); no wasm kernel writes into its inputs, so sharing is safe.
  * 4. With the native addon (nativeBlas.ts), the matmuls call OpenBLAS sgemm on the wasm heap
  *    instead (blasKernels.ts), and Adam runs as one fused call per optimizer step (fusedAdam.ts).
- * 5. GatherV2 is a copy loop on the heap (gatherKernel.ts; the stock kernel is ~10× slower on a batch).
+ * 5. GatherV2 and Concat are copy loops on the heap (copyKernels.ts; the stock ones are slow on small rows).
  * 6. The engine's clones of tensors saved for backpropagation share the buffer without a kernel
  *    call (sharedSaves.ts).
  * 7. Dense layer stacks (src/nets/mlp.ts) run as one kernel forward and one backward (denseStack.ts),
@@ -33,7 +33,7 @@ import { LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, logMeanExpKernels, registerLogMeanExpG
 import { ADD_SCALED, gradientSetKernels, SUM_OF_SQUARES } from './gradientSetOps.js';
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
-import { gatherKernel } from './gatherKernel.js';
+import { concatKernel, gatherKernel } from './copyKernels.js';
 
 /** Marks our registrations; the value is the stock config that was replaced (null if none). */
 const FIX = Symbol.for('infobound.wasmKernelFixes');
@@ -42,7 +42,7 @@ type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL, ADAM_IN_PLACE_KERNEL, DENSE_FORWARD, DENSE_BACKWARD, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, SUM_OF_SQUARES, ADD_SCALED] as const;
 const SHARING_KERNELS = ['Identity', 'Cast'] as const;
-const REPLACED_KERNELS = ['GatherV2'] as const;
+const REPLACED_KERNELS = ['GatherV2', 'Concat'] as const;
 
 /** Identity, or Cast to the tensor's own dtype, as a new reference to the same buffer; else the stock kernel. */
 function sharingKernel(stock: tf.KernelConfig, kernelName: (typeof SHARING_KERNELS)[number]): tf.KernelFunc {
@@ -65,14 +65,15 @@ function replaceSharing(kernelName: (typeof SHARING_KERNELS)[number]): void {
   tf.registerKernel(config);
 }
 
-/** Replaces the stock wasm GatherV2 by the heap copy loop of gatherKernel.ts (stock kept as its fallback). */
-function replaceGather(): void {
-  const current = tf.getKernel('GatherV2', 'wasm') as Marked | undefined;
-  if (!current) throw new Error('wasm GatherV2 kernel not registered (import @tensorflow/tfjs-backend-wasm first)');
+/** Replaces a stock wasm data-movement kernel by its copy loop (copyKernels.ts; the stock one kept as fallback). */
+function replaceCopy(kernelName: (typeof REPLACED_KERNELS)[number]): void {
+  const current = tf.getKernel(kernelName, 'wasm') as Marked | undefined;
+  if (!current) throw new Error(`wasm ${kernelName} kernel not registered (import @tensorflow/tfjs-backend-wasm first)`);
   if (FIX in current) return;
-  const config: Marked = { kernelName: 'GatherV2', backendName: 'wasm', setupFunc: current.setupFunc, disposeFunc: current.disposeFunc, kernelFunc: gatherKernel(current.kernelFunc) };
+  const make = kernelName === 'GatherV2' ? gatherKernel : concatKernel;
+  const config: Marked = { kernelName, backendName: 'wasm', setupFunc: current.setupFunc, disposeFunc: current.disposeFunc, kernelFunc: make(current.kernelFunc) };
   config[FIX] = current;
-  tf.unregisterKernel('GatherV2', 'wasm');
+  tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel(config);
 }
 
@@ -149,7 +150,7 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
 export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
   for (const name of MATMUL_KERNELS) replaceMatMul(name, blas);
   for (const name of SHARING_KERNELS) replaceSharing(name);
-  replaceGather();
+  for (const name of REPLACED_KERNELS) replaceCopy(name);
   installSharedSaves();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     const config: Marked = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc };

@@ -75,7 +75,7 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
     expect(tf.getBackend()).toBe('wasm');
     registerWasmKernelFixes(native.blas);
     expect(wasmMatMulKernels()).toBe('openblas');
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: true, InfoboundAdamInPlace: true, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true });
+    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: true, InfoboundAdamInPlace: true, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true, Concat: true });
   });
 
   it('runs OpenBLAS with the core type named for this CPU (not its own misdetection)', () => {

@@ -111,7 +111,7 @@ beforeAll(() => {
   // this file tests the portable kernels (the native OpenBLAS ones: blasKernels.test.ts)
   registerWasmKernelFixes(null);
   expect(wasmMatMulKernels()).toBe('portable');
-  expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true });
+  expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true, Concat: true });
 });
 
 describe('wasm matmul with explicit transposes', () => {
@@ -448,7 +448,7 @@ describe('housekeeping', () => {
     const a = tf.tensor(rand(prod(aShape), 80), aShape), b = tf.tensor(rand(prod(bShape), 81), bShape);
     const fixed = tf.tidy(() => tf.matMul(a, b, true, true).dataSync());
     restoreStockWasmKernels();
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: false, _FusedMatMul: false, UnsortedSegmentSum: false, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: false, InfoboundDenseBackward: false, InfoboundLogMeanExp: false, InfoboundLogMeanExpGrad: false, InfoboundSumOfSquares: false, InfoboundAddScaled: false, Identity: false, Cast: false, GatherV2: false });
+    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: false, _FusedMatMul: false, UnsortedSegmentSum: false, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: false, InfoboundDenseBackward: false, InfoboundLogMeanExp: false, InfoboundLogMeanExpGrad: false, InfoboundSumOfSquares: false, InfoboundAddScaled: false, Identity: false, Cast: false, GatherV2: false, Concat: false });
     try {
       const stock = tf.tidy(() => tf.matMul(a, b, true, true).dataSync());
       expectClose(fixed, stock);
@@ -464,6 +464,6 @@ describe('housekeeping', () => {
       registerWasmKernelFixes();
       tf.dispose([a, b]);
     }
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true });
+    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true, Concat: true });
   });
 });
