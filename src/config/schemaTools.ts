@@ -34,7 +34,7 @@ export function issueTail(iss: RawIssue): string | undefined {
   switch (iss.code) {
     case 'invalid_type': {
       const want = KIND_WORDS[iss.expected] ?? iss.expected;
-      if (input === undefined) return `is required (${want})`;
+      if (input === undefined) return `is required (${iss.expected === 'number' ? 'a number' : want})`;
       if (iss.expected === 'int' && typeof input === 'number') return `must be an integer, got ${input}`;
       return `must be ${want}, got ${show(input)}`;
     }

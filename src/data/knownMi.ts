@@ -26,7 +26,9 @@
  *
  * Samples are float64, row-major (x[i·dx + c] is coordinate c of sample i).
  */
-import { ConfigError, expectKeys, expectObject, num, posInt, str } from '../config/validate.js';
+import { z } from 'zod';
+import { computedDefault, int, nonNeg, nonNegInt, obj, parseWith, positive, posInt } from '../config/schemaTools.js';
+import { ConfigError } from '../config/validate.js';
 import { digamma } from '../mi/ksg.js';
 import { cholesky, logDetSpd, principalBlock } from '../util/linalg.js';
 import { Rng } from '../util/rng.js';
@@ -278,25 +280,82 @@ export function knownMiTask(cfg: KnownMiConfig): KnownMiTask {
   }
 }
 
-function parseDims(o: Record<string, unknown>, path: string): Dims {
-  if (o.dim !== undefined) {
-    if (o.dimX !== undefined || o.dimY !== undefined) throw new ConfigError(`${path}: give either dim or dimX/dimY, not both`);
-    const d = posInt(o, 'dim', path);
-    return { dimX: d, dimY: d };
+/**
+ * A known-MI task as JSON (the experiment schema's `tasks` entries, src/experiments/schema.ts):
+ * `dim` is shorthand for dimX = dimY; `label`, `n` and `testFraction` are the suite's keys,
+ * accepted here and left to it.
+ */
+const corr = (def: number, text: string) => z.number().min(-0.999999).max(0.999999).default(def).describe(text);
+const dims = {
+  dim: posInt().optional().describe('dimension of X and of Y (or give dimX and dimY).'),
+  dimX: posInt().optional().describe('dimension of X.'),
+  dimY: posInt().optional().describe('dimension of Y.'),
+};
+const taskKeys = {
+  label: z.string().min(1).optional().describe("the task's name in the table. Default: its kind and sizes."),
+  n: int().min(4).optional().describe('samples of this task (default: the suite\'s n).'),
+  testFraction: positive().max(0.999).optional().describe('held-out share of this task (default: the suite\'s).'),
+};
+const pairs = computedDefault(posInt().optional().describe('correlated coordinate pairs.'), 'min(2, dimX, dimY)');
+/** A known-MI task as JSON, validated (the schema's recursion keeps the fields untyped). */
+type KnownMiJson = { kind: KnownMiKind } & Record<string, unknown>;
+// recursive (`transformed` wraps another task): a lazy reference to one union built once
+const noSeed = { distributionSeed: 'a seed or "per-seed" applies to gaussian-random tasks only' };
+export const knownMiSchema: z.ZodType<KnownMiJson> = z.lazy(() => knownMiUnion);
+const knownMiUnion: z.ZodType<KnownMiJson> = z
+    .discriminatedUnion('kind', [
+      obj({ kind: z.literal('gaussian-dense').describe('every coordinate pair correlated by `correlation`.'), ...taskKeys, ...dims, correlation: corr(0.5, 'the correlation.') }, noSeed),
+      obj({ kind: z.literal('gaussian-sparse').describe("bmi's sparse Gaussian: X_i–Y_i correlated for i < pairs."), ...taskKeys, ...dims, pairs, signal: corr(0.8, 'correlation of the paired coordinates.'), noise: corr(0.1, 'correlation within X and within Y.') }, noSeed),
+      obj({
+        kind: z.literal('gaussian-random').describe('a random SPD covariance AAᵀ/D + ridge·I and a random mean.'),
+        ...taskKeys,
+        ...dims,
+        ridge: positive().default(0.1).describe('added to the diagonal.'),
+        meanScale: nonNeg().default(1).describe('the mean is N(0, meanScale²).'),
+        distributionSeed: z.union([nonNegInt(), z.literal('per-seed')]).default(0).describe('seed of the random covariance; "per-seed": a new one for every seed of the suite.'),
+      }),
+      obj({
+        kind: z.literal('student-t').describe('a multivariate Student-t (MI = Gaussian part + a correction that depends on df).'),
+        ...taskKeys,
+        ...dims,
+        df: int().min(1).max(1000).describe('degrees of freedom ν.'),
+        dispersion: z.enum(DISPERSIONS).default('dense').describe('the dispersion matrix: dense, sparse or identity.'),
+        correlation: corr(0.5, 'dense dispersion: the correlation.'),
+        pairs,
+        signal: corr(0.8, 'sparse dispersion: correlation of the paired coordinates.'),
+        noise: corr(0.1, 'sparse dispersion: correlation within X and within Y.'),
+      }, noSeed),
+      obj({
+        kind: z.literal('transformed').describe('an invertible map applied to another task (MI unchanged).'),
+        ...taskKeys,
+        map: z.enum(INVERTIBLE_MAPS).describe('the invertible map.'),
+        speed: z.number().default(1 / 3).describe("the spiral's speed."),
+        base: knownMiSchema.describe('the task transformed.'),
+      }, noSeed),
+      obj({ kind: z.literal('independent').describe('independent X and Y (I = 0).'), ...taskKeys, ...dims }, noSeed),
+      obj({ kind: z.literal('onehot').describe('X = Y one-hot (I = log categories).'), ...taskKeys, categories: int().min(2).describe('number of categories.') }, noSeed),
+    ])
+    .describe('a distribution of known MI (src/data/knownMi.ts).')
+    .meta({ id: 'knownMiTask' });
+
+/** dimX, dimY from `dim` or from both `dimX` and `dimY`. */
+function dimsOf(o: Record<string, unknown>, path: string): Dims {
+  const { dim, dimX, dimY } = o as { dim?: number; dimX?: number; dimY?: number };
+  if (dim !== undefined) {
+    if (dimX !== undefined || dimY !== undefined) throw new ConfigError(`${path}: give either dim or dimX/dimY, not both`);
+    return { dimX: dim, dimY: dim };
   }
-  return { dimX: posInt(o, 'dimX', path), dimY: posInt(o, 'dimY', path) };
+  if (dimX === undefined || dimY === undefined) throw new ConfigError(`${path}.${dimX === undefined ? 'dimX' : 'dimY'} is required (a positive integer; or give dim for both)`);
+  return { dimX, dimY };
 }
 
-const COMMON_KEYS = ['kind', 'label', 'n', 'testFraction'];
-
 /**
- * Validates a known-MI task config from JSON. `dim` is shorthand for dimX = dimY. The keys
- * `label`, `n` and `testFraction` are left to the caller (the suite); they are accepted here.
+ * A known-MI task config from JSON: the schema's validated, defaulted object (knownMiSchema), then
+ * what it cannot say: the dimensions, the pairs that fit them, and a covariance that is positive
+ * definite (each named under `path`).
  */
 export function parseKnownMiConfig(v: unknown, path: string): KnownMiConfig {
-  const o = expectObject(v, path);
-  const kind = str(o, 'kind', path, KNOWN_MI_KINDS);
-  const corr = (key: string, def: number) => num(o, key, path, { default: def, min: -0.999999, max: 0.999999 });
+  const o = parseWith(knownMiSchema, v, path);
   const checkSpd = (cfg: KnownMiConfig) => {
     try {
       knownMiTask(cfg);
@@ -305,52 +364,46 @@ export function parseKnownMiConfig(v: unknown, path: string): KnownMiConfig {
     }
     return cfg;
   };
-  switch (kind) {
-    case 'gaussian-dense': {
-      expectKeys(o, [...COMMON_KEYS, 'dim', 'dimX', 'dimY', 'correlation'], path);
-      return checkSpd({ kind, ...parseDims(o, path), correlation: corr('correlation', 0.5) });
-    }
+  const n = (k: string) => o[k] as number;
+  const pairsOf = (d: Dims) => {
+    const most = Math.min(d.dimX, d.dimY);
+    const p = (o.pairs as number | undefined) ?? Math.min(2, most);
+    if (p > most) throw new ConfigError(`${path}.pairs must be ≤ ${most} (min(dimX, dimY)), got ${p}`);
+    return p;
+  };
+  switch (o.kind) {
+    case 'gaussian-dense':
+      return checkSpd({ kind: o.kind, ...dimsOf(o, path), correlation: n('correlation') });
     case 'gaussian-sparse': {
-      expectKeys(o, [...COMMON_KEYS, 'dim', 'dimX', 'dimY', 'pairs', 'signal', 'noise'], path);
-      const dims = parseDims(o, path);
-      const pairs = num(o, 'pairs', path, { default: Math.min(2, dims.dimX, dims.dimY), integer: true, min: 1, max: Math.min(dims.dimX, dims.dimY) });
-      return checkSpd({ kind, ...dims, pairs, signal: corr('signal', 0.8), noise: corr('noise', 0.1) });
+      const dims = dimsOf(o, path);
+      return checkSpd({ kind: o.kind, ...dims, pairs: pairsOf(dims), signal: n('signal'), noise: n('noise') });
     }
     case 'gaussian-random':
-      expectKeys(o, [...COMMON_KEYS, 'dim', 'dimX', 'dimY', 'ridge', 'meanScale', 'distributionSeed'], path);
-      return {
-        kind,
-        ...parseDims(o, path),
-        ridge: num(o, 'ridge', path, { default: 0.1, exclusiveMin: 0 }),
-        meanScale: num(o, 'meanScale', path, { default: 1, min: 0 }),
-        distributionSeed: num(o, 'distributionSeed', path, { default: 0, integer: true, min: 0 }),
-      };
+      // "per-seed" is a suite's marker (estimatorSuite.ts replaces it by each seed's index)
+      if (typeof o.distributionSeed !== 'number') throw new ConfigError(`${path}.distributionSeed must be a seed (a non-negative integer) here, got ${JSON.stringify(o.distributionSeed)}`);
+      return { kind: o.kind, ...dimsOf(o, path), ridge: n('ridge'), meanScale: n('meanScale'), distributionSeed: o.distributionSeed };
     case 'student-t': {
-      expectKeys(o, [...COMMON_KEYS, 'dim', 'dimX', 'dimY', 'df', 'dispersion', 'correlation', 'pairs', 'signal', 'noise'], path);
-      const dims = parseDims(o, path);
+      const dims = dimsOf(o, path);
       return checkSpd({
-        kind,
+        kind: o.kind,
         ...dims,
-        df: num(o, 'df', path, { integer: true, min: 1, max: 1000 }),
-        dispersion: str(o, 'dispersion', path, DISPERSIONS, 'dense'),
-        correlation: corr('correlation', 0.5),
-        pairs: num(o, 'pairs', path, { default: Math.min(2, dims.dimX, dims.dimY), integer: true, min: 1, max: Math.min(dims.dimX, dims.dimY) }),
-        signal: corr('signal', 0.8),
-        noise: corr('noise', 0.1),
+        df: n('df'),
+        dispersion: o.dispersion as (typeof DISPERSIONS)[number],
+        correlation: n('correlation'),
+        pairs: pairsOf(dims),
+        signal: n('signal'),
+        noise: n('noise'),
       });
     }
     case 'transformed': {
-      expectKeys(o, [...COMMON_KEYS, 'map', 'speed', 'base'], path);
       const base = parseKnownMiConfig(o.base, `${path}.base`);
-      const cfg: KnownMiConfig = { kind, map: str(o, 'map', path, INVERTIBLE_MAPS), speed: num(o, 'speed', path, { default: 1 / 3 }), base };
+      const cfg: KnownMiConfig = { kind: o.kind, map: o.map as InvertibleMap, speed: n('speed'), base };
       if (cfg.map === 'spiral') checkSpd(cfg);
       return cfg;
     }
     case 'independent':
-      expectKeys(o, [...COMMON_KEYS, 'dim', 'dimX', 'dimY'], path);
-      return { kind, ...parseDims(o, path) };
+      return { kind: o.kind, ...dimsOf(o, path) };
     case 'onehot':
-      expectKeys(o, [...COMMON_KEYS, 'categories'], path);
-      return { kind, categories: num(o, 'categories', path, { integer: true, min: 2 }) };
+      return { kind: o.kind, categories: n('categories') };
   }
 }

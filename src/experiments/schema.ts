@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { check, computedDefault, int, nonNeg, nonNegInt, obj, positive, posInt, widths } from '../config/schemaTools.js';
-import { DISPERSIONS, INVERTIBLE_MAPS } from '../data/knownMi.js';
+import { knownMiSchema } from '../data/knownMi.js';
 import { CHECKPOINT_KEEP } from '../io/checkpoint.js';
 import { estimatorField, estimatorSchema } from '../mi/registry.js';
 import { ALI_VARIANTS } from '../models/ali.js';
@@ -411,57 +411,6 @@ const training = {
   select: z.enum(['best', 'last']).optional().meta({ default: 'best' }).describe('report the evaluation with the best held-out bound, or the last.'),
 };
 for (const [k, f] of Object.entries(training)) f.register(z.globalRegistry, { id: `training.${k}`, description: f.description });
-const corr = (def: number, text: string) => z.number().min(-0.999999).max(0.999999).default(def).describe(text);
-const dims = {
-  dim: posInt().optional().describe('dimension of X and of Y (or give dimX and dimY).'),
-  dimX: posInt().optional().describe('dimension of X.'),
-  dimY: posInt().optional().describe('dimension of Y.'),
-};
-const taskKeys = {
-  label: z.string().min(1).optional().describe("the task's name in the table. Default: its kind and sizes."),
-  n: int().min(4).optional().describe('samples of this task (default: the suite\'s n).'),
-  testFraction: positive().max(0.999).optional().describe('held-out share of this task (default: the suite\'s).'),
-};
-const pairs = computedDefault(posInt().optional().describe('correlated coordinate pairs.'), 'min(2, dimX, dimY)');
-type KnownMiJson = { kind: string } & Record<string, unknown>;
-// recursive (`transformed` wraps another task): a lazy reference to one union built once
-const noSeed = { distributionSeed: 'a seed or "per-seed" applies to gaussian-random tasks only' };
-const knownMi: z.ZodType<KnownMiJson> = z.lazy(() => knownMiUnion);
-const knownMiUnion: z.ZodType<KnownMiJson> = z
-    .discriminatedUnion('kind', [
-      obj({ kind: z.literal('gaussian-dense').describe('every coordinate pair correlated by `correlation`.'), ...taskKeys, ...dims, correlation: corr(0.5, 'the correlation.') }, noSeed),
-      obj({ kind: z.literal('gaussian-sparse').describe("bmi's sparse Gaussian: X_i–Y_i correlated for i < pairs."), ...taskKeys, ...dims, pairs, signal: corr(0.8, 'correlation of the paired coordinates.'), noise: corr(0.1, 'correlation within X and within Y.') }, noSeed),
-      obj({
-        kind: z.literal('gaussian-random').describe('a random SPD covariance AAᵀ/D + ridge·I and a random mean.'),
-        ...taskKeys,
-        ...dims,
-        ridge: positive().default(0.1).describe('added to the diagonal.'),
-        meanScale: nonNeg().default(1).describe('the mean is N(0, meanScale²).'),
-        distributionSeed: z.union([nonNegInt(), z.literal('per-seed')]).default(0).describe('seed of the random covariance; "per-seed": a new one for every seed of the suite.'),
-      }),
-      obj({
-        kind: z.literal('student-t').describe('a multivariate Student-t (MI = Gaussian part + a correction that depends on df).'),
-        ...taskKeys,
-        ...dims,
-        df: int().min(1).max(1000).describe('degrees of freedom ν.'),
-        dispersion: z.enum(DISPERSIONS).default('dense').describe('the dispersion matrix: dense, sparse or identity.'),
-        correlation: corr(0.5, 'dense dispersion: the correlation.'),
-        pairs,
-        signal: corr(0.8, 'sparse dispersion: correlation of the paired coordinates.'),
-        noise: corr(0.1, 'sparse dispersion: correlation within X and within Y.'),
-      }, noSeed),
-      obj({
-        kind: z.literal('transformed').describe('an invertible map applied to another task (MI unchanged).'),
-        ...taskKeys,
-        map: z.enum(INVERTIBLE_MAPS).describe('the invertible map.'),
-        speed: z.number().default(1 / 3).describe("the spiral's speed."),
-        base: knownMi.describe('the task transformed.'),
-      }, noSeed),
-      obj({ kind: z.literal('independent').describe('independent X and Y (I = 0).'), ...taskKeys, ...dims }, noSeed),
-      obj({ kind: z.literal('onehot').describe('X = Y one-hot (I = log categories).'), ...taskKeys, categories: int().min(2).describe('number of categories.') }, noSeed),
-    ])
-    .describe('a distribution of known MI (src/data/knownMi.ts).')
-    .meta({ id: 'knownMiTask' });
 
 const suiteEntry = { label: z.string().min(1).optional().describe("the estimator's name in the table."), critic: criticSchema.optional().describe("this estimator's own critic."), ...training };
 const miSuite = obj({
@@ -472,7 +421,7 @@ const miSuite = obj({
   nTest: int().min(2).optional().describe('held-out samples of each task (instead of testFraction; at most n − 2).'),
   ...training,
   critic: criticField().describe('the default critic.'),
-  tasks: z.array(knownMi).min(1, { error: (iss) => `must be a non-empty list of known-MI task configs, got ${JSON.stringify(iss.input)}` }).describe('the distributions.'),
+  tasks: z.array(knownMiSchema).min(1, { error: (iss) => `must be a non-empty list of known-MI task configs, got ${JSON.stringify(iss.input)}` }).describe('the distributions.'),
   estimators: z
     .array(
       estimatorField({
