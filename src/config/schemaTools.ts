@@ -98,6 +98,12 @@ function issueLines(iss: Issue, root: string): string[] {
     const inner = iss.issues[0];
     return [joinPath(pathString(iss.path, root), inner ? inner.message : 'invalid key')];
   }
+  if (iss.code === 'invalid_union') {
+    // one alternative failed inside (checkpoint: { "keep": "some" } against true | false | { keep }):
+    // its own lines say more than "none of the forms" — unless it is a kind no alternative has
+    const inside = iss.errors.filter((branch) => branch.some((e) => e.path.length > 0 && !(e.code === 'invalid_union' && (e as { note?: string }).note === 'No matching discriminator')));
+    if (inside.length === 1) return inside[0].flatMap((e) => issueLines({ ...e, path: [...iss.path, ...e.path] } as Issue, root));
+  }
   if (iss.code === 'unrecognized_keys') {
     // obj()'s message has one "key: …" line per key; name each under the object's path
     const at = pathString(iss.path, root);

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { check, computedDefault, int, nonNeg, nonNegInt, obj, positive, posInt, widths } from '../config/schemaTools.js';
 import { knownMiSchema } from '../data/knownMi.js';
-import { CHECKPOINT_KEEP } from '../io/checkpoint.js';
+import { checkpointSchema } from '../io/checkpoint.js';
 import { estimatorField, estimatorSchema } from '../mi/registry.js';
 import { ALI_VARIANTS } from '../models/ali.js';
 import { DEFAULT_NOISE_DIM, DEFAULT_NOISE_STD, ENCODER_KINDS } from '../nets/encoders.js';
@@ -378,12 +378,7 @@ const ib = obj(
     })
       .prefault({})
       .describe('the test-error evaluation after each epoch.'),
-    checkpoint: z
-      .union([z.boolean(), obj({ keep: z.enum(CHECKPOINT_KEEP).default('last').describe('what stays after the run completes.') })], {
-        error: (iss) => `must be true, false or { "keep": "last" | "none" | "all" }, got ${JSON.stringify(iss.input)}`,
-      })
-      .default(true)
-      .describe('save a checkpoint after each epoch (--resume continues from it): true (keep the last), false, or { "keep": "last" | "none" | "all" }.'),
+    checkpoint: checkpointSchema,
     vary: z
       .union([
         z.record(z.string(), z.array(z.unknown()).min(1, { error: (iss) => `must be a non-empty list of values, got ${JSON.stringify(iss.input)}` })),

@@ -7,7 +7,9 @@
  * multiple of 4, then each array's little-endian bytes at the offset its index entry gives.
  */
 import { copyFileSync, linkSync, readFileSync, rmSync } from 'node:fs';
-import { ConfigError, expectKeys, isObject, str } from '../config/validate.js';
+import { z } from 'zod';
+import { obj, parseWith } from '../config/schemaTools.js';
+import { ConfigError } from '../config/validate.js';
 import type { SavedArray } from '../train/optimizerState.js';
 import type { RunDir } from './runDir.js';
 
@@ -99,13 +101,18 @@ export const CHECKPOINT_KEEP = ['last', 'none', 'all'] as const;
 export type CheckpointKeep = (typeof CHECKPOINT_KEEP)[number];
 export type CheckpointConfig = { keep: CheckpointKeep } | false;
 
+/** `checkpoint` as JSON (the experiment schema's, src/experiments/schema.ts). */
+export const checkpointSchema = z
+  .union([z.boolean(), obj({ keep: z.enum(CHECKPOINT_KEEP).default('last').describe('what stays after the run completes: the last checkpoint, none, or every epoch\'s.') })], {
+    error: (iss) => (iss.code === 'invalid_union' ? `must be true, false or { "keep": "last" | "none" | "all" }, got ${JSON.stringify(iss.input)}` : undefined),
+  })
+  .default(true)
+  .describe('save a checkpoint after each epoch (--resume continues from it): true (keep the last), false, or { "keep": "last" | "none" | "all" }.');
+
 /** `checkpoint`: true (save, keep the last), false (save none), or `{ "keep": "last" | "none" | "all" }`. */
 export function parseCheckpointConfig(v: unknown, path = 'checkpoint'): CheckpointConfig {
-  if (v === undefined || v === true) return { keep: 'last' };
-  if (v === false) return false;
-  if (!isObject(v)) throw new ConfigError(`${path} must be true, false or { "keep": "last" | "none" | "all" }, got ${JSON.stringify(v)}`);
-  expectKeys(v, ['keep'], path);
-  return { keep: str(v, 'keep', path, CHECKPOINT_KEEP, 'last') };
+  const c = parseWith(checkpointSchema, v, path);
+  return c === true ? { keep: 'last' } : c;
 }
 
 /** The per-epoch file name `keep: "all"` leaves (settings and epochs counted from 1). */
