@@ -489,7 +489,10 @@ export function experimentErrors(raw: Record<string, unknown>): string[] {
 export function experimentJsonSchema(): Record<string, unknown> {
   const s = z.toJSONSchema(experimentSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' }) as Record<string, unknown>;
   const withDefaults = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(withDefaults);
+    if (Array.isArray(v)) {
+      v.forEach(withDefaults);
+      return;
+    }
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, unknown>;
     // ({} is a section whose own keys carry the defaults)

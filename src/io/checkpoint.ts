@@ -9,7 +9,6 @@
 import { copyFileSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import { z } from 'zod';
 import { obj, parseWith } from '../config/schemaTools.js';
-import { ConfigError } from '../config/validate.js';
 import type { SavedArray } from '../train/optimizerState.js';
 import type { RunDir } from './runDir.js';
 
