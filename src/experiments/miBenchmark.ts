@@ -25,6 +25,7 @@ import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, recordDivergence } from './failures.js';
 import { cartesian, labelOf, setPath } from './paths.js';
+import { parseFigureOptions, type FigureOptions } from './figureOutput.js';
 import { renderMiFigures, type MiCurve } from './miFigures.js';
 import { REFERENCE_SETS } from './referenceNumbers.js';
 import { referenceComparisonMarkdown } from './referenceTable.js';
@@ -65,9 +66,27 @@ export interface MiBenchmarkConfig {
   reference?: string;
   /** the raw JSON this was parsed from: each setting re-parses it with its `vary` values applied. */
   source: Record<string, unknown>;
+  figures: FigureOptions;
 }
 
-const TOP_KEYS = ['name', 'task', 'description', 'seed', 'steps', 'logEvery', 'batchSize', 'data', 'vary', 'estimators', 'baselines', 'critic', 'optimizer', 'evaluation', 'reference'];
+const TOP_KEYS = [
+  'name',
+  'task',
+  'description',
+  'seed',
+  'steps',
+  'logEvery',
+  'batchSize',
+  'data',
+  'vary',
+  'estimators',
+  'baselines',
+  'critic',
+  'optimizer',
+  'evaluation',
+  'reference',
+  'figures',
+];
 
 function parseData(v: unknown, steps: number): MiDataConfig {
   const o = expectObject(v, 'data');
@@ -114,7 +133,7 @@ export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfi
   if (!Array.isArray(estimatorsRaw) || estimatorsRaw.length === 0) {
     throw new ConfigError(`estimators must be a non-empty list of estimator configs, got ${JSON.stringify(estimatorsRaw)}`);
   }
-  const baselines = (Array.isArray(raw.baselines) ? raw.baselines : raw.baselines === undefined ? [] : null);
+  const baselines = Array.isArray(raw.baselines) ? raw.baselines : raw.baselines === undefined ? [] : null;
   if (baselines === null) throw new ConfigError(`baselines must be a list, got ${JSON.stringify(raw.baselines)}`);
   const evaluation = expectObject(raw.evaluation ?? {}, 'evaluation');
   expectKeys(evaluation, ['skip'], 'evaluation');
@@ -140,13 +159,19 @@ export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfi
       const o = expectObject(typeof b === 'string' ? { kind: b } : b, `baselines[${i}]`);
       expectKeys(o, ['kind', 'samples', 'k', 'repeats'], `baselines[${i}]`);
       str(o, 'kind', `baselines[${i}]`, ['ksg'] as const);
-      return { kind: 'ksg' as const, samples: posInt(o, 'samples', `baselines[${i}]`, 1000), k: posInt(o, 'k', `baselines[${i}]`, 3), repeats: posInt(o, 'repeats', `baselines[${i}]`, 3) };
+      return {
+        kind: 'ksg' as const,
+        samples: posInt(o, 'samples', `baselines[${i}]`, 1000),
+        k: posInt(o, 'k', `baselines[${i}]`, 3),
+        repeats: posInt(o, 'repeats', `baselines[${i}]`, 3),
+      };
     }),
     critic: parseCritic(raw.critic),
     optimizer: parseOptimizerConfig(raw.optimizer, 'optimizer', { learningRate: 5e-4 }),
     evaluation: { skip: num(evaluation, 'skip', 'evaluation', { default: 0, integer: true, min: 0 }) },
     ...(raw.reference !== undefined ? { reference: str(raw, 'reference', '', Object.keys(REFERENCE_SETS)) } : {}),
     source: raw,
+    figures: parseFigureOptions(raw.figures),
   };
   const kinds = cfg.estimators.map((e, i) => labelOfEstimator(e, cfg.estimatorCritics[i]));
   const dup = kinds.find((k, i) => kinds.indexOf(k) !== i);
@@ -177,7 +202,12 @@ function checkMemory(cfg: MiBenchmarkConfig, s: MiSetting): void {
     const rows = e.sampling === 'matrix' || e.kind === 'infonce' ? s.batchSize * s.batchSize : s.batchSize;
     const activations = c.kind === 'bilinear' ? rows : rows * (c.hidden[0] ?? 1);
     const bytes = 4 * (4 * firstLayer + 4 * s.batchSize * 2 * dim + activations);
-    checkFitsMemory(field, dim, bytes, `the critic of ${labelOfEstimator(e, cfg.estimatorCritics[i])} (its first layer, gradient and Adam state, and the batch)`);
+    checkFitsMemory(
+      field,
+      dim,
+      bytes,
+      `the critic of ${labelOfEstimator(e, cfg.estimatorCritics[i])} (its first layer, gradient and Adam state, and the batch)`,
+    );
   }
 }
 
@@ -190,7 +220,8 @@ export function labelOfEstimator(e: EstimatorConfig, critic: CriticConfig | null
   if ((e.kind === 'remine' || e.kind === 'remine-j') && e.regularizer && e.regularizer.lambda !== 0.1) extras.push(`lambda=${e.regularizer.lambda}`);
   if (e.movingAverageRate !== undefined && e.movingAverageRate !== 0.01) extras.push(`rate=${e.movingAverageRate}`);
   if (e.kind === 'smile' && e.clip !== 5) extras.push(`tau=${e.clip}`);
-  if (e.kind === 'eta-mine' && e.etaUpdate === 'sgd') extras.push(`sgd lr=${e.etaLearningRate}`);
+  if ((e.kind === 'eta-mine' || e.kind === 'eta-mine-convex') && e.etaUpdate && e.etaUpdate !== 'adam')
+    extras.push(e.etaUpdate === 'sgd' ? `sgd lr=${e.etaLearningRate}` : e.etaUpdate);
   return extras.length ? `${e.kind}(${extras.join(',')})` : e.kind;
 }
 
@@ -261,7 +292,17 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
       const estimates = new Float64Array(steps).fill(NaN);
       perStep.push({ name: estLabel, values: estimates });
       const truth = new Float64Array(steps);
-      const trace: MiCurve = { setting: setting.label, estimator: estLabel, steps: [], trueMI: [], estimate: [], macro: [], micro: [], jointTerm: [], logMeanExpMarginal: [] };
+      const trace: MiCurve = {
+        setting: setting.label,
+        estimator: estLabel,
+        steps: [],
+        trueMI: [],
+        estimate: [],
+        macro: [],
+        micro: [],
+        jointTerm: [],
+        logMeanExpMarginal: [],
+      };
       const microAtLevelEnd = new Map<number, number | null>();
       ctx.progress.start(`${setting.label} ${estLabel}`, steps);
       const train = () =>
@@ -282,7 +323,13 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
           },
           allowNonFinite: ['micro', 'trueMI'],
           onLog: (i, n) => {
-            ctx.out.appendMetrics({ setting: setting.label, estimator: estLabel, step: i, ...n, micro: n.micro === undefined || Number.isNaN(n.micro) ? null : n.micro });
+            ctx.out.appendMetrics({
+              setting: setting.label,
+              estimator: estLabel,
+              step: i,
+              ...n,
+              micro: n.micro === undefined || Number.isNaN(n.micro) ? null : n.micro,
+            });
             trace.steps.push(i);
             trace.trueMI.push(n.trueMI);
             trace.estimate.push(n.estimate);
@@ -311,7 +358,19 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
         const f = failures[failures.length - 1];
         const all = Float64Array.from({ length: steps }, (_, i) => sampler.trueMI(i) ?? NaN);
         for (const lv of levelsOf(all)) {
-          rows.push({ setting: setting.label, ...setting.values, estimator: estLabel, trueMI: lv.value, mean: null, bias: null, variance: null, mse: null, micro: null, n: 0, diverged: { step: f.step, quantity: f.quantity, value: f.value } });
+          rows.push({
+            setting: setting.label,
+            ...setting.values,
+            estimator: estLabel,
+            trueMI: lv.value,
+            mean: null,
+            bias: null,
+            variance: null,
+            mse: null,
+            micro: null,
+            n: 0,
+            diverged: { step: f.step, quantity: f.quantity, value: f.value },
+          });
         }
         continue;
       }
@@ -320,12 +379,27 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
         const len = lv.end - lv.start;
         const from = lv.start + (cfg.evaluation.skip < len ? cfg.evaluation.skip : Math.floor(len / 2));
         const s = estimateStats(estimates.subarray(from, lv.end), lv.value);
-        const row = { setting: setting.label, ...setting.values, estimator: estLabel, trueMI: lv.value, mean: s.mean, bias: s.bias, variance: s.variance, mse: s.mse, micro: microAtLevelEnd.get(lv.end - 1) ?? null, n: s.n };
+        const row = {
+          setting: setting.label,
+          ...setting.values,
+          estimator: estLabel,
+          trueMI: lv.value,
+          mean: s.mean,
+          bias: s.bias,
+          variance: s.variance,
+          mse: s.mse,
+          micro: microAtLevelEnd.get(lv.end - 1) ?? null,
+          n: s.n,
+        };
         rows.push(row);
-        ctx.progress.note(`${setting.label} ${estLabel} I=${lv.value.toFixed(3)}: mean ${s.mean.toFixed(3)} bias ${s.bias.toFixed(3)} var ${s.variance.toFixed(4)} mse ${s.mse.toFixed(4)}`);
+        ctx.progress.note(
+          `${setting.label} ${estLabel} I=${lv.value.toFixed(3)}: mean ${s.mean.toFixed(3)} bias ${s.bias.toFixed(3)} var ${s.variance.toFixed(4)} mse ${s.mse.toFixed(4)}`,
+        );
       }
     }
-    files.push(arrays.perStep('estimates', setting.label, perStep, "training steps; columns: the step, the true MI, then each estimator's per-batch estimate (nats)"));
+    files.push(
+      arrays.perStep('estimates', setting.label, perStep, "training steps; columns: the step, the true MI, then each estimator's per-batch estimate (nats)"),
+    );
     for (const b of cfg.baselines) {
       const base = new Rng(deriveSeed(ctx.seed, `${setting.label}/ksg`));
       const levelStarts = new Map<number, number>();
@@ -340,7 +414,18 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
           vals.push(ksgMutualInformation(batch.x, batch.y, batch.n, batch.dx, batch.dy, { k: b.k }));
         }
         const s = estimateStats(vals, t);
-        rows.push({ setting: setting.label, ...setting.values, estimator: `ksg(k=${b.k},n=${b.samples})`, trueMI: t, mean: s.mean, bias: s.bias, variance: s.variance, mse: s.mse, micro: null, n: s.n });
+        rows.push({
+          setting: setting.label,
+          ...setting.values,
+          estimator: `ksg(k=${b.k},n=${b.samples})`,
+          trueMI: t,
+          mean: s.mean,
+          bias: s.bias,
+          variance: s.variance,
+          mse: s.mse,
+          micro: null,
+          n: s.n,
+        });
         ctx.progress.note(`${setting.label} ksg I=${t.toFixed(3)}: mean ${s.mean.toFixed(3)} (${b.repeats} repeats of ${b.samples} samples)`);
       }
     }
@@ -380,7 +465,11 @@ export function miTableMarkdown(cfg: MiBenchmarkConfig, rows: Record<string, unk
       lines.push(`| ${r.setting} | ${r.estimator} | ${f(r.trueMI)} | ${f(r.mean)} | ${f(r.bias)} | ${f(r.variance, 4)} | ${f(r.mse, 4)} | ${f(r.micro)} |`);
     }
   }
-  if (rows.some((r) => r.diverged)) lines.push('', `Diverged: the estimate or a mean critic output left ±divergenceLimit nats (or became NaN/∞); that estimator was stopped, the others ran to the end.`);
+  if (rows.some((r) => r.diverged))
+    lines.push(
+      '',
+      `Diverged: the estimate or a mean critic output left ±divergenceLimit nats (or became NaN/∞); that estimator was stopped, the others ran to the end.`,
+    );
   if (cfg.reference) lines.push('', referenceComparisonMarkdown(cfg.reference, REFERENCE_SETS[cfg.reference], rows));
   return lines.join('\n') + '\n';
 }
