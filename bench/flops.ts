@@ -12,7 +12,8 @@ type KernelRecord = { name: string; inputShapes: number[][]; outputShapes: numbe
 /** FLOPs of one matmul kernel call from its shapes: 2·|A|·n (|A| = batch·m·k, n = C's last dim); 0 for other kernels. */
 export function matmulFlops(k: KernelRecord): number {
   if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') return 0;
-  const a = k.inputShapes[0], c = k.outputShapes[0];
+  const a = k.inputShapes[0],
+    c = k.outputShapes[0];
   return 2 * a.reduce((p, d) => p * d, 1) * c[c.length - 1];
 }
 

@@ -35,7 +35,9 @@ interface Args {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--workload ${WORKLOAD_NAMES.join('|')}]... [--steps N] [--warmup N] [--peer FILE] [--json] [--memory [--memory-steps N]] [--profile] [--backend NAME]\n`);
+  process.stderr.write(
+    `bench: ${msg}\nusage: npm run bench -- [--workload ${WORKLOAD_NAMES.join('|')}]... [--steps N] [--warmup N] [--peer FILE] [--json] [--memory [--memory-steps N]] [--profile] [--backend NAME]\n`,
+  );
   process.exit(2);
 }
 
@@ -113,15 +115,20 @@ function readPeer(file: string): Map<string, { ms: number; label: string }> {
     } catch {
       usage(`--peer: ${file} line ${i + 1} is not JSON: ${line.slice(0, 80)}`);
     }
-    if (typeof o.workload !== 'string' || typeof o.ms_per_step_median !== 'number') usage(`--peer: ${file} line ${i + 1}: expected {"workload": string, "ms_per_step_median": number, …}`);
-    out.set(o.workload, { ms: o.ms_per_step_median, label: `${o.peer ?? 'peer'} (${o.threads ?? '?'} threads, OPENBLAS_CORETYPE=${o.openblas_coretype ?? 'unset'})` });
+    if (typeof o.workload !== 'string' || typeof o.ms_per_step_median !== 'number')
+      usage(`--peer: ${file} line ${i + 1}: expected {"workload": string, "ms_per_step_median": number, …}`);
+    out.set(o.workload, {
+      ms: o.ms_per_step_median,
+      label: `${o.peer ?? 'peer'} (${o.threads ?? '?'} threads, OPENBLAS_CORETYPE=${o.openblas_coretype ?? 'unset'})`,
+    });
   });
   return out;
 }
 
 /** GFLOP/s of C[512,1024] = A[512,1024]·B[1024,1024] through tf.matMul on the active backend (median of 15). */
 function measureMatmulRate(): number {
-  const a = tf.randomNormal([512, 1024], 0, 1, 'float32', 1), b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 2);
+  const a = tf.randomNormal([512, 1024], 0, 1, 'float32', 1),
+    b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 2);
   const times: number[] = [];
   for (let i = 0; i < 18; i++) {
     const t0 = performance.now();
@@ -145,15 +152,29 @@ async function memoryRun(steps: number, backend: BackendInfo, json: boolean): Pr
   for (let i = 1; i < steps; i++) {
     w.step();
     if (i % 10 === 0) peak = Math.max(peak, process.memoryUsage().rss);
-    if (i % 100 === 0 && !json) process.stderr.write(`  memory run: step ${i}/${steps}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, tensors ${tf.memory().numTensors}\r`);
+    if (i % 100 === 0 && !json)
+      process.stderr.write(
+        `  memory run: step ${i}/${steps}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, tensors ${tf.memory().numTensors}\r`,
+      );
   }
   peak = Math.max(peak, process.memoryUsage().rss);
   const endTensors = tf.memory().numTensors;
   const wall = (performance.now() - t0) / 1000;
   w.dispose();
-  const r = { memory: 'ib-mnist', backend: backendLabel(backend), steps, peakRssMiB: Math.round(peak / 2 ** 20), numTensorsStart: startTensors, numTensorsEnd: endTensors, wallSeconds: Number(wall.toFixed(1)) };
+  const r = {
+    memory: 'ib-mnist',
+    backend: backendLabel(backend),
+    steps,
+    peakRssMiB: Math.round(peak / 2 ** 20),
+    numTensorsStart: startTensors,
+    numTensorsEnd: endTensors,
+    wallSeconds: Number(wall.toFixed(1)),
+  };
   if (json) console.log(JSON.stringify(r));
-  else console.log(`\nmemory, ib-mnist, ${steps} steps on ${r.backend}: peak RSS ${r.peakRssMiB} MiB; tf.memory().numTensors ${startTensors} after the first step, ${endTensors} at the end (${wall.toFixed(0)} s)`);
+  else
+    console.log(
+      `\nmemory, ib-mnist, ${steps} steps on ${r.backend}: peak RSS ${r.peakRssMiB} MiB; tf.memory().numTensors ${startTensors} after the first step, ${endTensors} at the end (${wall.toFixed(0)} s)`,
+    );
 }
 
 /**
@@ -165,28 +186,69 @@ async function memoryRun(steps: number, backend: BackendInfo, json: boolean): Pr
 function printSplits(splits: { name: string; split: StepSplit; floorMs: number; flops: number }[], rate: number, json: boolean): void {
   if (json) {
     for (const { name, split: s, floorMs } of splits) {
-      console.log(JSON.stringify({ profile: name, wallMs: +s.wallMs.toFixed(3), kernelCalls: +s.calls.toFixed(1), floorMs: +floorMs.toFixed(3), matmulMs: +s.inKernels.matmul.toFixed(3), optimizerMs: +s.inKernels.optimizer.toFixed(3), otherKernelsMs: +s.inKernels.other.toFixed(3), outsideKernelsMs: +s.outsideMs.toFixed(3), outsideUsPerCall: +((s.outsideMs / s.calls) * 1e3).toFixed(2) }));
+      console.log(
+        JSON.stringify({
+          profile: name,
+          wallMs: +s.wallMs.toFixed(3),
+          kernelCalls: +s.calls.toFixed(1),
+          floorMs: +floorMs.toFixed(3),
+          matmulMs: +s.inKernels.matmul.toFixed(3),
+          optimizerMs: +s.inKernels.optimizer.toFixed(3),
+          otherKernelsMs: +s.inKernels.other.toFixed(3),
+          outsideKernelsMs: +s.outsideMs.toFixed(3),
+          outsideUsPerCall: +((s.outsideMs / s.calls) * 1e3).toFixed(2),
+        }),
+      );
     }
     return;
   }
-  const head = ['workload', 'ms/step (timed)', 'kernel calls', 'arithmetic (floor) ms', 'matmul kernels ms', 'Adam ms', 'other kernels ms', 'outside kernels ms', 'outside µs/call'];
+  const head = [
+    'workload',
+    'ms/step (timed)',
+    'kernel calls',
+    'arithmetic (floor) ms',
+    'matmul kernels ms',
+    'Adam ms',
+    'other kernels ms',
+    'outside kernels ms',
+    'outside µs/call',
+  ];
   console.log(`\nprofile (matmul rate ${rate.toFixed(1)} GFLOP/s):\n| ${head.join(' | ')} |\n|${head.map(() => ' --- ').join('|')}|`);
   for (const { name, split: s, floorMs } of splits) {
-    const r = [name, s.wallMs.toFixed(2), s.calls.toFixed(0), floorMs.toFixed(2), s.inKernels.matmul.toFixed(2), s.inKernels.optimizer.toFixed(2), s.inKernels.other.toFixed(2), s.outsideMs.toFixed(2), ((s.outsideMs / s.calls) * 1e3).toFixed(1)];
+    const r = [
+      name,
+      s.wallMs.toFixed(2),
+      s.calls.toFixed(0),
+      floorMs.toFixed(2),
+      s.inKernels.matmul.toFixed(2),
+      s.inKernels.optimizer.toFixed(2),
+      s.inKernels.other.toFixed(2),
+      s.outsideMs.toFixed(2),
+      ((s.outsideMs / s.calls) * 1e3).toFixed(1),
+    ];
     console.log(`| ${r.join(' | ')} |`);
   }
-  console.log('arithmetic: the step\'s matmul FLOPs at the measured rate; matmul kernels: their wall time (arithmetic plus small-matrix inefficiency and per-call cost); other kernels: element-wise, reductions, copies (data movement); outside: engine bookkeeping, gradient tape, the model\'s JavaScript, reading the numbers back.');
+  console.log(
+    "arithmetic: the step's matmul FLOPs at the measured rate; matmul kernels: their wall time (arithmetic plus small-matrix inefficiency and per-call cost); other kernels: element-wise, reductions, copies (data movement); outside: engine bookkeeping, gradient tape, the model's JavaScript, reading the numbers back.",
+  );
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const backend = await initBackend({ requested: args.backend });
   const peer = args.peer ? readPeer(args.peer) : null;
-  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
   const rate = args.workloads.length ? measureMatmulRate() : NaN;
   if (!args.json && args.workloads.length) {
-    console.log(`infobound bench: backend ${backendLabel(backend)}${backend.kernelsNote ? ` (${backend.kernelsNote})` : ''}, tfjs ${backend.tfjsVersion}, node ${process.version}`);
-    console.log(`matmul 512x1024x1024 through tf.matMul: ${rate.toFixed(1)} GFLOP/s; median of ${args.steps} steps after ${args.warmup} warm-up; load average ${load()}\n`);
+    console.log(
+      `infobound bench: backend ${backendLabel(backend)}${backend.kernelsNote ? ` (${backend.kernelsNote})` : ''}, tfjs ${backend.tfjsVersion}, node ${process.version}`,
+    );
+    console.log(
+      `matmul 512x1024x1024 through tf.matMul: ${rate.toFixed(1)} GFLOP/s; median of ${args.steps} steps after ${args.warmup} warm-up; load average ${load()}\n`,
+    );
   }
   const rows: string[][] = [];
   const splits: { name: string; split: StepSplit; floorMs: number; flops: number }[] = [];
@@ -205,15 +267,36 @@ async function main(): Promise<void> {
     const p = peer?.get(name);
     const ratio = p ? ms / p.ms : null;
     if (args.json) {
-      console.log(JSON.stringify({
-        workload: name, backend: backendLabel(backend), kernels: backend.kernels, msPerStep: Number(ms.toFixed(3)),
-        p10: Number(quantile(times, 0.1).toFixed(3)), p90: Number(quantile(times, 0.9).toFixed(3)), steps: args.steps,
-        stepGflop: Number((prof.flops / 1e9).toFixed(4)), nominalGflop: Number((w.nominalFlops / 1e9).toFixed(4)),
-        matmulGflops: Number(rate.toFixed(1)), floorMs: Number(floorMs.toFixed(2)),
-        ...(p ? { peerMsPerStep: p.ms, ratio: Number((ratio as number).toFixed(2)) } : {}), loadavg: load(),
-      }));
+      console.log(
+        JSON.stringify({
+          workload: name,
+          backend: backendLabel(backend),
+          kernels: backend.kernels,
+          msPerStep: Number(ms.toFixed(3)),
+          p10: Number(quantile(times, 0.1).toFixed(3)),
+          p90: Number(quantile(times, 0.9).toFixed(3)),
+          steps: args.steps,
+          stepGflop: Number((prof.flops / 1e9).toFixed(4)),
+          nominalGflop: Number((w.nominalFlops / 1e9).toFixed(4)),
+          matmulGflops: Number(rate.toFixed(1)),
+          floorMs: Number(floorMs.toFixed(2)),
+          ...(p ? { peerMsPerStep: p.ms, ratio: Number((ratio as number).toFixed(2)) } : {}),
+          loadavg: load(),
+        }),
+      );
     } else {
-      rows.push([name, backendLabel(backend), ms.toFixed(2), `${quantile(times, 0.1).toFixed(1)}–${quantile(times, 0.9).toFixed(1)}`, (prof.flops / 1e9).toFixed(3), (w.nominalFlops / 1e9).toFixed(3), floorMs.toFixed(2), (ms / floorMs).toFixed(1), p ? p.ms.toFixed(2) : '–', ratio ? ratio.toFixed(2) : '–']);
+      rows.push([
+        name,
+        backendLabel(backend),
+        ms.toFixed(2),
+        `${quantile(times, 0.1).toFixed(1)}–${quantile(times, 0.9).toFixed(1)}`,
+        (prof.flops / 1e9).toFixed(3),
+        (w.nominalFlops / 1e9).toFixed(3),
+        floorMs.toFixed(2),
+        (ms / floorMs).toFixed(1),
+        p ? p.ms.toFixed(2) : '–',
+        ratio ? ratio.toFixed(2) : '–',
+      ]);
       process.stderr.write(`  ${name}: ${ms.toFixed(2)} ms/step\n`);
     }
     if (args.profile) {
@@ -221,7 +304,8 @@ async function main(): Promise<void> {
       splits.push({ name, split, floorMs, flops: prof.flops });
       if (!args.json) {
         console.log(`\n${name}: ${split.calls.toFixed(0)} kernel calls per step; time per step by kernel (mean of ${split.steps} steps, timers on)`);
-        for (const [k, e] of [...split.byKernel.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12)) console.log(`  ${k.padEnd(22)} ${e.ms.toFixed(3).padStart(8)} ms ${e.calls.toFixed(0).padStart(5)} calls`);
+        for (const [k, e] of [...split.byKernel.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12))
+          console.log(`  ${k.padEnd(22)} ${e.ms.toFixed(3).padStart(8)} ms ${e.calls.toFixed(0).padStart(5)} calls`);
       }
     }
     w.dispose();
@@ -230,7 +314,9 @@ async function main(): Promise<void> {
     const head = ['workload', 'backend', 'ms/step', 'p10–p90', 'GFLOP/step', 'nominal', 'floor ms', 'x floor', 'PyTorch ms', 'ratio'];
     console.log(`| ${head.join(' | ')} |\n|${head.map(() => ' --- ').join('|')}|`);
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-    console.log(`\nGFLOP/step: matmul FLOPs of one toolkit step, counted from its kernels' shapes; nominal: the workload as BENCHMARKS.md (and the peer) defines it. floor = GFLOP/step ÷ ${rate.toFixed(1)} GFLOP/s. ratio = toolkit ÷ PyTorch.${peer ? `\npeer: ${[...peer.values()][0]?.label ?? ''} from ${args.peer}` : ''}\nload average after: ${load()}`);
+    console.log(
+      `\nGFLOP/step: matmul FLOPs of one toolkit step, counted from its kernels' shapes; nominal: the workload as BENCHMARKS.md (and the peer) defines it. floor = GFLOP/step ÷ ${rate.toFixed(1)} GFLOP/s. ratio = toolkit ÷ PyTorch.${peer ? `\npeer: ${[...peer.values()][0]?.label ?? ''} from ${args.peer}` : ''}\nload average after: ${load()}`,
+    );
   }
   if (splits.length) printSplits(splits, rate, args.json);
   if (args.memory) await memoryRun(args.memorySteps, backend, args.json);

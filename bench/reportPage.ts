@@ -16,7 +16,9 @@ import { RunDir } from '../src/io/runDir.js';
 import { buildReport } from '../src/report/build.js';
 
 const { values } = parseArgs({ options: { estimators: { type: 'string' }, steps: { type: 'string' }, 'log-every': { type: 'string' } } });
-const nEst = Number(values.estimators ?? 9), steps = Number(values.steps ?? 20_000), every = Number(values['log-every'] ?? 20);
+const nEst = Number(values.estimators ?? 9),
+  steps = Number(values.steps ?? 20_000),
+  every = Number(values['log-every'] ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'infobound-report-bench-'));
 const out = new RunDir(dir);
 out.writeJson('run.json', { experiment: 'report-bench', task: 'mi-benchmark', seed: 0, startedAt: new Date().toISOString() });
@@ -27,7 +29,21 @@ for (let e = 0; e < nEst; e++) {
     // the staircase: true MI 2, 4, …, 10 nats in five equal stretches
     const trueMI = 2 * (1 + Math.floor((5 * step) / steps));
     const est = trueMI * (0.6 + 0.04 * e) + 0.3 * Math.sin(step / 97 + e);
-    out.appendMetrics({ setting: 'default', estimator: `est${e}`, step, estimate: est, mi: est, jointTerm: est + 1, marginalTerm: 1, logMeanExpMarginal: 1, regularizer: 0, loss: -est, macro: est, micro: est, trueMI });
+    out.appendMetrics({
+      setting: 'default',
+      estimator: `est${e}`,
+      step,
+      estimate: est,
+      mi: est,
+      jointTerm: est + 1,
+      marginalTerm: 1,
+      logMeanExpMarginal: 1,
+      regularizer: 0,
+      loss: -est,
+      macro: est,
+      micro: est,
+      trueMI,
+    });
     lines++;
   }
 }

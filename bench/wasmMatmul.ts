@@ -68,7 +68,15 @@ function mlpStep(): { stepMs: number[]; profile: () => Promise<Map<string, { ms:
   const net = new Mlp({ sizes: [784, 1024, 1024, 256, 10] }, rng, 'bench');
   const opt = tf.train.adam(1e-3);
   const x = tf.randomUniform([100, 784], 0, 1, 'float32', rng.tfSeed()) as tf.Tensor2D;
-  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: 100 }, () => rng.int(10)), 'int32'), 10));
+  const labels = tf.tidy(() =>
+    tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 100 }, () => rng.int(10)),
+        'int32',
+      ),
+      10,
+    ),
+  );
   const step = () =>
     tf.tidy(() => {
       opt.minimize(() => tf.losses.softmaxCrossEntropy(labels, net.apply(x)) as tf.Scalar, false, net.variables);
@@ -142,7 +150,9 @@ if (native.blas) {
   registerWasmKernelFixes(native.blas);
   const withBlas = mlpStep();
   withBlas.dispose();
-  console.log(`  OpenBLAS (${native.coreName}, ${native.threads} threads): ${median(withBlas.stepMs).toFixed(1)} ms  (min ${Math.min(...withBlas.stepMs).toFixed(1)})`);
+  console.log(
+    `  OpenBLAS (${native.coreName}, ${native.threads} threads): ${median(withBlas.stepMs).toFixed(1)} ms  (min ${Math.min(...withBlas.stepMs).toFixed(1)})`,
+  );
   registerWasmKernelFixes();
 } else {
   console.log(`  OpenBLAS: not available (${native.reason})`);

@@ -56,13 +56,27 @@ function gan25(seed: number): Workload {
     mi: { beta: 1, estimator: { kind: 'mine', movingAverageRate: 0.01 }, critic: { kind: 'concat', hidden: [256, 256] }, clip: true },
   }).settings[0].cfg;
   const base = new Rng(seed);
-  const netRng = base.split(), dataRng = base.split(), stepRng = base.split();
+  const netRng = base.split(),
+    dataRng = base.split(),
+    stepRng = base.split();
   const gan = createGan(s, netRng);
   const sampler = gridGaussians({ side: 5, spacing: 2, std: 0.05 });
-  const G = [2, 256, 256, 2], D = [2, 256, 256, 1], T = [4, 256, 256, 1];
+  const G = [2, 256, 256, 2],
+    D = [2, 256, 256, 1],
+    T = [4, 256, 256, 1];
   // D step: 2 D passes + backward; T step: 2 T passes + backward; G step: G→D with backward
   // into G, G→T (2 passes) with backward into G; G forward once per update (PyTorch's structure)
-  const perSample = 3 * macs(G) + 2 * macs(D) + 2 * bwdMacs(D, false) + 2 * macs(T) + 2 * bwdMacs(T, false) + macs(D) + bwdMacs(D, true) + 2 * macs(T) + 2 * bwdMacs(T, true) + 2 * bwdMacs(G, false);
+  const perSample =
+    3 * macs(G) +
+    2 * macs(D) +
+    2 * bwdMacs(D, false) +
+    2 * macs(T) +
+    2 * bwdMacs(T, false) +
+    macs(D) +
+    bwdMacs(D, true) +
+    2 * macs(T) +
+    2 * bwdMacs(T, true) +
+    2 * bwdMacs(G, false);
   return {
     name: 'gan25',
     step: () => void ganTrainStep(gan, sampler.sample(batch, dataRng), stepRng),
@@ -88,7 +102,12 @@ function ibMnist(seed: number): Workload {
       beta: 1e-3,
       rate: 'mi',
       // no clipping: the peer adds β·MI's gradient unclipped
-      mi: { estimator: parseEstimatorConfig({ kind: 'mine', movingAverageRate: 0.01 }), critic: { kind: 'concat', hidden: [512, 512] }, clip: false, optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999 } },
+      mi: {
+        estimator: parseEstimatorConfig({ kind: 'mine', movingAverageRate: 0.01 }),
+        critic: { kind: 'concat', hidden: [512, 512] },
+        clip: false,
+        optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999 },
+      },
       optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.5, beta2: 0.999 },
     },
     rng.split(),
@@ -96,9 +115,12 @@ function ibMnist(seed: number): Workload {
   const dataRng = rng.split();
   const x = Float32Array.from({ length: batch * 784 }, () => dataRng.uniform());
   const labels = Int32Array.from({ length: batch }, () => dataRng.int(10));
-  const E = [784, 1024, 1024, 512], T = [1040, 512, 512, 1], Dec = [256, 10];
+  const E = [784, 1024, 1024, 512],
+    T = [1040, 512, 512, 1],
+    Dec = [256, 10];
   // T step: encode, 2 T passes + backward; main: encode, decoder and 2 T passes, backward through all
-  const perSample = macs(E) + 2 * macs(T) + 2 * bwdMacs(T, false) + macs(E) + macs(Dec) + 2 * macs(T) + bwdMacs(Dec, true) + 2 * bwdMacs(T, true) + bwdMacs(E, false);
+  const perSample =
+    macs(E) + 2 * macs(T) + 2 * bwdMacs(T, false) + macs(E) + macs(Dec) + 2 * macs(T) + bwdMacs(Dec, true) + 2 * bwdMacs(T, true) + bwdMacs(E, false);
   return {
     name: 'ib-mnist',
     step: () => void ibTrainStep(m, x, labels, rng),

@@ -11,7 +11,8 @@ import { MIRegularizer, Mlp, Rng, ganTrainStep, gridGaussians, modeCoverage, rea
 const steps = Number(process.argv[2] ?? 3000);
 await ready();
 const data = gridGaussians(); // 5×5 grid, σ 0.05
-const netRng = new Rng(1), rng = new Rng(2);
+const netRng = new Rng(1),
+  rng = new Rng(2);
 const gan: Gan = {
   generator: new Mlp({ sizes: [2, 256, 256, 2] }, netRng, 'G'),
   discriminator: new Mlp({ sizes: [2, 256, 256, 1] }, netRng, 'D'),
@@ -21,12 +22,22 @@ const gan: Gan = {
   outputNoise: 0,
   gOptimizer: tf.train.adam(1e-3, 0.5),
   dOptimizer: tf.train.adam(1e-3, 0.5),
-  mi: new MIRegularizer({ xDim: 2, yDim: 2, estimator: 'mine', beta: 1, direction: 'maximize', clip: 'adaptive', optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.5, beta2: 0.999 }, rng: netRng }),
+  mi: new MIRegularizer({
+    xDim: 2,
+    yDim: 2,
+    estimator: 'mine',
+    beta: 1,
+    direction: 'maximize',
+    clip: 'adaptive',
+    optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.5, beta2: 0.999 },
+    rng: netRng,
+  }),
 };
 
 for (let step = 1; step <= steps; step++) {
   const r = ganTrainStep(gan, data.sample(256, rng), rng);
-  if (step % 500 === 0 || step === steps) console.log(`step ${step}: D ${r.dLoss.toFixed(3)}  G ${r.gLoss.toFixed(3)}  I(G(z); z) ≈ ${r.mi.toFixed(2)}  clip ${r.clipScale.toFixed(2)}`);
+  if (step % 500 === 0 || step === steps)
+    console.log(`step ${step}: D ${r.dLoss.toFixed(3)}  G ${r.gLoss.toFixed(3)}  I(G(z); z) ≈ ${r.mi.toFixed(2)}  clip ${r.clipScale.toFixed(2)}`);
 }
 
 const samples = sampleGenerator(gan, 2500, rng);

@@ -11,7 +11,8 @@ const steps = Number(process.argv[2] ?? 1500);
 await ready();
 const rng = new Rng(0);
 const sample = (n: number) => {
-  const s = rng.fillNormal(new Float32Array(n)), u = rng.fillNormal(new Float32Array(n));
+  const s = rng.fillNormal(new Float32Array(n)),
+    u = rng.fillNormal(new Float32Array(n));
   const x = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) [x[2 * i], x[2 * i + 1]] = [s[i] + 0.5 * u[i], u[i]];
   return { x, s, u };
@@ -19,16 +20,34 @@ const sample = (n: number) => {
 
 async function train(beta: number) {
   const init = () => tf.initializers.glorotUniform({ seed: 5 });
-  const encoder = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 32, activation: 'relu', kernelInitializer: init() }), tf.layers.dense({ units: 2, activation: 'tanh', kernelInitializer: init() })] });
+  const encoder = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [2], units: 32, activation: 'relu', kernelInitializer: init() }),
+      tf.layers.dense({ units: 2, activation: 'tanh', kernelInitializer: init() }),
+    ],
+  });
   const head = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1, kernelInitializer: init() })] });
   const encode = (x: tf.Tensor2D, seed: number) => tf.add(encoder.apply(x) as tf.Tensor2D, tf.randomNormal(x.shape, 0, 0.2, 'float32', seed)) as tf.Tensor2D;
   // clip false: near convergence the task gradient vanishes, and a clipped MI term would vanish with it
-  const mi = new MIRegularizer({ xDim: 1, yDim: 2, estimator: 'mine', critic: { kind: 'concat', hidden: [64] }, beta, direction: 'minimize', clip: false, optimizer: { kind: 'adam', learningRate: 2e-3 }, seed: 1 });
+  const mi = new MIRegularizer({
+    xDim: 1,
+    yDim: 2,
+    estimator: 'mine',
+    critic: { kind: 'concat', hidden: [64] },
+    beta,
+    direction: 'minimize',
+    clip: false,
+    optimizer: { kind: 'adam', learningRate: 2e-3 },
+    seed: 1,
+  });
   const optimizer = tf.train.adam(2e-3);
   let info = null;
   for (let step = 1; step <= steps; step++) {
-    const d = sample(128), seed = rng.tfSeed();
-    const x = tf.tensor2d(d.x, [128, 2]), s = tf.tensor2d(d.s, [128, 1]), y = tf.tensor2d(d.u, [128, 1]);
+    const d = sample(128),
+      seed = rng.tfSeed();
+    const x = tf.tensor2d(d.x, [128, 2]),
+      s = tf.tensor2d(d.s, [128, 1]),
+      y = tf.tensor2d(d.u, [128, 1]);
     const task = () => tf.losses.meanSquaredError(y, head.apply(encode(x, seed)) as tf.Tensor2D) as tf.Scalar;
     info = mi.minimize(optimizer, task, () => [s, encode(x, seed)], [...encoder.trainableWeights, ...head.trainableWeights]);
     tf.dispose([x, s, y]);

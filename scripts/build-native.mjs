@@ -46,7 +46,9 @@ function main() {
     const i = addon.info();
     note(`native kernels built (${i.library}: ${i.config.replace(/ DYNAMIC_ARCH.*/, '').trim()}; the core type is chosen at run time)`);
   } catch (e) {
-    note(`native kernels built but cannot load: ${String(e instanceof Error ? e.message : e).split('\n')[0]}\n  install OpenBLAS: apt-get install -y libopenblas-dev; ${fallback}`);
+    note(
+      `native kernels built but cannot load: ${String(e instanceof Error ? e.message : e).split('\n')[0]}\n  install OpenBLAS: apt-get install -y libopenblas-dev; ${fallback}`,
+    );
   }
 }
 

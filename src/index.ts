@@ -107,7 +107,16 @@ export {
   type KnownMiSample,
 } from './data/knownMi.js';
 export type { PairBatch, PairSampler, PointSampler } from './data/types.js';
-export { loadImageDataset, loadEmbeddedMnist, loadIdxDataset, loadFashionMnist, permutationInvariant, subsetByClasses, type ImageDataset, type ImageSplit } from './data/mnist.js';
+export {
+  loadImageDataset,
+  loadEmbeddedMnist,
+  loadIdxDataset,
+  loadFashionMnist,
+  permutationInvariant,
+  subsetByClasses,
+  type ImageDataset,
+  type ImageSplit,
+} from './data/mnist.js';
 export { readNpy, writeNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readArrayFile, parseColumns, selectColumns, type ArrayTable } from './io/arrayFile.js';
 

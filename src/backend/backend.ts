@@ -34,8 +34,7 @@ export interface BackendInfo {
 }
 
 const INSTALL_HINT: Record<BackendName, string> = {
-  'node-gpu':
-    'npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs CUDA/cuDNN and network access to storage.googleapis.com for libtensorflow)',
+  'node-gpu': 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs CUDA/cuDNN and network access to storage.googleapis.com for libtensorflow)',
   node: 'npm install @tensorflow/tfjs-node@4.22.0 (its install script downloads libtensorflow from storage.googleapis.com)',
   wasm: 'npm install @tensorflow/tfjs-backend-wasm@4.22.0 (a dependency of infobound; reinstall with npm ci)',
   cpu: 'the cpu backend ships with @tensorflow/tfjs and needs nothing else',
@@ -110,9 +109,7 @@ function shortReason(e: unknown): string {
  * variable INFOBOUND_BACKEND; with neither, the first backend that loads in preference order.
  * Forcing a backend that cannot load throws an error that says how to install it.
  */
-export async function initBackend(
-  opts: { requested?: string; env?: Record<string, string | undefined> } = {},
-): Promise<BackendInfo> {
+export async function initBackend(opts: { requested?: string; env?: Record<string, string | undefined> } = {}): Promise<BackendInfo> {
   const env = opts.env ?? process.env;
   let forcedName: BackendName | null = null;
   if (opts.requested !== undefined && opts.requested !== '' && opts.requested !== 'auto') {
@@ -131,9 +128,7 @@ export async function initBackend(
       return current;
     } catch (e) {
       if (forcedName) {
-        throw new Error(
-          `backend "${name}" was requested but cannot load: ${shortReason(e)}. To install it: ${INSTALL_HINT[name]}`,
-        );
+        throw new Error(`backend "${name}" was requested but cannot load: ${shortReason(e)}. To install it: ${INSTALL_HINT[name]}`);
       }
       skipped.push({ name, reason: shortReason(e) });
     }

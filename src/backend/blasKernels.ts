@@ -33,11 +33,17 @@ function runWasmKernel(name: string, inputs: Record<string, tf.TensorInfo>, attr
 export function batchOffsets(aBatch: number[], bBatch: number[], outBatch: number[]): { a: number[]; b: number[] } {
   const r = outBatch.length;
   const pad = (s: number[]) => [...Array(r - s.length).fill(1), ...s];
-  const ab = pad(aBatch), bb = pad(bBatch);
+  const ab = pad(aBatch),
+    bb = pad(bBatch);
   const total = size(outBatch);
-  const a: number[] = [], b: number[] = [];
+  const a: number[] = [],
+    b: number[] = [];
   for (let p = 0; p < total; p++) {
-    let rem = p, pa = 0, pb = 0, sa = 1, sb = 1;
+    let rem = p,
+      pa = 0,
+      pb = 0,
+      sa = 1,
+      sb = 1;
     for (let d = r - 1; d >= 0; d--) {
       const idx = rem % outBatch[d];
       rem = Math.floor(rem / outBatch[d]);
@@ -57,7 +63,11 @@ export function batchOffsets(aBatch: number[], bBatch: number[], outBatch: numbe
  * go to `fallback` (the portable kernel). Bias broadcast along rows (shape [n], [1, n], …) and
  * ReLU are applied in one native pass; other bias shapes and activations by the wasm kernels.
  */
-export function blasMatMul(blas: NativeBlas, fallback: (args: KernelArgs) => tf.TensorInfo, kernelName: 'BatchMatMul' | '_FusedMatMul'): (args: KernelArgs) => tf.TensorInfo {
+export function blasMatMul(
+  blas: NativeBlas,
+  fallback: (args: KernelArgs) => tf.TensorInfo,
+  kernelName: 'BatchMatMul' | '_FusedMatMul',
+): (args: KernelArgs) => tf.TensorInfo {
   const fused = kernelName === '_FusedMatMul';
   return (args: KernelArgs) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -65,32 +75,41 @@ export function blasMatMul(blas: NativeBlas, fallback: (args: KernelArgs) => tf.
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return fallback(args);
     const { transposeA = false, transposeB = false } = args.attrs as { transposeA?: boolean; transposeB?: boolean };
     const activation = fused ? ((args.attrs.activation as string | undefined) ?? 'linear') : 'linear';
-    const ra = a.shape.length, rb = b.shape.length;
+    const ra = a.shape.length,
+      rb = b.shape.length;
     if (ra < 2 || rb < 2) throw new Error(`${kernelName}: operands must have rank ≥ 2, got [${a.shape}] and [${b.shape}]`);
     const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
     const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
     if (k !== kb) {
-      throw new Error(`${kernelName}: inner dimensions must agree: a [${a.shape}] (transposeA ${transposeA}) and b [${b.shape}] (transposeB ${transposeB}) give ${k} and ${kb}`);
+      throw new Error(
+        `${kernelName}: inner dimensions must agree: a [${a.shape}] (transposeA ${transposeA}) and b [${b.shape}] (transposeB ${transposeB}) give ${k} and ${kb}`,
+      );
     }
-    const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
+    const aBatch = a.shape.slice(0, -2),
+      bBatch = b.shape.slice(0, -2);
     const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(aBatch, bBatch);
     const batch = size(outBatch);
     const { backend } = args;
     const out = backend.makeOutput([...outBatch, m, n], 'float32');
-    const A = heapOf(backend, a), B = heapOf(backend, b), C = heapOf(backend, out);
-    const na = size(aBatch), nb = size(bBatch);
+    const A = heapOf(backend, a),
+      B = heapOf(backend, b),
+      C = heapOf(backend, out);
+    const na = size(aBatch),
+      nb = size(bBatch);
     if ((na === 1 || na === batch) && (nb === 1 || nb === batch)) {
       // one call: each operand is either broadcast whole (stride 0) or has one matrix per batch
       blas.sgemm(C.buf, transposeA, transposeB, m, n, k, A.off, B.off, C.off, batch, na === 1 ? 0 : m * k, nb === 1 ? 0 : k * n, m * n, 1, 0);
     } else {
       const offs = batchOffsets(aBatch, bBatch, outBatch);
-      for (let p = 0; p < batch; p++) blas.sgemm(C.buf, transposeA, transposeB, m, n, k, A.off + offs.a[p] * m * k, B.off + offs.b[p] * k * n, C.off + p * m * n, 1, 0, 0, 0, 1, 0);
+      for (let p = 0; p < batch; p++)
+        blas.sgemm(C.buf, transposeA, transposeB, m, n, k, A.off + offs.a[p] * m * k, B.off + offs.b[p] * k * n, C.off + p * m * n, 1, 0, 0, 0, 1, 0);
     }
     if (!fused || (bias === null && activation === 'linear')) return out;
 
-    const rowBias = bias !== null && bias.shape.length >= 1 && bias.shape[bias.shape.length - 1] === n && size(bias.shape) === n && bias.shape.length <= 2 + outBatch.length;
+    const rowBias =
+      bias !== null && bias.shape.length >= 1 && bias.shape[bias.shape.length - 1] === n && size(bias.shape) === n && bias.shape.length <= 2 + outBatch.length;
     if ((bias === null || rowBias) && (activation === 'relu' || activation === 'linear')) {
       const Bias = bias ? heapOf(backend, bias) : null;
       blas.biasAct(C.buf, C.off, batch * m, n, Bias ? Bias.off : -1, activation === 'relu' ? 1 : 0);
@@ -131,7 +150,8 @@ export function blasAdam(blas: NativeBlas): (args: KernelArgs) => tf.TensorInfo[
     const { backend } = args;
     const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(x.shape, 'float32'), backend.makeOutput(x.shape, 'float32')];
     const [X, M, V, G] = [x, m, v, g].map((t) => heapOf(backend, t));
-    const acc1 = backend.typedArrayFromHeap(accBeta1)[0], acc2 = backend.typedArrayFromHeap(accBeta2)[0];
+    const acc1 = backend.typedArrayFromHeap(accBeta1)[0],
+      acc2 = backend.typedArrayFromHeap(accBeta2)[0];
     const [X2, M2, V2] = outs.map((t) => heapOf(backend, t));
     blas.adam(X2.buf, X.off, M.off, V.off, G.off, X2.off, M2.off, V2.off, size(x.shape), learningRate, beta1, beta2, epsilon, acc1, acc2);
     return outs;
@@ -152,7 +172,7 @@ export function blasAdamInPlace(blas: NativeBlas): (args: KernelArgs) => tf.Tens
     const { count, learningRate, beta1, beta2, epsilon } = args.attrs as Record<string, number>;
     const off = (name: string) => {
       const t = inputs[name];
-      if (!t || t.dtype !== 'float32') throw new Error(`${ADAM_IN_PLACE_KERNEL}: input ${name} missing or not float32`);
+      if (t?.dtype !== 'float32') throw new Error(`${ADAM_IN_PLACE_KERNEL}: input ${name} missing or not float32`);
       return heapOf(backend, t);
     };
     const plan = new Float64Array(7 + 8 * count);
@@ -162,7 +182,8 @@ export function blasAdamInPlace(blas: NativeBlas): (args: KernelArgs) => tf.Tens
       const x = inputs[`x${k}`] as tf.TensorInfo;
       for (const name of [`m${k}`, `v${k}`, `g${k}`]) {
         const t = inputs[name];
-        if (t && size(t.shape) !== size(x.shape)) throw new Error(`${ADAM_IN_PLACE_KERNEL}: ${name} has shape [${t.shape}], expected the variable's [${x.shape}]`);
+        if (t && size(t.shape) !== size(x.shape))
+          throw new Error(`${ADAM_IN_PLACE_KERNEL}: ${name} has shape [${t.shape}], expected the variable's [${x.shape}]`);
       }
       const [X, M, V, G] = [`x${k}`, `m${k}`, `v${k}`, `g${k}`].map(off);
       buf = X.buf;

@@ -24,7 +24,9 @@ export function gatherKernel(stock: tf.KernelFunc): tf.KernelFunc {
     const out = args.backend.makeOutput(info.outputShape, x.dtype);
     if (tf.util.sizeFromShape(info.outputShape) === 0) return out;
     // views after the allocation (makeOutput can grow the heap)
-    const src = args.backend.typedArrayFromHeap(x), idx = args.backend.typedArrayFromHeap(indices), dst = args.backend.typedArrayFromHeap(out);
+    const src = args.backend.typedArrayFromHeap(x),
+      idx = args.backend.typedArrayFromHeap(indices),
+      dst = args.backend.typedArrayFromHeap(out);
     const { batchSize, outerSize, dimSize, sliceSize } = info;
     for (let i = 0; i < idx.length; i++) {
       if (!(idx[i] >= 0 && idx[i] < dimSize)) {
@@ -58,10 +60,17 @@ export function concatKernel(stock: tf.KernelFunc): tf.KernelFunc {
   return ((args: KernelArgs) => {
     const inputs = (Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs)) as tf.TensorInfo[];
     const dtype = inputs[0]?.dtype;
-    if (!dtype || !['float32', 'int32', 'bool'].includes(dtype) || inputs.some((t) => t.dtype !== dtype)) return stock(args as unknown as Parameters<tf.KernelFunc>[0]);
+    if (!dtype || !['float32', 'int32', 'bool'].includes(dtype) || inputs.some((t) => t.dtype !== dtype))
+      return stock(args as unknown as Parameters<tf.KernelFunc>[0]);
     const axis = tf.util.parseAxisParam(args.attrs.axis as number, inputs[0].shape)[0];
-    tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
-    const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+    tf.backend_util.assertParamsConsistent(
+      inputs.map((t) => t.shape),
+      axis,
+    );
+    const outShape = tf.backend_util.computeOutShape(
+      inputs.map((t) => t.shape),
+      axis,
+    );
     const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
     if (parts.length === 1) {
       args.backend.incRef(parts[0].dataId);
@@ -76,7 +85,8 @@ export function concatKernel(stock: tf.KernelFunc): tf.KernelFunc {
     const srcs = parts.map((t) => args.backend.typedArrayFromHeap(t));
     const dst = args.backend.typedArrayFromHeap(out);
     for (let p = 0, col = 0; p < parts.length; col += inner[p], p++) {
-      const src = srcs[p], len = inner[p];
+      const src = srcs[p],
+        len = inner[p];
       for (let r = 0; r < rows; r++) copyRun(dst, r * total + col, src, r * len, len);
     }
     return out;

@@ -55,7 +55,7 @@ interface BackwardAttrs {
   needB: boolean[];
 }
 
-const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+const _size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 
 /** The wasm backend's internals used here: its heap and the heap offset of a tensor's data. */
 interface WasmHeapBackend extends WasmLikeBackend {
@@ -84,7 +84,9 @@ function checkLayers(x: tf.TensorInfo, w: tf.TensorInfo[], b: (tf.TensorInfo | u
 }
 
 function layerInputs(inputs: Record<string, tf.TensorInfo | undefined>, layers: number) {
-  const w: tf.TensorInfo[] = [], b: (tf.TensorInfo | undefined)[] = [], h: tf.TensorInfo[] = [];
+  const w: tf.TensorInfo[] = [],
+    b: (tf.TensorInfo | undefined)[] = [],
+    h: tf.TensorInfo[] = [];
   for (let i = 0; i < layers; i++) {
     const wi = inputs[`w${i}`];
     if (!wi) throw new Error(`dense stack: input w${i} missing`);
@@ -136,14 +138,24 @@ function nativeForward(blas: NativeBlas) {
     const x = args.inputs.x as tf.TensorInfo;
     const { w, b } = layerInputs(args.inputs, a.layers);
     const widths = checkLayers(x, w, b);
-    const n = x.shape[0], L = a.layers;
+    const n = x.shape[0],
+      L = a.layers;
     const outs = [backend.makeOutput([n, widths[L]], 'float32')];
     if (a.keepHidden) for (let i = 1; i < L; i++) outs.push(backend.makeOutput([n, widths[i]], 'float32'));
     const plan = new Float64Array(7 + 5 * L);
     plan.set([n, L, ACT_CODE[a.activation], ACT_CODE[a.outputActivation], a.alpha, floatOffset(backend, x), floatOffset(backend, outs[0])]);
     for (let i = 0; i < L; i++) {
       const bi = b[i];
-      plan.set([widths[i], widths[i + 1], floatOffset(backend, w[i]), bi ? floatOffset(backend, bi) : -1, a.keepHidden && i < L - 1 ? floatOffset(backend, outs[i + 1]) : -1], 7 + 5 * i);
+      plan.set(
+        [
+          widths[i],
+          widths[i + 1],
+          floatOffset(backend, w[i]),
+          bi ? floatOffset(backend, bi) : -1,
+          a.keepHidden && i < L - 1 ? floatOffset(backend, outs[i + 1]) : -1,
+        ],
+        7 + 5 * i,
+      );
     }
     blas.denseForward(backend.wasm.HEAPU8.buffer, plan);
     return outs;
@@ -163,16 +175,38 @@ function nativeBackward(blas: NativeBlas) {
     const lowest = lowestLayer(a);
     const outs: tf.TensorInfo[] = [];
     const dx = a.needDx ? push(outs, backend.makeOutput([n, widths[0]], 'float32')) : null;
-    const dw: (tf.TensorInfo | null)[] = [], db: (tf.TensorInfo | null)[] = [];
+    const dw: (tf.TensorInfo | null)[] = [],
+      db: (tf.TensorInfo | null)[] = [];
     for (let i = 0; i < L; i++) {
       dw.push(a.needW[i] ? push(outs, backend.makeOutput([widths[i], widths[i + 1]], 'float32')) : null);
       db.push(a.needB[i] ? push(outs, backend.makeOutput([widths[i + 1]], 'float32')) : null);
     }
     const plan = new Float64Array(9 + 6 * L);
-    plan.set([n, L, ACT_CODE[a.activation], ACT_CODE[a.outputActivation], a.alpha, floatOffset(backend, dy), y ? floatOffset(backend, y) : -1, dx ? floatOffset(backend, dx) : -1, lowest]);
+    plan.set([
+      n,
+      L,
+      ACT_CODE[a.activation],
+      ACT_CODE[a.outputActivation],
+      a.alpha,
+      floatOffset(backend, dy),
+      y ? floatOffset(backend, y) : -1,
+      dx ? floatOffset(backend, dx) : -1,
+      lowest,
+    ]);
     for (let i = 0; i < L; i++) {
-      const dwi = dw[i], dbi = db[i];
-      plan.set([widths[i], widths[i + 1], floatOffset(backend, w[i]), floatOffset(backend, i === 0 ? x : h[i - 1]), dwi ? floatOffset(backend, dwi) : -1, dbi ? floatOffset(backend, dbi) : -1], 9 + 6 * i);
+      const dwi = dw[i],
+        dbi = db[i];
+      plan.set(
+        [
+          widths[i],
+          widths[i + 1],
+          floatOffset(backend, w[i]),
+          floatOffset(backend, i === 0 ? x : h[i - 1]),
+          dwi ? floatOffset(backend, dwi) : -1,
+          dbi ? floatOffset(backend, dbi) : -1,
+        ],
+        9 + 6 * i,
+      );
     }
     blas.denseBackward(backend.wasm.HEAPU8.buffer, plan);
     return outs;
@@ -214,7 +248,8 @@ function portableForward(args: KernelArgs): tf.TensorInfo[] {
   const x = args.inputs.x as tf.TensorInfo;
   const { w, b } = layerInputs(args.inputs, a.layers);
   const widths = checkLayers(x, w, b);
-  const n = x.shape[0], L = a.layers;
+  const n = x.shape[0],
+    L = a.layers;
   const hidden: tf.TensorInfo[] = [];
   let hcur = x;
   for (let i = 0; i < L; i++) {
@@ -260,7 +295,8 @@ function portableBackward(args: KernelArgs): tf.TensorInfo[] {
     for (let i = L - 1; i >= lowest; i--) {
       const gi = g ?? dy;
       const input = i === 0 ? x : h[i - 1];
-      if (a.needW[i]) grads.dw[i] = as2d(run('BatchMatMul', { a: as3d(input), b: as3d(gi) }, { transposeA: true, transposeB: false }, backend), widths[i], widths[i + 1]);
+      if (a.needW[i])
+        grads.dw[i] = as2d(run('BatchMatMul', { a: as3d(input), b: as3d(gi) }, { transposeA: true, transposeB: false }, backend), widths[i], widths[i + 1]);
       if (a.needB[i]) grads.db[i] = run('Sum', { x: gi }, { axis: [0], keepDims: false }, backend);
       if (i > lowest || (i === 0 && a.needDx)) {
         const dh = as2d(run('BatchMatMul', { a: as3d(gi), b: as3d(w[i]) }, { transposeA: false, transposeB: true }, backend), n, widths[i]);
@@ -319,7 +355,12 @@ let layoutOk: boolean | null = null;
 function checkEngineLayout(e: EngineInternals): boolean {
   if (layoutOk !== null) return layoutOk;
   const s = e.state as unknown as Record<string, unknown>;
-  layoutOk = typeof s.gradientDepth === 'number' && typeof s.kernelDepth === 'number' && typeof s.nextTapeNodeId === 'number' && typeof e.makeTensorFromDataId === 'function' && typeof e.keep === 'function';
+  layoutOk =
+    typeof s.gradientDepth === 'number' &&
+    typeof s.kernelDepth === 'number' &&
+    typeof s.nextTapeNodeId === 'number' &&
+    typeof e.makeTensorFromDataId === 'function' &&
+    typeof e.keep === 'function';
   return layoutOk;
 }
 
@@ -334,7 +375,14 @@ function share(e: EngineInternals, t: tf.Tensor): tf.Tensor {
  * call (another backend, an activation they lack, an empty dimension, or a nested gradient — the
  * backward kernel has no gradient of its own): the caller then runs the layers one by one.
  */
-export function denseStack(x: tf.Tensor2D, weights: tf.Tensor2D[], biases: (tf.Tensor1D | null)[], activation: string, outputActivation: string, alpha = 0.2): tf.Tensor2D | null {
+export function denseStack(
+  x: tf.Tensor2D,
+  weights: tf.Tensor2D[],
+  biases: (tf.Tensor1D | null)[],
+  activation: string,
+  outputActivation: string,
+  alpha = 0.2,
+): tf.Tensor2D | null {
   if (!isDenseActivation(activation) || !isDenseActivation(outputActivation)) return null;
   if (tf.getKernel(DENSE_FORWARD, tf.getBackend()) === undefined) return null;
   const e = tf.engine() as unknown as EngineInternals;
@@ -361,21 +409,26 @@ export function denseStack(x: tf.Tensor2D, weights: tf.Tensor2D[], biases: (tf.T
   // The hidden activations and clones of x, the weights (and y) live until backpropagation
   // ends; the engine disposes a node's `saved` tensors then.
   const hidden = outs.slice(1).map((t) => e.keep(t));
-  const sx = share(e, x), sw = weights.map((w) => share(e, w));
+  const sx = share(e, x),
+    sw = weights.map((w) => share(e, w));
   const sy = outputActivation === 'linear' ? null : share(e, y);
   node.outputs = [y]; // the hidden outputs get no gradient: no zero-filled dys for them
   node.saved = [sx, ...sw, ...hidden, ...(sy ? [sy] : [])];
   node.gradient = function (this: { inputs?: Record<string, tf.Tensor> } | undefined, dys: (tf.Tensor | null)[]) {
     // `this` is the pruned node: its inputs are those that need a gradient
     const want = this && this.inputs ? this.inputs : inputs;
-    const needW = weights.map((_, i) => `w${i}` in want), needB = weights.map((_, i) => `b${i}` in want && biases[i] !== null);
+    const needW = weights.map((_, i) => `w${i}` in want),
+      needB = weights.map((_, i) => `b${i}` in want && biases[i] !== null);
     const battrs: BackwardAttrs = { layers: L, activation, outputActivation, alpha, needDx: 'x' in want, needW, needB };
     const dy = dys[0] ?? tf.zerosLike(y);
     const bin: Record<string, tf.Tensor> = { dy, x: sx };
     sw.forEach((w, i) => (bin[`w${i}`] = w));
     hidden.forEach((h, i) => (bin[`h${i + 1}`] = h));
     if (sy) bin.y = sy;
-    const g = battrs.needDx || needW.some(Boolean) || needB.some(Boolean) ? (e.runKernel(DENSE_BACKWARD, bin, battrs as unknown as Record<string, unknown>) as tf.Tensor[]) : [];
+    const g =
+      battrs.needDx || needW.some(Boolean) || needB.some(Boolean)
+        ? (e.runKernel(DENSE_BACKWARD, bin, battrs as unknown as Record<string, unknown>) as tf.Tensor[])
+        : [];
     const map: Record<string, () => tf.Tensor> = {};
     let k = 0;
     if (battrs.needDx) {

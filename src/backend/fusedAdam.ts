@@ -41,7 +41,9 @@ function fusedApplyGradients(this: tf.AdamOptimizer, variableGradients: tf.Named
   const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
   const grads = names.map((name, i) => (Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name]));
   const vars = names.map((name) => tf.engine().registeredVariables[name]);
-  const fusable = tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined && vars.every((v, i) => v.dtype === 'float32' && (grads[i] == null || grads[i].dtype === 'float32'));
+  const fusable =
+    tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined &&
+    vars.every((v, i) => v.dtype === 'float32' && (grads[i] == null || grads[i].dtype === 'float32'));
   if (!fusable) return stock.call(this, variableGradients);
   const s = this as unknown as AdamState;
   names.forEach((name, i) => {
@@ -55,16 +57,18 @@ function fusedApplyGradients(this: tf.AdamOptimizer, variableGradients: tf.Named
     return;
   }
   tf.tidy(() => {
-    names.forEach((name, i) => {
+    names.forEach((_name, i) => {
       const value = vars[i];
       const g = grads[i];
       if (g == null) return;
-      const m = s.accumulatedFirstMoment[i].variable, v = s.accumulatedSecondMoment[i].variable;
-      const [x2, m2, v2] = tf.engine().runKernel(
-        ADAM_KERNEL,
-        { x: value, m, v, g, accBeta1: s.accBeta1, accBeta2: s.accBeta2 },
-        { learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon } as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor[];
+      const m = s.accumulatedFirstMoment[i].variable,
+        v = s.accumulatedSecondMoment[i].variable;
+      const [x2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { x: value, m, v, g, accBeta1: s.accBeta1, accBeta2: s.accBeta2 }, {
+        learningRate: s.learningRate,
+        beta1: s.beta1,
+        beta2: s.beta2,
+        epsilon: s.epsilon,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       m.assign(m2);
       v.assign(v2);
       value.assign(x2);
@@ -90,12 +94,20 @@ function adamInPlace(s: AdamState, vars: tf.Variable[], grads: (tf.Tensor | null
   for (let i = 0; i < vars.length; i++) {
     const g = grads[i];
     if (g == null) continue;
-    const x = vars[i], m = s.accumulatedFirstMoment[i].variable, v = s.accumulatedSecondMoment[i].variable;
+    const x = vars[i],
+      m = s.accumulatedFirstMoment[i].variable,
+      v = s.accumulatedSecondMoment[i].variable;
     if (!sole(x) || !sole(m) || !sole(v) || g.dataId === x.dataId || g.dataId === m.dataId || g.dataId === v.dataId) return false;
     Object.assign(inputs, { [`x${count}`]: x, [`m${count}`]: m, [`v${count}`]: v, [`g${count}`]: g });
     count++;
   }
-  tf.engine().runKernel(ADAM_IN_PLACE_KERNEL, inputs, { count, learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon } as unknown as tf.NamedAttrMap);
+  tf.engine().runKernel(ADAM_IN_PLACE_KERNEL, inputs, {
+    count,
+    learningRate: s.learningRate,
+    beta1: s.beta1,
+    beta2: s.beta2,
+    epsilon: s.epsilon,
+  } as unknown as tf.NamedAttrMap);
   return true;
 }
 

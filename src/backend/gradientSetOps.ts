@@ -27,7 +27,7 @@ const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 function listInputs(inputs: Record<string, tf.TensorInfo | undefined>, prefix: string, count: number): tf.TensorInfo[] {
   return Array.from({ length: count }, (_, i) => {
     const t = inputs[`${prefix}${i}`];
-    if (!t || t.dtype !== 'float32') throw new Error(`gradient set op: input ${prefix}${i} missing or not float32`);
+    if (t?.dtype !== 'float32') throw new Error(`gradient set op: input ${prefix}${i} missing or not float32`);
     return t;
   });
 }
@@ -58,7 +58,8 @@ function addScaledKernel(blas: NativeBlas | null) {
   return (args: KernelArgs): tf.TensorInfo[] => {
     const be = args.backend as WasmHeapBackend;
     const count = args.attrs.count as number;
-    const as = listInputs(args.inputs, 'a', count), bs = listInputs(args.inputs, 'b', count);
+    const as = listInputs(args.inputs, 'a', count),
+      bs = listInputs(args.inputs, 'b', count);
     as.forEach((a, i) => {
       if (size(a.shape) !== size(bs[i].shape)) throw new Error(`addScaled: a${i} [${a.shape}] and b${i} [${bs[i].shape}] differ in size`);
     });
@@ -72,7 +73,9 @@ function addScaledKernel(blas: NativeBlas | null) {
     } else {
       const sf = Math.fround(s);
       as.forEach((a, i) => {
-        const av = be.typedArrayFromHeap(a), bv = be.typedArrayFromHeap(bs[i]), o = be.typedArrayFromHeap(outs[i]);
+        const av = be.typedArrayFromHeap(a),
+          bv = be.typedArrayFromHeap(bs[i]),
+          o = be.typedArrayFromHeap(outs[i]);
         for (let j = 0; j < o.length; j++) o[j] = av[j] + Math.fround(sf * bv[j]);
       });
     }

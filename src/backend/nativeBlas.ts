@@ -20,11 +20,43 @@ export interface NativeBlas {
    * operands at float offsets aOff + p·aStride etc.; A_p is [k, m] when transA else [m, k], B_p
    * is [n, k] when transB else [k, n]. A stride 0 broadcasts an operand over the batch.
    */
-  sgemm(heap: ArrayBufferLike, transA: boolean, transB: boolean, m: number, n: number, k: number, aOff: number, bOff: number, cOff: number, batch: number, aStride: number, bStride: number, cStride: number, alpha: number, beta: number): void;
+  sgemm(
+    heap: ArrayBufferLike,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    aOff: number,
+    bOff: number,
+    cOff: number,
+    batch: number,
+    aStride: number,
+    bStride: number,
+    cStride: number,
+    alpha: number,
+    beta: number,
+  ): void;
   /** In place: C[r, j] = act(C[r, j] + bias[j]) over rows × n at cOff; biasOff −1 for none; act 0 linear, 1 relu. */
   biasAct(heap: ArrayBufferLike, cOff: number, rows: number, n: number, biasOff: number, act: 0 | 1): void;
   /** One Adam step from x, m, v, g into x2, m2, v2 (see native/blas.c for the exact order of operations). */
-  adam(heap: ArrayBufferLike, xOff: number, mOff: number, vOff: number, gOff: number, x2Off: number, m2Off: number, v2Off: number, size: number, lr: number, beta1: number, beta2: number, eps: number, accBeta1: number, accBeta2: number): void;
+  adam(
+    heap: ArrayBufferLike,
+    xOff: number,
+    mOff: number,
+    vOff: number,
+    gOff: number,
+    x2Off: number,
+    m2Off: number,
+    v2Off: number,
+    size: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    accBeta1: number,
+    accBeta2: number,
+  ): void;
   /**
    * One Adam step for several variables and the β1ᵗ, β2ᵗ update, in one call; plan = [count, lr,
    * beta1, beta2, eps, acc1Off, acc2Off, then per variable size, x, m, v, g, x2, m2, v2 offsets]
@@ -65,7 +97,10 @@ export function loadNativeBlas(env: Record<string, string | undefined> = process
   if (env.INFOBOUND_NATIVE === '0') return { blas: null, reason: 'disabled by INFOBOUND_NATIVE=0' };
   if (cached) return cached;
   if (!existsSync(ADDON_PATH)) {
-    return (cached = { blas: null, reason: `native addon not built (${ADDON_PATH} missing): apt-get install -y libopenblas-dev build-essential python3, then node scripts/build-native.mjs (npm install runs it)` });
+    return (cached = {
+      blas: null,
+      reason: `native addon not built (${ADDON_PATH} missing): apt-get install -y libopenblas-dev build-essential python3, then node scripts/build-native.mjs (npm install runs it)`,
+    });
   }
   let coreType: string | null = process.env.OPENBLAS_CORETYPE ?? null;
   if (coreType === null) {

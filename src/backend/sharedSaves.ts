@@ -39,7 +39,8 @@ function sharedSaves(this: Patched, tensors: tf.Tensor[]): tf.Tensor[] {
 export function installSharedSaves(): boolean {
   const e = tf.engine() as unknown as Patched;
   if (e[STOCK]) return true;
-  if (typeof e.saveTensorsForBackwardMode !== 'function' || typeof e.makeTensorFromDataId !== 'function' || typeof e.state?.gradientDepth !== 'number') return false;
+  if (typeof e.saveTensorsForBackwardMode !== 'function' || typeof e.makeTensorFromDataId !== 'function' || typeof e.state?.gradientDepth !== 'number')
+    return false;
   e[STOCK] = e.saveTensorsForBackwardMode;
   e.saveTensorsForBackwardMode = sharedSaves;
   return true;

@@ -41,7 +41,8 @@ function logMeanExpOf(v: Float32Array): number {
 
 function forwardKernel(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x as tf.TensorInfo;
-  if (x.dtype !== 'float32' || x.shape.length !== 1 || x.shape[0] < 1) throw new Error(`logMeanExp: expected a non-empty float32 vector, got ${x.dtype} [${x.shape}]`);
+  if (x.dtype !== 'float32' || x.shape.length !== 1 || x.shape[0] < 1)
+    throw new Error(`logMeanExp: expected a non-empty float32 vector, got ${x.dtype} [${x.shape}]`);
   const out = args.backend.makeOutput([], 'float32');
   // views after the last allocation (makeOutput can grow the heap)
   const v = args.backend.typedArrayFromHeap(x) as Float32Array;
@@ -54,8 +55,10 @@ function gradKernel(args: KernelArgs): tf.TensorInfo {
   const { dy, x, y } = args.inputs as Record<string, tf.TensorInfo>;
   const backend: WasmLikeBackend = args.backend;
   const out = backend.makeOutput(x.shape, 'float32');
-  const v = backend.typedArrayFromHeap(x) as Float32Array, o = backend.typedArrayFromHeap(out) as Float32Array;
-  const g = (backend.typedArrayFromHeap(dy) as Float32Array)[0], lse = (backend.typedArrayFromHeap(y) as Float32Array)[0] + Math.log(v.length);
+  const v = backend.typedArrayFromHeap(x) as Float32Array,
+    o = backend.typedArrayFromHeap(out) as Float32Array;
+  const g = (backend.typedArrayFromHeap(dy) as Float32Array)[0],
+    lse = (backend.typedArrayFromHeap(y) as Float32Array)[0] + Math.log(v.length);
   for (let i = 0; i < v.length; i++) o[i] = g * Math.exp(v[i] - lse);
   return out;
 }

@@ -40,7 +40,17 @@ const FIX = Symbol.for('infobound.wasmKernelFixes');
 type Marked = tf.KernelConfig & { [FIX]?: tf.KernelConfig | null };
 
 const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-const ADDED_KERNELS = ['UnsortedSegmentSum', ADAM_KERNEL, ADAM_IN_PLACE_KERNEL, DENSE_FORWARD, DENSE_BACKWARD, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, SUM_OF_SQUARES, ADD_SCALED] as const;
+const ADDED_KERNELS = [
+  'UnsortedSegmentSum',
+  ADAM_KERNEL,
+  ADAM_IN_PLACE_KERNEL,
+  DENSE_FORWARD,
+  DENSE_BACKWARD,
+  LOG_MEAN_EXP,
+  LOG_MEAN_EXP_GRAD,
+  SUM_OF_SQUARES,
+  ADD_SCALED,
+] as const;
 const SHARING_KERNELS = ['Identity', 'Cast'] as const;
 const REPLACED_KERNELS = ['GatherV2', 'Concat'] as const;
 
@@ -59,7 +69,13 @@ function replaceSharing(kernelName: (typeof SHARING_KERNELS)[number]): void {
   const current = tf.getKernel(kernelName, 'wasm') as Marked | undefined;
   if (!current) throw new Error(`wasm ${kernelName} kernel not registered (import @tensorflow/tfjs-backend-wasm first)`);
   if (FIX in current) return;
-  const config: Marked = { kernelName, backendName: 'wasm', setupFunc: current.setupFunc, disposeFunc: current.disposeFunc, kernelFunc: sharingKernel(current, kernelName) };
+  const config: Marked = {
+    kernelName,
+    backendName: 'wasm',
+    setupFunc: current.setupFunc,
+    disposeFunc: current.disposeFunc,
+    kernelFunc: sharingKernel(current, kernelName),
+  };
   config[FIX] = current;
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel(config);
@@ -71,7 +87,13 @@ function replaceCopy(kernelName: (typeof REPLACED_KERNELS)[number]): void {
   if (!current) throw new Error(`wasm ${kernelName} kernel not registered (import @tensorflow/tfjs-backend-wasm first)`);
   if (FIX in current) return;
   const make = kernelName === 'GatherV2' ? gatherKernel : concatKernel;
-  const config: Marked = { kernelName, backendName: 'wasm', setupFunc: current.setupFunc, disposeFunc: current.disposeFunc, kernelFunc: make(current.kernelFunc) };
+  const config: Marked = {
+    kernelName,
+    backendName: 'wasm',
+    setupFunc: current.setupFunc,
+    disposeFunc: current.disposeFunc,
+    kernelFunc: make(current.kernelFunc),
+  };
   config[FIX] = current;
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel(config);
@@ -135,7 +157,8 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   for (let i = 0; i < rows; i++) {
     const s = ids[i];
     if (s < 0 || s >= numSegments) continue;
-    const src = i * inner, dst = s * inner;
+    const src = i * inner,
+      dst = s * inner;
     for (let k = 0; k < inner; k++) o[dst + k] += xs[src + k];
   }
   return out;
@@ -175,7 +198,10 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
   }
   for (const name of [ADAM_KERNEL, ADAM_IN_PLACE_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   if (blas) {
-    for (const [kernelName, kernelFunc] of [[ADAM_KERNEL, blasAdam(blas)], [ADAM_IN_PLACE_KERNEL, blasAdamInPlace(blas)]] as const) {
+    for (const [kernelName, kernelFunc] of [
+      [ADAM_KERNEL, blasAdam(blas)],
+      [ADAM_IN_PLACE_KERNEL, blasAdamInPlace(blas)],
+    ] as const) {
       const config: Marked = { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
       config[FIX] = null;
       tf.registerKernel(config);

@@ -42,11 +42,13 @@ export function transposeMethod(shape: number[]): TransposeMethod {
 /** [..., m, n] → [..., n, m] by a tiled loop over the heap (8×8 tiles). */
 function transposeJs(x: tf.TensorInfo, shape: number[], backend: WasmLikeBackend): tf.TensorInfo {
   const r = x.shape.length;
-  const m = x.shape[r - 2], n = x.shape[r - 1];
+  const m = x.shape[r - 2],
+    n = x.shape[r - 1];
   const batch = size(x.shape.slice(0, r - 2));
   const out = backend.makeOutput(shape, x.dtype);
   // views only after the allocation: makeOutput can grow the heap and detach older views
-  const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out);
+  const src = backend.typedArrayFromHeap(x),
+    dst = backend.typedArrayFromHeap(out);
   const T = 8;
   for (let p = 0, base = 0; p < batch; p++, base += m * n) {
     for (let i0 = 0; i0 < m; i0 += T) {
@@ -95,11 +97,14 @@ export type MatMulPlan = 'stock' | 'inputs' | 'output';
 export function matMulPlan(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean, allowOutput = true): MatMulPlan {
   if (!transposeA && !transposeB) return 'stock';
   if (!allowOutput) return 'inputs';
-  const ra = aShape.length, rb = bShape.length;
+  const ra = aShape.length,
+    rb = bShape.length;
   const m = transposeA ? aShape[ra - 1] : aShape[ra - 2];
   const n = transposeB ? bShape[rb - 2] : bShape[rb - 1];
   const batch = Math.max(size(aShape.slice(0, -2)), size(bShape.slice(0, -2)));
-  const sa = size(aShape), sb = size(bShape), sc = batch * m * n;
+  const sa = size(aShape),
+    sb = size(bShape),
+    sc = batch * m * n;
   const viaInputs = (transposeA ? sa : 0) + (transposeB ? sb : 0) + sb;
   const viaOutput = (transposeA ? 0 : sa) + (transposeB ? 0 : sb) + sa + sc;
   return viaOutput < viaInputs ? 'output' : 'inputs';

@@ -40,21 +40,28 @@ export const ESTIMATE_USAGE = `infobound estimate <x-file> [<y-file>] [options]
 interface Inputs {
   x: ArrayTable;
   y: ArrayTable;
-  describe: { x: { file: string; columns: number[] | 'all'; shape: [number, number] }; y: { file: string; columns: number[] | 'all'; shape: [number, number] } };
+  describe: {
+    x: { file: string; columns: number[] | 'all'; shape: [number, number] };
+    y: { file: string; columns: number[] | 'all'; shape: [number, number] };
+  };
 }
 
 function readInputs(files: string[], xCols?: string, yCols?: string): Inputs {
-  if (files.length < 1 || files.length > 2) throw new ConfigError(`estimate needs one or two data files, got ${files.length}. usage: ${ESTIMATE_USAGE.split('\n')[0]}`);
+  if (files.length < 1 || files.length > 2)
+    throw new ConfigError(`estimate needs one or two data files, got ${files.length}. usage: ${ESTIMATE_USAGE.split('\n')[0]}`);
   const [xf, yf] = files.length === 2 ? files : [files[0], files[0]];
   if (files.length === 1 && (xCols === undefined || yCols === undefined)) {
     throw new ConfigError(`with one file (${xf}), give both --x-cols and --y-cols (e.g. --x-cols 0:3 --y-cols 3:5)`);
   }
   const xt = readArrayFile(xf, { minRows: 2 });
   const yt = files.length === 2 ? readArrayFile(yf, { minRows: 2 }) : xt;
-  const pick = (t: ArrayTable, spec: string | undefined, flag: string) => (spec === undefined ? { t, cols: 'all' as const } : (() => {
-    const cols = parseColumns(spec, t.shape[1], flag);
-    return { t: selectColumns(t, cols), cols };
-  })());
+  const pick = (t: ArrayTable, spec: string | undefined, flag: string) =>
+    spec === undefined
+      ? { t, cols: 'all' as const }
+      : (() => {
+          const cols = parseColumns(spec, t.shape[1], flag);
+          return { t: selectColumns(t, cols), cols };
+        })();
   const px = pick(xt, xCols, '--x-cols');
   const py = pick(yt, yCols, '--y-cols');
   if (px.t.shape[0] !== py.t.shape[0]) {
@@ -66,7 +73,8 @@ function readInputs(files: string[], xCols?: string, yCols?: string): Inputs {
 function numberFlag(v: string | undefined, flag: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new ConfigError(`${flag} must be ${integer ? 'an integer' : 'a number'}, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new ConfigError(`${flag} must be ${integer ? 'an integer' : 'a number'}, got "${v}"`);
   return n;
 }
 
@@ -103,8 +111,16 @@ function optionsFromFlags(values: Record<string, string | boolean | undefined>):
 
 /** Flag names in errors: the library's option names → the CLI's. */
 const FLAG_OF: Record<string, string> = {
-  batchSize: '--batch-size', learningRate: '--learning-rate', testFraction: '--test-fraction', evalEvery: '--eval-every',
-  steps: '--steps', epochs: '--epochs', patience: '--patience', seeds: '--seeds', seed: '--seed', estimator: '--estimator',
+  batchSize: '--batch-size',
+  learningRate: '--learning-rate',
+  testFraction: '--test-fraction',
+  evalEvery: '--eval-every',
+  steps: '--steps',
+  epochs: '--epochs',
+  patience: '--patience',
+  seeds: '--seeds',
+  seed: '--seed',
+  estimator: '--estimator',
 };
 function asFlagError(e: unknown): never {
   if (e instanceof ConfigError) {
@@ -121,7 +137,9 @@ function toJson(r: EstimateResult, describe: Inputs['describe']): string {
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -145,7 +163,10 @@ function humanReport(r: EstimateResult, d: Inputs['describe'], dir: string | nul
       : `  train-rows bound ${f(r.trainEstimate)} nats (a train bound well above the held-out one means the critic over-fits)`,
   ];
   if (r.perSeed.length > 1) lines.push(`  per seed: ${r.perSeed.map((s) => f(s.estimate)).join(', ')}`);
-  if (r.estimator !== 'ksg') lines.push(`  best held-out bound at step${r.perSeed.length > 1 ? 's' : ''} ${r.perSeed.map((s) => `${s.bestStep}/${s.steps}${s.stoppedEarly ? ' (early stop)' : ''}`).join(', ')}; ${r.wallSeconds.toFixed(1)} s on ${r.options.backend}`);
+  if (r.estimator !== 'ksg')
+    lines.push(
+      `  best held-out bound at step${r.perSeed.length > 1 ? 's' : ''} ${r.perSeed.map((s) => `${s.bestStep}/${s.steps}${s.stoppedEarly ? ' (early stop)' : ''}`).join(', ')}; ${r.wallSeconds.toFixed(1)} s on ${r.options.backend}`,
+    );
   if (r.stopped) lines.push('  interrupted: the numbers cover the training done before Ctrl-C');
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   if (dir) lines.push(`  run directory: ${dir}`);
@@ -210,7 +231,15 @@ export async function cmdEstimate(argv: string[]): Promise<number> {
   const progress = createProgress();
   let out: RunDir | null = null;
   const started = new Date();
-  const record: Record<string, unknown> = { command: 'estimate', seed: resolved.seed, gitCommit: gitCommit(), node: process.version, argv: process.argv.slice(2), pid: process.pid, startedAt: started.toISOString() };
+  const record: Record<string, unknown> = {
+    command: 'estimate',
+    seed: resolved.seed,
+    gitCommit: gitCommit(),
+    node: process.version,
+    argv: process.argv.slice(2),
+    pid: process.pid,
+    startedAt: started.toISOString(),
+  };
   const { backend: _b, nTrain: _nt, nTest: _ns, ...configOptions } = resolved;
   const config = { task: 'estimate', inputs: inputs.describe, options: configOptions };
   let lastSeed = -1;
@@ -223,7 +252,8 @@ export async function cmdEstimate(argv: string[]): Promise<number> {
         progress.start(`seed ${p.seedIndex + 1}/${p.seeds}`, p.steps);
       }
       progress.tick(p.step, p.steps);
-      if (p.evaluation) out?.appendMetrics({ seed: p.seedIndex, step: p.step, heldOut: p.evaluation.test, train: p.evaluation.train, best: p.best, batch: p.trainBatch });
+      if (p.evaluation)
+        out?.appendMetrics({ seed: p.seedIndex, step: p.step, heldOut: p.evaluation.test, train: p.evaluation.train, best: p.best, batch: p.trainBatch });
     };
     if (values.out !== undefined) {
       out = new RunDir(claimRunDir(resolve(values.out, 'estimate'), makeRunId(resolved.seed)));
@@ -243,7 +273,15 @@ export async function cmdEstimate(argv: string[]): Promise<number> {
         status,
         wallSeconds: r.wallSeconds,
         finishedAt: new Date().toISOString(),
-        metrics: { estimate: r.estimate, estimateBits: r.estimateBits, std: r.std, trainEstimate: r.trainEstimate, nTrain: r.nTrain, nTest: r.nTest, steps: r.steps },
+        metrics: {
+          estimate: r.estimate,
+          estimateBits: r.estimateBits,
+          std: r.std,
+          trainEstimate: r.trainEstimate,
+          nTrain: r.nTrain,
+          nTest: r.nTest,
+          steps: r.steps,
+        },
         result: { ...headline, perSeed: perSeed.map(({ curves: _pc, ...s }) => s) },
         files,
       });

@@ -23,7 +23,8 @@ export async function readGreyImage(path: string): Promise<{ grey: Float64Array;
   } catch (e) {
     throw new ConfigError(`cannot decode ${path} as an image (${(e as Error).message}); expected a PNG or JPEG file`);
   }
-  const width = img.width, height = img.height;
+  const width = img.width,
+    height = img.height;
   const ctx = createCanvas(width, height).getContext('2d');
   ctx.drawImage(img, 0, 0);
   const rgba = ctx.getImageData(0, 0, width, height).data;
@@ -55,7 +56,9 @@ export async function cmdEval(argv: string[]): Promise<number> {
   if (files.length !== 2) throw new ConfigError(`eval msssim needs two image files, got ${files.length}. usage: ${EVAL_USAGE}`);
   const [a, b] = await Promise.all(files.map(readGreyImage));
   if (a.height !== b.height || a.width !== b.width) {
-    throw new ConfigError(`image sizes differ: ${files[0]} is ${a.width}x${a.height}, ${files[1]} is ${b.width}x${b.height} (width x height); MS-SSIM compares images of the same size`);
+    throw new ConfigError(
+      `image sizes differ: ${files[0]} is ${a.width}x${a.height}, ${files[1]} is ${b.width}x${b.height} (width x height); MS-SSIM compares images of the same size`,
+    );
   }
   const opts = {
     scales: numOpt(values.scales, 'scales', true),
@@ -70,12 +73,17 @@ export async function cmdEval(argv: string[]): Promise<number> {
   }
   if (values.json) {
     const { perScale: _p, ...rest } = r;
-    process.stdout.write(JSON.stringify({ ...rest, sigma: opts.sigma ?? DEFAULT_SIGMA, height: a.height, width: a.width, greyscale: 'BT.601 luma', a: files[0], b: files[1] }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ...rest, sigma: opts.sigma ?? DEFAULT_SIGMA, height: a.height, width: a.width, greyscale: 'BT.601 luma', a: files[0], b: files[1] }) +
+        '\n',
+    );
     return 0;
   }
   process.stdout.write(`MS-SSIM ${r.value.toFixed(6)}\n`);
   process.stdout.write(`  ${files[0]} vs ${files[1]}: ${a.width}x${a.height}, greyscale by BT.601 luma (0.299 R + 0.587 G + 0.114 B), values in [0, 1]\n`);
-  process.stdout.write(`  ${r.scales} scale${r.scales === 1 ? '' : 's'}, ${r.windowSize}-px Gaussian window (σ ${opts.sigma ?? DEFAULT_SIGMA}), K1 0.01, K2 0.03, weights ${r.weights.map((w) => w.toFixed(4)).join(' ')}\n`);
+  process.stdout.write(
+    `  ${r.scales} scale${r.scales === 1 ? '' : 's'}, ${r.windowSize}-px Gaussian window (σ ${opts.sigma ?? DEFAULT_SIGMA}), K1 0.01, K2 0.03, weights ${r.weights.map((w) => w.toFixed(4)).join(' ')}\n`,
+  );
   process.stdout.write(`  adaptation: ${r.adaptation}\n`);
   return 0;
 }

@@ -165,7 +165,9 @@ async function cmdRun(file: string, values: Values, extraSteps?: number, extraOv
     process.stdout.write(`\n${outcome.status}: ${outcome.dir}\n`);
     for (const f of files) process.stdout.write(`  ${f}\n`);
     if (outcome.status === 'completed') return 0;
-    process.stderr.write(`\n${outcome.failures!.length} diverged and stopped (the rest ran to the end; marked in the tables):\n${outcome.failures!.map((f) => `  ${describeFailure(f)}\n`).join('')}`);
+    process.stderr.write(
+      `\n${outcome.failures!.length} diverged and stopped (the rest ran to the end; marked in the tables):\n${outcome.failures!.map((f) => `  ${describeFailure(f)}\n`).join('')}`,
+    );
     return 1;
   }
   const why = outcome.status === 'interrupted' && stopSignal ? ` (${stopSignal})` : '';
@@ -243,7 +245,9 @@ export async function main(argv: string[]): Promise<number> {
       return cmdReport(rest[0], Boolean(values.open));
     case 'list': {
       const dir = join(PACKAGE_ROOT, 'experiments');
-      for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      for (const f of readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()) {
         const raw = readExperimentFile(join(dir, f));
         process.stdout.write(`${f.replace(/\.json$/, '').padEnd(24)} ${String(raw.description ?? '')}\n`);
       }

@@ -14,7 +14,8 @@ export function cmdReport(dir: string, open = false): number {
 }
 
 function openInBrowser(file: string): void {
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [file]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', file]] : ['xdg-open', [file]];
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [file]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', file]] : ['xdg-open', [file]];
   const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
   child.on('error', (e) => process.stderr.write(`could not open a browser (${cmd}: ${e.message}); open the file above by hand\n`));
   child.unref();

@@ -47,7 +47,8 @@ export async function cmdSuite(argv: string[]): Promise<number> {
     process.stdout.write(SUITE_USAGE + '\n');
     return 0;
   }
-  if (positionals.length) throw new ConfigError(`suite takes no file argument (got ${positionals.join(' ')}); use --file F for another suite. usage: ${SUITE_USAGE.split('\n')[0]}`);
+  if (positionals.length)
+    throw new ConfigError(`suite takes no file argument (got ${positionals.join(' ')}); use --file F for another suite. usage: ${SUITE_USAGE.split('\n')[0]}`);
   const file = values.file ?? join(PACKAGE_ROOT, 'experiments', 'mi-suite.json');
   if (!existsSync(file)) throw new ConfigError(`suite file not found: ${file}`);
   const raw = readExperimentFile(file);
@@ -58,9 +59,17 @@ export async function cmdSuite(argv: string[]): Promise<number> {
     cfg = { ...rest, ...expectObject(quick, 'quick'), name: `${String(raw.name)}-quick` };
   }
   if (values.estimators !== undefined) {
-    const want = values.estimators.split(',').map((s) => s.trim()).filter(Boolean);
+    const want = values.estimators
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const list = (Array.isArray(cfg.estimators) ? cfg.estimators : []) as unknown[];
-    const labelOf = (e: unknown) => (typeof e === 'string' ? e : typeof e === 'object' && e !== null ? String((e as { label?: string; kind?: string }).label ?? (e as { kind?: string }).kind) : String(e));
+    const labelOf = (e: unknown) =>
+      typeof e === 'string'
+        ? e
+        : typeof e === 'object' && e !== null
+          ? String((e as { label?: string; kind?: string }).label ?? (e as { kind?: string }).kind)
+          : String(e);
     const labels = list.map(labelOf);
     const unknown = want.filter((w) => !labels.includes(w));
     if (unknown.length) throw new ConfigError(`--estimators: ${unknown.map((u) => JSON.stringify(u)).join(', ')} not in ${file}; it has ${labels.join(', ')}`);
@@ -95,7 +104,12 @@ export async function cmdSuite(argv: string[]): Promise<number> {
   }
   const ok = outcome.status === 'completed';
   if (values.json) {
-    process.stdout.write(JSON.stringify({ status: outcome.status, dir: outcome.dir, error: outcome.error, metrics: outcome.result?.metrics, rows: outcome.result?.rows }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { status: outcome.status, dir: outcome.dir, error: outcome.error, metrics: outcome.result?.metrics, rows: outcome.result?.rows },
+        (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+      ) + '\n',
+    );
   } else if (ok) {
     process.stdout.write('\n' + readFileSync(join(outcome.dir, 'table.md'), 'utf8') + `\n${outcome.status}: ${outcome.dir}\n`);
   } else {

@@ -63,7 +63,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+type Flags = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K] extends { type: 'boolean' } ? boolean : string;
+};
 
 const SLURM_FLAGS = ['partition', 'time', 'cpus-per-task', 'mem', 'gpus', 'sbatch-arg'] as const;
 const ALLOWED: Record<string, readonly string[]> = {
@@ -96,7 +98,8 @@ export function cliCommand(): string[] {
   const abs = (flag: string, spec: string) => {
     if (/^(file|node|data):/.test(spec) || isAbsolute(spec)) return spec;
     const relative = spec.startsWith('./') || spec.startsWith('../');
-    if (flag === '--import' || flag === '--loader' || flag === '--experimental-loader') return relative ? pathToFileURL(resolve(spec)).href : import.meta.resolve(spec);
+    if (flag === '--import' || flag === '--loader' || flag === '--experimental-loader')
+      return relative ? pathToFileURL(resolve(spec)).href : import.meta.resolve(spec);
     return relative ? resolve(spec) : spec;
   };
   const takesModule = ['--import', '--require', '-r', '--loader', '--experimental-loader'];
@@ -152,7 +155,10 @@ export async function cmdSweep(argv: string[]): Promise<number> {
   if (Object.hasOwn(ALLOWED, first)) {
     if (rest.length !== 1) throw new ConfigError(`usage: infobound sweep ${first} <sweep-dir>`);
     const given = Object.keys(values).filter((k) => !ALLOWED[first].includes(k));
-    if (given.length) throw new ConfigError(`--${given[0]} does not apply to \`infobound sweep ${first}\`${ALLOWED[first].length ? `; it takes ${ALLOWED[first].map((k) => `--${k}`).join(', ')}` : ''}`);
+    if (given.length)
+      throw new ConfigError(
+        `--${given[0]} does not apply to \`infobound sweep ${first}\`${ALLOWED[first].length ? `; it takes ${ALLOWED[first].map((k) => `--${k}`).join(', ')}` : ''}`,
+      );
     const sweep = Sweep.load(rest[0]);
     if (first === 'status') return status(sweep);
     if (first === 'collect') return collect(sweep, values);
@@ -366,12 +372,25 @@ async function status(sweep: Sweep): Promise<number> {
   const rec = sweep.record;
   const jobs = rec.slurm?.jobs.map((j) => j.jobId) ?? [];
   const live = rec.executor === 'local' && localDriverAlive(sweep);
-  out(`sweep ${rec.experiment} (${rec.executor}${jobs.length ? `, job array ${jobs.join(', ')}` : ''}${live ? `, running in process ${rec.local!.pid}` : ''}) ${sweep.dir}`);
+  out(
+    `sweep ${rec.experiment} (${rec.executor}${jobs.length ? `, job array ${jobs.join(', ')}` : ''}${live ? `, running in process ${rec.local!.pid}` : ''}) ${sweep.dir}`,
+  );
   out(`  ${formatCounts(countCells(rec.cells))}`);
   for (const w of ex?.warnings ?? []) out(`  warning: ${w}`);
   const width = Math.max(...rec.cells.map((c) => `${c.label} seed ${c.seed}`.length));
   for (const c of rec.cells) {
-    const what = c.status === 'completed' ? 'completed' : c.status === 'pending' ? (c.slurm ? `pending${ex?.reasons.get(c.index) ? ` (${ex.reasons.get(c.index)})` : ''}` : live ? 'pending' : 'pending (never ran)') : c.status === 'running' ? 'running' : describeUnfinished(c);
+    const what =
+      c.status === 'completed'
+        ? 'completed'
+        : c.status === 'pending'
+          ? c.slurm
+            ? `pending${ex?.reasons.get(c.index) ? ` (${ex.reasons.get(c.index)})` : ''}`
+            : live
+              ? 'pending'
+              : 'pending (never ran)'
+          : c.status === 'running'
+            ? 'running'
+            : describeUnfinished(c);
     out(`  ${`${c.label} seed ${c.seed}`.padEnd(width)}  ${what}${c.slurm ? `  [${c.slurm.jobId}_${c.slurm.taskId}]` : ''}`);
   }
   const todo = toRunAgain(sweep, live).length;
@@ -387,9 +406,11 @@ async function collect(sweep: Sweep, v: Flags): Promise<number> {
 }
 
 async function resume(sweep: Sweep, v: Flags): Promise<number> {
-  if (localDriverAlive(sweep)) throw new ConfigError(`sweep resume ${sweep.dir}: the sweep is still running (process ${sweep.record.local!.pid}); stop it first`);
+  if (localDriverAlive(sweep))
+    throw new ConfigError(`sweep resume ${sweep.dir}: the sweep is still running (process ${sweep.record.local!.pid}); stop it first`);
   const rec = sweep.record;
-  if (rec.executor === 'local' && SLURM_FLAGS.some((k) => v[k] !== undefined)) throw new ConfigError(`sweep resume: this sweep ran locally; Slurm options do not apply`);
+  if (rec.executor === 'local' && SLURM_FLAGS.some((k) => v[k] !== undefined))
+    throw new ConfigError(`sweep resume: this sweep ran locally; Slurm options do not apply`);
   // checked before anything changes; applied after the refresh (which reads sweep.json again)
   const settings = rec.executor === 'slurm' ? slurmSettings(v, rec.slurm) : undefined;
   if (settings) requireSbatch();

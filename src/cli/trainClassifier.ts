@@ -8,7 +8,17 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../backend/backend.js';
 import { ConfigError } from '../config/validate.js';
 import { loadEmbeddedMnist, loadIdxDataset, type ImageSplit } from '../data/mnist.js';
-import { DEFAULT_CLASSIFIER_DIR, DEFAULT_EPOCHS, DEFAULT_HIDDEN, META_FILE, MODEL_FILE, serializeClassifier, trainMnistClassifier, WEIGHTS_FILE, type ClassifierMeta } from '../eval/mnistClassifier.js';
+import {
+  DEFAULT_CLASSIFIER_DIR,
+  DEFAULT_EPOCHS,
+  DEFAULT_HIDDEN,
+  META_FILE,
+  MODEL_FILE,
+  serializeClassifier,
+  trainMnistClassifier,
+  WEIGHTS_FILE,
+  type ClassifierMeta,
+} from '../eval/mnistClassifier.js';
 import { RunDir } from '../io/runDir.js';
 import { createProgress } from './progress.js';
 
@@ -38,7 +48,8 @@ export async function cmdTrainClassifier(argv: string[]): Promise<number> {
       hidden: { type: 'string' },
     },
   });
-  if (positionals.length) throw new ConfigError(`train-classifier takes no positional arguments, got ${positionals.join(' ')}; usage: ${TRAIN_CLASSIFIER_USAGE}`);
+  if (positionals.length)
+    throw new ConfigError(`train-classifier takes no positional arguments, got ${positionals.join(' ')}; usage: ${TRAIN_CLASSIFIER_USAGE}`);
   const epochs = intOpt(values.epochs, 'epochs', DEFAULT_EPOCHS, 1);
   const seed = intOpt(values.seed, 'seed', 0, 0);
   const batchSize = intOpt(values['batch-size'], 'batch-size', 128, 1);
@@ -56,7 +67,9 @@ export async function cmdTrainClassifier(argv: string[]): Promise<number> {
   }
   const out = values.out ?? DEFAULT_CLASSIFIER_DIR;
   const backend = await initBackend({ requested: values.backend });
-  process.stderr.write(`training the MNIST classifier on ${data.train.n} images (${data.source}), testing on ${data.test.n}, ${epochs} epochs, on backend ${backend.name}\n`);
+  process.stderr.write(
+    `training the MNIST classifier on ${data.train.n} images (${data.source}), testing on ${data.test.n}, ${epochs} epochs, on backend ${backend.name}\n`,
+  );
   const progress = createProgress();
   progress.start('train-classifier', epochs * Math.floor(data.train.n / batchSize));
   const t0 = performance.now();
@@ -99,6 +112,8 @@ export async function cmdTrainClassifier(argv: string[]): Promise<number> {
   dir.write(MODEL_FILE, modelJson);
   dir.writeJson(META_FILE, meta);
   process.stdout.write(`test accuracy ${(100 * trained.testAccuracy).toFixed(2)}% on ${data.test.n} held-out images (${trainSeconds.toFixed(0)} s)\n`);
-  process.stdout.write(`saved ${relative(process.cwd(), out) || out}/{${MODEL_FILE},${WEIGHTS_FILE},${META_FILE}} (${(weights.length / 1e6).toFixed(2)} MB of weights)\n`);
+  process.stdout.write(
+    `saved ${relative(process.cwd(), out) || out}/{${MODEL_FILE},${WEIGHTS_FILE},${META_FILE}} (${(weights.length / 1e6).toFixed(2)} MB of weights)\n`,
+  );
   return 0;
 }

@@ -40,7 +40,9 @@ export function validateExperimentFile(file: string): string[] {
 export function cmdValidate(args: string[], resolve: (arg: string) => string = (a) => a): number {
   if (args.length === 0 || args.some((a) => a.startsWith('-'))) {
     if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(`${VALIDATE_USAGE}\n  checks each file against the experiment schema (infobound schema prints it) and the task's own checks, without running it\n`);
+      process.stdout.write(
+        `${VALIDATE_USAGE}\n  checks each file against the experiment schema (infobound schema prints it) and the task's own checks, without running it\n`,
+      );
       return 0;
     }
     throw new ConfigError(VALIDATE_USAGE);

@@ -41,11 +41,14 @@ export function issueTail(iss: RawIssue): string | undefined {
     case 'invalid_value': {
       const values = iss.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
       if (input === undefined) return `is required; expected one of ${values}`;
-      return iss.values.length === 1 ? `must be ${JSON.stringify(iss.values[0])}, got ${show(input)}` : `unknown value ${show(input)}; expected one of ${values}`;
+      return iss.values.length === 1
+        ? `must be ${JSON.stringify(iss.values[0])}, got ${show(input)}`
+        : `unknown value ${show(input)}; expected one of ${values}`;
     }
     case 'too_small': {
       const min = Number(iss.minimum);
-      if (iss.origin === 'array') return min <= 1 ? `must be a non-empty list, got ${show(input)}` : `must be a list of at least ${min} items, got ${show(input)}`;
+      if (iss.origin === 'array')
+        return min <= 1 ? `must be a non-empty list, got ${show(input)}` : `must be a list of at least ${min} items, got ${show(input)}`;
       if (iss.origin === 'string') return `must be a non-empty string, got ${show(input)}`;
       return `must be ${iss.inclusive ? '≥' : '>'} ${min}, got ${show(input)}`;
     }
@@ -101,7 +104,9 @@ function issueLines(iss: Issue, root: string): string[] {
   if (iss.code === 'invalid_union') {
     // one alternative failed inside (checkpoint: { "keep": "some" } against true | false | { keep }):
     // its own lines say more than "none of the forms" — unless it is a kind no alternative has
-    const inside = iss.errors.filter((branch) => branch.some((e) => e.path.length > 0 && !(e.code === 'invalid_union' && (e as { note?: string }).note === 'No matching discriminator')));
+    const inside = iss.errors.filter((branch) =>
+      branch.some((e) => e.path.length > 0 && !(e.code === 'invalid_union' && (e as { note?: string }).note === 'No matching discriminator')),
+    );
     if (inside.length === 1) return inside[0].flatMap((e) => issueLines({ ...e, path: [...iss.path, ...e.path] } as Issue, root));
   }
   if (iss.code === 'unrecognized_keys') {
@@ -138,12 +143,15 @@ export function obj<S extends z.core.$ZodLooseShape>(shape: S, moved: Record<str
   const allowed = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (iss) =>
-      iss.code === 'unrecognized_keys' ? iss.keys.map((k) => (k in moved ? `${k}: ${moved[k]}` : `${k}: unknown key; expected one of ${allowed}`)).join('\n') : undefined,
+      iss.code === 'unrecognized_keys'
+        ? iss.keys.map((k) => (k in moved ? `${k}: ${moved[k]}` : `${k}: unknown key; expected one of ${allowed}`)).join('\n')
+        : undefined,
   });
 }
 
 /** Documents a default that depends on other fields (or on the task) without filling it in. */
-export const computedDefault = <T extends z.ZodType>(schema: T, text: string): T => schema.meta({ description: `${schema.description ?? ''} Default: ${text}.`.trim() }) as T;
+export const computedDefault = <T extends z.ZodType>(schema: T, text: string): T =>
+  schema.meta({ description: `${schema.description ?? ''} Default: ${text}.`.trim() }) as T;
 
 // Numbers as the old validators named them.
 export const int = () => z.number().int();

@@ -133,7 +133,9 @@ const gb = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
 export function checkFitsMemory(field: string, value: number, bytes: number, what: string): void {
   const budget = memoryBudget();
   if (!(bytes <= budget)) {
-    throw new ConfigError(`${field}: ${value} needs about ${gb(bytes)} for ${what}, more than a run can allocate here (${gb(budget)}: half this machine's memory, at most the 4 GiB wasm heap)`);
+    throw new ConfigError(
+      `${field}: ${value} needs about ${gb(bytes)} for ${what}, more than a run can allocate here (${gb(budget)}: half this machine's memory, at most the 4 GiB wasm heap)`,
+    );
   }
 }
 

@@ -43,10 +43,42 @@ function bigEndian<T extends Int16Array | Int32Array | Float32Array | Float64Arr
 const DTYPES: Record<number, DtypeInfo> = {
   0x08: { dtype: 'ubyte', bytes: 1, read: (v, o, n) => new Uint8Array(v.buffer.slice(v.byteOffset + o, v.byteOffset + o + n)) },
   0x09: { dtype: 'i8', bytes: 1, read: (v, o, n) => new Int8Array(v.buffer.slice(v.byteOffset + o, v.byteOffset + o + n)) },
-  0x0b: { dtype: 'i16', bytes: 2, read: bigEndian((n) => new Int16Array(n), 2, (v, o) => v.getInt16(o, false)) },
-  0x0c: { dtype: 'i32', bytes: 4, read: bigEndian((n) => new Int32Array(n), 4, (v, o) => v.getInt32(o, false)) },
-  0x0d: { dtype: 'f32', bytes: 4, read: bigEndian((n) => new Float32Array(n), 4, (v, o) => v.getFloat32(o, false)) },
-  0x0e: { dtype: 'f64', bytes: 8, read: bigEndian((n) => new Float64Array(n), 8, (v, o) => v.getFloat64(o, false)) },
+  0x0b: {
+    dtype: 'i16',
+    bytes: 2,
+    read: bigEndian(
+      (n) => new Int16Array(n),
+      2,
+      (v, o) => v.getInt16(o, false),
+    ),
+  },
+  0x0c: {
+    dtype: 'i32',
+    bytes: 4,
+    read: bigEndian(
+      (n) => new Int32Array(n),
+      4,
+      (v, o) => v.getInt32(o, false),
+    ),
+  },
+  0x0d: {
+    dtype: 'f32',
+    bytes: 4,
+    read: bigEndian(
+      (n) => new Float32Array(n),
+      4,
+      (v, o) => v.getFloat32(o, false),
+    ),
+  },
+  0x0e: {
+    dtype: 'f64',
+    bytes: 8,
+    read: bigEndian(
+      (n) => new Float64Array(n),
+      8,
+      (v, o) => v.getFloat64(o, false),
+    ),
+  },
 };
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -89,7 +121,9 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     throw new Error(`${file}: truncated data (expected ${expected} bytes for ${info.dtype} dims [${dims.join(', ')}], got ${bytes.length})`);
   }
   if (bytes.length > expected) {
-    throw new Error(`${file}: ${bytes.length - expected} trailing bytes (expected ${expected} bytes for ${info.dtype} dims [${dims.join(', ')}], got ${bytes.length})`);
+    throw new Error(
+      `${file}: ${bytes.length - expected} trailing bytes (expected ${expected} bytes for ${info.dtype} dims [${dims.join(', ')}], got ${bytes.length})`,
+    );
   }
   return { dtype: info.dtype, dims, data: info.read(view, headerBytes, count) };
 }

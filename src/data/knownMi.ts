@@ -98,7 +98,7 @@ function blockCorrelation(dx: number, dy: number, within: number, across: (i: nu
   for (let i = 0; i < D; i++) {
     for (let j = 0; j < D; j++) {
       if (i === j) c[i * D + j] = 1;
-      else if ((i < dx) === (j < dx)) c[i * D + j] = within;
+      else if (i < dx === j < dx) c[i * D + j] = within;
       else c[i * D + j] = i < dx ? across(i, j - dx) : across(j, i - dx);
     }
   }
@@ -136,7 +136,15 @@ export function randomCovariance(D: number, ridge: number, meanScale: number, rn
  * n draws of mean + L·z / √(W/ν) with z ~ N(0, I_D) and W ~ χ²_ν (W/ν ≡ 1 for a Gaussian, df = ∞),
  * split into X (the first dx coordinates) and Y.
  */
-function sampleElliptical(n: number, dx: number, dy: number, L: Float64Array, mean: Float64Array | null, df: number, rng: Rng): { x: Float64Array; y: Float64Array } {
+function sampleElliptical(
+  n: number,
+  dx: number,
+  dy: number,
+  L: Float64Array,
+  mean: Float64Array | null,
+  df: number,
+  rng: Rng,
+): { x: Float64Array; y: Float64Array } {
   const D = dx + dy;
   const x = new Float64Array(n * dx);
   const y = new Float64Array(n * dy);
@@ -198,8 +206,11 @@ function applyMap(map: InvertibleMap, speed: number, s: KnownMiSample): void {
       for (let i = 0; i < s.n; i++) {
         let r2 = 0;
         for (let c = 0; c < d; c++) r2 += s.x[i * d + c] ** 2;
-        const th = speed * r2, co = Math.cos(th), si = Math.sin(th);
-        const a = s.x[i * d], b = s.x[i * d + 1];
+        const th = speed * r2,
+          co = Math.cos(th),
+          si = Math.sin(th);
+        const a = s.x[i * d],
+          b = s.x[i * d + 1];
         s.x[i * d] = co * a - si * b;
         s.x[i * d + 1] = si * a + co * b;
       }
@@ -256,7 +267,8 @@ export function knownMiTask(cfg: KnownMiConfig): KnownMiTask {
         dy,
         trueMI: 0,
         sample: (n, rng) => {
-          const x = new Float64Array(n * dx), y = new Float64Array(n * dy);
+          const x = new Float64Array(n * dx),
+            y = new Float64Array(n * dy);
           for (let i = 0; i < x.length; i++) x[i] = rng.normal();
           for (let i = 0; i < y.length; i++) y[i] = rng.normal();
           return { x, y, n, dx, dy, trueMI: 0 };
@@ -293,8 +305,8 @@ const dims = {
 };
 const taskKeys = {
   label: z.string().min(1).optional().describe("the task's name in the table. Default: its kind and sizes."),
-  n: int().min(4).optional().describe('samples of this task (default: the suite\'s n).'),
-  testFraction: positive().max(0.999).optional().describe('held-out share of this task (default: the suite\'s).'),
+  n: int().min(4).optional().describe("samples of this task (default: the suite's n)."),
+  testFraction: positive().max(0.999).optional().describe("held-out share of this task (default: the suite's)."),
 };
 const pairs = computedDefault(posInt().optional().describe('correlated coordinate pairs.'), 'min(2, dimX, dimY)');
 /** A known-MI task as JSON, validated (the schema's recursion keeps the fields untyped). */
@@ -303,18 +315,40 @@ type KnownMiJson = { kind: KnownMiKind } & Record<string, unknown>;
 const noSeed = { distributionSeed: 'a seed or "per-seed" applies to gaussian-random tasks only' };
 export const knownMiSchema: z.ZodType<KnownMiJson> = z.lazy(() => knownMiUnion);
 const knownMiUnion: z.ZodType<KnownMiJson> = z
-    .discriminatedUnion('kind', [
-      obj({ kind: z.literal('gaussian-dense').describe('every coordinate pair correlated by `correlation`.'), ...taskKeys, ...dims, correlation: corr(0.5, 'the correlation.') }, noSeed),
-      obj({ kind: z.literal('gaussian-sparse').describe("bmi's sparse Gaussian: X_i–Y_i correlated for i < pairs."), ...taskKeys, ...dims, pairs, signal: corr(0.8, 'correlation of the paired coordinates.'), noise: corr(0.1, 'correlation within X and within Y.') }, noSeed),
-      obj({
-        kind: z.literal('gaussian-random').describe('a random SPD covariance AAᵀ/D + ridge·I and a random mean.'),
+  .discriminatedUnion('kind', [
+    obj(
+      {
+        kind: z.literal('gaussian-dense').describe('every coordinate pair correlated by `correlation`.'),
         ...taskKeys,
         ...dims,
-        ridge: positive().default(0.1).describe('added to the diagonal.'),
-        meanScale: nonNeg().default(1).describe('the mean is N(0, meanScale²).'),
-        distributionSeed: z.union([nonNegInt(), z.literal('per-seed')]).default(0).describe('seed of the random covariance; "per-seed": a new one for every seed of the suite.'),
-      }),
-      obj({
+        correlation: corr(0.5, 'the correlation.'),
+      },
+      noSeed,
+    ),
+    obj(
+      {
+        kind: z.literal('gaussian-sparse').describe("bmi's sparse Gaussian: X_i–Y_i correlated for i < pairs."),
+        ...taskKeys,
+        ...dims,
+        pairs,
+        signal: corr(0.8, 'correlation of the paired coordinates.'),
+        noise: corr(0.1, 'correlation within X and within Y.'),
+      },
+      noSeed,
+    ),
+    obj({
+      kind: z.literal('gaussian-random').describe('a random SPD covariance AAᵀ/D + ridge·I and a random mean.'),
+      ...taskKeys,
+      ...dims,
+      ridge: positive().default(0.1).describe('added to the diagonal.'),
+      meanScale: nonNeg().default(1).describe('the mean is N(0, meanScale²).'),
+      distributionSeed: z
+        .union([nonNegInt(), z.literal('per-seed')])
+        .default(0)
+        .describe('seed of the random covariance; "per-seed": a new one for every seed of the suite.'),
+    }),
+    obj(
+      {
         kind: z.literal('student-t').describe('a multivariate Student-t (MI = Gaussian part + a correction that depends on df).'),
         ...taskKeys,
         ...dims,
@@ -324,19 +358,30 @@ const knownMiUnion: z.ZodType<KnownMiJson> = z
         pairs,
         signal: corr(0.8, 'sparse dispersion: correlation of the paired coordinates.'),
         noise: corr(0.1, 'sparse dispersion: correlation within X and within Y.'),
-      }, noSeed),
-      obj({
+      },
+      noSeed,
+    ),
+    obj(
+      {
         kind: z.literal('transformed').describe('an invertible map applied to another task (MI unchanged).'),
         ...taskKeys,
         map: z.enum(INVERTIBLE_MAPS).describe('the invertible map.'),
-        speed: z.number().default(1 / 3).describe("the spiral's speed."),
+        speed: z
+          .number()
+          .default(1 / 3)
+          .describe("the spiral's speed."),
         base: knownMiSchema.describe('the task transformed.'),
-      }, noSeed),
-      obj({ kind: z.literal('independent').describe('independent X and Y (I = 0).'), ...taskKeys, ...dims }, noSeed),
-      obj({ kind: z.literal('onehot').describe('X = Y one-hot (I = log categories).'), ...taskKeys, categories: int().min(2).describe('number of categories.') }, noSeed),
-    ])
-    .describe('a distribution of known MI (src/data/knownMi.ts).')
-    .meta({ id: 'knownMiTask' });
+      },
+      noSeed,
+    ),
+    obj({ kind: z.literal('independent').describe('independent X and Y (I = 0).'), ...taskKeys, ...dims }, noSeed),
+    obj(
+      { kind: z.literal('onehot').describe('X = Y one-hot (I = log categories).'), ...taskKeys, categories: int().min(2).describe('number of categories.') },
+      noSeed,
+    ),
+  ])
+  .describe('a distribution of known MI (src/data/knownMi.ts).')
+  .meta({ id: 'knownMiTask' });
 
 /** dimX, dimY from `dim` or from both `dimX` and `dimY`. */
 function dimsOf(o: Record<string, unknown>, path: string): Dims {
@@ -345,7 +390,8 @@ function dimsOf(o: Record<string, unknown>, path: string): Dims {
     if (dimX !== undefined || dimY !== undefined) throw new ConfigError(`${path}: give either dim or dimX/dimY, not both`);
     return { dimX: dim, dimY: dim };
   }
-  if (dimX === undefined || dimY === undefined) throw new ConfigError(`${path}.${dimX === undefined ? 'dimX' : 'dimY'} is required (a positive integer; or give dim for both)`);
+  if (dimX === undefined || dimY === undefined)
+    throw new ConfigError(`${path}.${dimX === undefined ? 'dimX' : 'dimY'} is required (a positive integer; or give dim for both)`);
   return { dimX, dimY };
 }
 
@@ -380,7 +426,8 @@ export function parseKnownMiConfig(v: unknown, path: string): KnownMiConfig {
     }
     case 'gaussian-random':
       // "per-seed" is a suite's marker (estimatorSuite.ts replaces it by each seed's index)
-      if (typeof o.distributionSeed !== 'number') throw new ConfigError(`${path}.distributionSeed must be a seed (a non-negative integer) here, got ${JSON.stringify(o.distributionSeed)}`);
+      if (typeof o.distributionSeed !== 'number')
+        throw new ConfigError(`${path}.distributionSeed must be a seed (a non-negative integer) here, got ${JSON.stringify(o.distributionSeed)}`);
       return { kind: o.kind, ...dimsOf(o, path), ridge: n('ridge'), meanScale: n('meanScale'), distributionSeed: o.distributionSeed };
     case 'student-t': {
       const dims = dimsOf(o, path);

@@ -186,7 +186,9 @@ export function readEmbeddedMnistDigits(): { images: Float32Array; labels: Int32
     for (let i = 0; i < raw.length; i++) {
       const v: unknown = raw[i];
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-        throw new Error(`embedded MNIST: ${file} digit ${Math.floor(i / IMAGE_SIZE)} pixel ${i % IMAGE_SIZE} is ${JSON.stringify(v)}; expected a number in [0, 1]`);
+        throw new Error(
+          `embedded MNIST: ${file} digit ${Math.floor(i / IMAGE_SIZE)} pixel ${i % IMAGE_SIZE} is ${JSON.stringify(v)}; expected a number in [0, 1]`,
+        );
       }
       px[i] = v;
     }

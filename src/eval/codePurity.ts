@@ -15,23 +15,33 @@ export interface CodePurity {
   topMode: number[];
 }
 
-export function codePurity(samples: ArrayLike<number>, labels: ArrayLike<number>, codes: number, centres: ArrayLike<number>, std: number, radiusStd = 3): CodePurity {
+export function codePurity(
+  samples: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  codes: number,
+  centres: ArrayLike<number>,
+  std: number,
+  radiusStd = 3,
+): CodePurity {
   if (!(std > 0)) throw new Error(`codePurity: std must be positive, got ${std}`);
   if (samples.length !== 2 * labels.length) throw new Error(`codePurity: ${samples.length / 2} samples but ${labels.length} labels`);
   if (!Number.isInteger(codes) || codes < 1) throw new Error(`codePurity: codes must be a positive integer, got ${codes}`);
-  const k = centres.length / 2, radius = radiusStd * std;
+  const k = centres.length / 2,
+    radius = radiusStd * std;
   const counts = Array.from({ length: codes }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];
     if (!(c >= 0 && c < codes)) throw new Error(`codePurity: label ${c} of sample ${i} is outside 0…${codes - 1}`);
-    let best = -1, bd = Infinity;
+    let best = -1,
+      bd = Infinity;
     for (let j = 0; j < k; j++) {
       const d = Math.hypot(samples[2 * i] - centres[2 * j], samples[2 * i + 1] - centres[2 * j + 1]);
       if (d < bd) [bd, best] = [d, j];
     }
     if (bd <= radius) counts[c][best]++;
   }
-  let inTop = 0, total = 0;
+  let inTop = 0,
+    total = 0;
   const topMode = counts.map((row) => {
     const sum = row.reduce((a, b) => a + b, 0);
     if (sum === 0) return -1;

@@ -33,7 +33,11 @@ export class GaussianKde {
   readonly n: number;
   readonly h: number[];
   private readonly logNorm: number;
-  constructor(readonly samples: ArrayLike<number>, readonly dim: number, rule: BandwidthRule | number = 'scott') {
+  constructor(
+    readonly samples: ArrayLike<number>,
+    readonly dim: number,
+    rule: BandwidthRule | number = 'scott',
+  ) {
     if (samples.length % dim !== 0) throw new Error(`kde: ${samples.length} values is not a multiple of dim ${dim}`);
     for (let i = 0; i < samples.length; i++) if (!Number.isFinite(samples[i])) throw new Error(`kde: sample value ${i} is ${samples[i]}`);
     this.n = samples.length / dim;

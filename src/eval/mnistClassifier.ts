@@ -81,7 +81,8 @@ export function shiftedBatch(src: Float32Array, idx: ArrayLike<number>, shift: n
   for (let b = 0; b < idx.length; b++) {
     const dy = shift ? rng.int(2 * shift + 1) - shift : 0;
     const dx = shift ? rng.int(2 * shift + 1) - shift : 0;
-    const s = idx[b] * IMAGE_SIZE, o = b * IMAGE_SIZE;
+    const s = idx[b] * IMAGE_SIZE,
+      o = b * IMAGE_SIZE;
     for (let y = Math.max(0, dy); y < Math.min(IMAGE_HEIGHT, IMAGE_HEIGHT + dy); y++) {
       const from = s + (y - dy) * IMAGE_WIDTH;
       for (let x = Math.max(0, dx); x < Math.min(IMAGE_WIDTH, IMAGE_WIDTH + dx); x++) out[o + y * IMAGE_WIDTH + x] = src[from + x - dx];
@@ -167,7 +168,10 @@ export async function trainMnistClassifier(o: TrainClassifierOptions): Promise<T
   } finally {
     opt.dispose();
   }
-  const testAccuracy = accuracy(predictWith((x) => mlp.apply(x), o.test.images), o.test.labels);
+  const testAccuracy = accuracy(
+    predictWith((x) => mlp.apply(x), o.test.images),
+    o.test.labels,
+  );
   return { mlp, testAccuracy, steps, finalLoss };
 }
 
@@ -243,7 +247,9 @@ export async function loadMnistClassifier(dir: string = DEFAULT_CLASSIFIER_DIR):
   const files = [MODEL_FILE, WEIGHTS_FILE, META_FILE].map((f) => join(dir, f));
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length) {
-    throw new Error(`MNIST classifier not found: missing ${missing.join(', ')}. Train it with \`${TRAIN_CLASSIFIER_COMMAND} --out ${dir}\` (a few minutes), or reinstall infobound, which ships it in models/mnist-classifier`);
+    throw new Error(
+      `MNIST classifier not found: missing ${missing.join(', ')}. Train it with \`${TRAIN_CLASSIFIER_COMMAND} --out ${dir}\` (a few minutes), or reinstall infobound, which ships it in models/mnist-classifier`,
+    );
   }
   let json: tf.io.ModelJSON;
   let meta: ClassifierMeta;
@@ -251,7 +257,9 @@ export async function loadMnistClassifier(dir: string = DEFAULT_CLASSIFIER_DIR):
     json = JSON.parse(readFileSync(files[0], 'utf8')) as tf.io.ModelJSON;
     meta = JSON.parse(readFileSync(files[2], 'utf8')) as ClassifierMeta;
   } catch (e) {
-    throw new Error(`MNIST classifier in ${dir}: cannot parse ${MODEL_FILE} or ${META_FILE} (${(e as Error).message}); retrain with \`${TRAIN_CLASSIFIER_COMMAND} --out ${dir}\``);
+    throw new Error(
+      `MNIST classifier in ${dir}: cannot parse ${MODEL_FILE} or ${META_FILE} (${(e as Error).message}); retrain with \`${TRAIN_CLASSIFIER_COMMAND} --out ${dir}\``,
+    );
   }
   if (typeof meta.testAccuracy !== 'number') throw new Error(`${files[2]}: testAccuracy must be a number, got ${JSON.stringify(meta.testAccuracy)}`);
   const weights = readFileSync(files[1]);

@@ -18,18 +18,26 @@ export interface ModeCoverage {
   counts: number[];
 }
 
-export function modeCoverage(samples: ArrayLike<number>, centres: ArrayLike<number>, std: number, opts: { minCount?: number; radiusStd?: number } = {}): ModeCoverage {
+export function modeCoverage(
+  samples: ArrayLike<number>,
+  centres: ArrayLike<number>,
+  std: number,
+  opts: { minCount?: number; radiusStd?: number } = {},
+): ModeCoverage {
   const minCount = opts.minCount ?? 20;
   const radius = (opts.radiusStd ?? 3) * std;
   if (!(std > 0)) throw new Error(`modeCoverage: std must be positive, got ${std}`);
   if (samples.length % 2 !== 0 || centres.length % 2 !== 0) throw new Error('modeCoverage: samples and centres must be 2-D (even lengths)');
-  const k = centres.length / 2, n = samples.length / 2;
+  const k = centres.length / 2,
+    n = samples.length / 2;
   if (n === 0) throw new Error('modeCoverage: no samples');
   const counts = new Array<number>(k).fill(0);
   let hq = 0;
   for (let i = 0; i < n; i++) {
-    const x = samples[2 * i], y = samples[2 * i + 1];
-    let best = -1, bd = Infinity;
+    const x = samples[2 * i],
+      y = samples[2 * i + 1];
+    let best = -1,
+      bd = Infinity;
     for (let j = 0; j < k; j++) {
       const d = Math.hypot(x - centres[2 * j], y - centres[2 * j + 1]);
       if (d < bd) {
@@ -44,7 +52,14 @@ export function modeCoverage(samples: ArrayLike<number>, centres: ArrayLike<numb
   }
   let kl = hq > 0 ? 0 : NaN;
   if (hq > 0) for (const c of counts) if (c > 0) kl += (c / hq) * Math.log((c / hq) * k);
-  return { modes: counts.filter((c) => c >= minCount).length, modesAnySample: counts.filter((c) => c >= 1).length, totalModes: k, highQualityPercent: (100 * hq) / n, klToUniform: kl, counts };
+  return {
+    modes: counts.filter((c) => c >= minCount).length,
+    modesAnySample: counts.filter((c) => c >= 1).length,
+    totalModes: k,
+    highQualityPercent: (100 * hq) / n,
+    klToUniform: kl,
+    counts,
+  };
 }
 
 /**
@@ -52,7 +67,8 @@ export function modeCoverage(samples: ArrayLike<number>, centres: ArrayLike<numb
  * (a mode-dropping measure for a continuous manifold).
  */
 export function pointCoverage(real: ArrayLike<number>, generated: ArrayLike<number>, radius: number): number {
-  const n = real.length / 2, m = generated.length / 2;
+  const n = real.length / 2,
+    m = generated.length / 2;
   let covered = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {

@@ -85,7 +85,8 @@ export function gaussianWindow(size: number, sigma: number): Float64Array {
  */
 function filterValid(img: Float64Array, h: number, w: number, g: Float64Array): Float64Array {
   const k = g.length;
-  const oh = h - k + 1, ow = w - k + 1;
+  const oh = h - k + 1,
+    ow = w - k + 1;
   const rows = new Float64Array(h * ow);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < ow; x++) {
@@ -107,7 +108,8 @@ function filterValid(img: Float64Array, h: number, w: number, g: Float64Array): 
 
 /** 2×2 average pooling with stride 2; an odd last row or column is dropped. */
 function downsample(img: Float64Array, h: number, w: number): { img: Float64Array; h: number; w: number } {
-  const oh = Math.floor(h / 2), ow = Math.floor(w / 2);
+  const oh = Math.floor(h / 2),
+    ow = Math.floor(w / 2);
   const out = new Float64Array(oh * ow);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
@@ -124,7 +126,10 @@ function checkPair(a: ArrayLike<number>, b: ArrayLike<number>, height: number, w
   if (a.length !== height * width) throw new Error(`image a has ${a.length} values; expected height × width = ${height} × ${width} = ${height * width}`);
   if (b.length !== height * width) throw new Error(`image b has ${b.length} values; expected height × width = ${height} × ${width} = ${height * width}`);
   if (!(dataRange > 0) || !Number.isFinite(dataRange)) throw new Error(`dataRange must be a positive number, got ${dataRange}`);
-  for (const [name, img] of [['a', a], ['b', b]] as const) {
+  for (const [name, img] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     for (let i = 0; i < img.length; i++) {
       if (!Number.isFinite(img[i])) throw new Error(`image ${name} pixel ${i} is ${img[i]}; expected finite values in [0, ${dataRange}]`);
     }
@@ -139,17 +144,26 @@ function checkWindow(windowSize: number, sigma: number): void {
 /** SSIM and its parts on float64 images of one scale (no checks). */
 function ssimParts(x: Float64Array, y: Float64Array, h: number, w: number, g: Float64Array, c1: number, c2: number): SsimResult {
   const n = x.length;
-  const xx = new Float64Array(n), yy = new Float64Array(n), xy = new Float64Array(n);
+  const xx = new Float64Array(n),
+    yy = new Float64Array(n),
+    xy = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     xx[i] = x[i] * x[i];
     yy[i] = y[i] * y[i];
     xy[i] = x[i] * y[i];
   }
-  const mx = filterValid(x, h, w, g), my = filterValid(y, h, w, g);
-  const sxx = filterValid(xx, h, w, g), syy = filterValid(yy, h, w, g), sxy = filterValid(xy, h, w, g);
-  let sumS = 0, sumCs = 0, sumL = 0;
+  const mx = filterValid(x, h, w, g),
+    my = filterValid(y, h, w, g);
+  const sxx = filterValid(xx, h, w, g),
+    syy = filterValid(yy, h, w, g),
+    sxy = filterValid(xy, h, w, g);
+  let sumS = 0,
+    sumCs = 0,
+    sumL = 0;
   for (let i = 0; i < mx.length; i++) {
-    const vx = sxx[i] - mx[i] * mx[i], vy = syy[i] - my[i] * my[i], cxy = sxy[i] - mx[i] * my[i];
+    const vx = sxx[i] - mx[i] * mx[i],
+      vy = syy[i] - my[i] * my[i],
+      cxy = sxy[i] - mx[i] * my[i];
     const l = (2 * mx[i] * my[i] + c1) / (mx[i] * mx[i] + my[i] * my[i] + c1);
     const cs = (2 * cxy + c2) / (vx + vy + c2);
     sumL += l;
@@ -196,10 +210,14 @@ export function msssimPlan(height: number, width: number, opts: { scales?: numbe
     shrunk = true;
   }
   if (fit === 0) {
-    throw new Error(`image ${height}x${width} is smaller than the ${windowSize}-px window; MS-SSIM needs at least ${windowSize}x${windowSize} pixels (or pass a smaller windowSize)`);
+    throw new Error(
+      `image ${height}x${width} is smaller than the ${windowSize}-px window; MS-SSIM needs at least ${windowSize}x${windowSize} pixels (or pass a smaller windowSize)`,
+    );
   }
   if (opts.scales !== undefined && fit < opts.scales) {
-    throw new Error(`scales = ${opts.scales} does not fit a ${height}x${width} image with a ${windowSize}-px window (at most ${fit}: each scale halves the image and must stay ≥ the window)`);
+    throw new Error(
+      `scales = ${opts.scales} does not fit a ${height}x${width} image with a ${windowSize}-px window (at most ${fit}: each scale halves the image and must stay ≥ the window)`,
+    );
   }
   const scales = Math.min(wanted, fit);
   const first = MSSSIM_WEIGHTS.slice(0, scales);
@@ -226,7 +244,8 @@ export function msssim(a: ArrayLike<number>, b: ArrayLike<number>, height: numbe
   checkWindow(opts.windowSize ?? DEFAULT_WINDOW, sigma);
   const plan = msssimPlan(height, width, opts);
   const g = gaussianWindow(plan.windowSize, sigma);
-  const c1 = (K1 * L) ** 2, c2 = (K2 * L) ** 2;
+  const c1 = (K1 * L) ** 2,
+    c2 = (K2 * L) ** 2;
   let x: { img: Float64Array; h: number; w: number } = { img: Float64Array.from(a), h: height, w: width };
   let y: { img: Float64Array; h: number; w: number } = { img: Float64Array.from(b), h: height, w: width };
   const perScale: number[] = [];

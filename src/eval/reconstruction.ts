@@ -81,7 +81,8 @@ export function withinClassMsSsim(images: Float32Array, labels: Int32Array, opts
   const perClass: number[] = [];
   const pairs: number[] = [];
   let adaptation = '';
-  let sum = 0, classes = 0;
+  let sum = 0,
+    classes = 0;
   for (let c = 0; c < byClass.length; c++) {
     const members = byClass[c] ?? [];
     if (members.length < 2) {
@@ -95,7 +96,8 @@ export function withinClassMsSsim(images: Float32Array, labels: Int32Array, opts
       // b uniform over the other m − 1 positions: draw from m − 1 and step over a.
       let b = rng.int(members.length - 1);
       if (b >= a) b++;
-      const i = members[a], j = members[b];
+      const i = members[a],
+        j = members[b];
       const r = msssim(images.subarray(i * size, (i + 1) * size), images.subarray(j * size, (j + 1) * size), height, width, opts.msssim);
       adaptation = r.adaptation;
       s += r.value;

@@ -103,7 +103,11 @@ export interface AliFigureData {
 }
 
 export function renderAliFigures(cfg: AliFigureConfig, traces: AliTrace[], data: AliFigureData, out: RunDir): string[] {
-  const figures = new FigureWriter(out, cfg.figures ?? parseFigureOptions(undefined), { experiment: cfg.name, seed: cfg.seed, step: cfg.settings[0].cfg.steps });
+  const figures = new FigureWriter(out, cfg.figures ?? parseFigureOptions(undefined), {
+    experiment: cfg.name,
+    seed: cfg.seed,
+    step: cfg.settings[0].cfg.steps,
+  });
   const files: string[] = [];
   const image = data.dim === 784;
   const s0 = cfg.settings[0].cfg;
@@ -115,7 +119,9 @@ export function renderAliFigures(cfg: AliFigureConfig, traces: AliTrace[], data:
     if (!t.samples.length) continue;
     if (image) {
       // Rows alternate: 16 originals, then their reconstructions G(F(x)).
-      const cols = 16, rows = 4, size = 784;
+      const cols = 16,
+        rows = 4,
+        size = 784;
       const tiles: Float32Array[] = [];
       const labels: string[] = [];
       for (let r = 0; r < rows; r++) {
@@ -123,15 +129,36 @@ export function renderAliFigures(cfg: AliFigureConfig, traces: AliTrace[], data:
         for (let c = 0; c < cols; c++) tiles.push(t.recon.subarray((r * cols + c) * size, (r * cols + c + 1) * size));
         labels.push('x', 'G(F(x))');
       }
-      files.push(...figures.write(`reconstructions${suffix}`, (r) => imageGrid(tiles, { height: 28, width: 28, cols, rowLabels: labels, title: `${cfg.name}: ${title}, held-out digits and reconstructions` }, r), setting));
-      files.push(...figures.write(`samples${suffix}`, (r) => imageGrid(t.samples.subarray(0, 100 * size), { height: 28, width: 28, cols: 10, title: `${cfg.name}: ${title}, samples G(z), z ~ N(0, I)` }, r), setting));
+      files.push(
+        ...figures.write(
+          `reconstructions${suffix}`,
+          (r) => imageGrid(tiles, { height: 28, width: 28, cols, rowLabels: labels, title: `${cfg.name}: ${title}, held-out digits and reconstructions` }, r),
+          setting,
+        ),
+      );
+      files.push(
+        ...figures.write(
+          `samples${suffix}`,
+          (r) =>
+            imageGrid(t.samples.subarray(0, 100 * size), { height: 28, width: 28, cols: 10, title: `${cfg.name}: ${title}, samples G(z), z ~ N(0, I)` }, r),
+          setting,
+        ),
+      );
     } else {
       const range: [number, number] = data.centres ? [Math.min(...data.centres) - 1.5, Math.max(...data.centres) + 1.5] : [-6, 6];
       const real = { name: 'real (held out)', points: data.heldOut, color: ROLE_COLORS.real, size: 1.5, alpha: 0.4 };
       const axes = { xLabel: 'x₁', yLabel: 'x₂', markers: data.centres, xRange: range, yRange: range };
       const panels = [
-        { title: 'samples G(z)', groups: [real, { name: 'G(z)', points: t.samples.subarray(0, 2000), color: ROLE_COLORS.generated, size: 1.8, alpha: 0.6 }], ...axes },
-        { title: 'reconstructions G(F(x))', groups: [real, { name: 'G(F(x))', points: t.recon, color: ROLE_COLORS.reconstruction, size: 1.8, alpha: 0.6 }], ...axes },
+        {
+          title: 'samples G(z)',
+          groups: [real, { name: 'G(z)', points: t.samples.subarray(0, 2000), color: ROLE_COLORS.generated, size: 1.8, alpha: 0.6 }],
+          ...axes,
+        },
+        {
+          title: 'reconstructions G(F(x))',
+          groups: [real, { name: 'G(F(x))', points: t.recon, color: ROLE_COLORS.reconstruction, size: 1.8, alpha: 0.6 }],
+          ...axes,
+        },
       ];
       files.push(...figures.write(`samples${suffix}`, (r) => scatterPanels(panels, { title: `${cfg.name}: ${title}` }, r), setting));
     }
@@ -142,7 +169,16 @@ export function renderAliFigures(cfg: AliFigureConfig, traces: AliTrace[], data:
       equalAspect: latentDim === 2,
       xLabel: latentDim === 2 ? 'z₁' : 'PC 1',
       yLabel: latentDim === 2 ? 'z₂' : 'PC 2',
-      groups: [{ name: image ? 'digit' : 'mode', points: pca2(t.latent, latentDim), colorIndex: data.labels, size: 2, alpha: 0.7, classNames: image ? Array.from({ length: 10 }, (_, i) => String(i)) : undefined }],
+      groups: [
+        {
+          name: image ? 'digit' : 'mode',
+          points: pca2(t.latent, latentDim),
+          colorIndex: data.labels,
+          size: 2,
+          alpha: 0.7,
+          classNames: image ? Array.from({ length: 10 }, (_, i) => String(i)) : undefined,
+        },
+      ],
     };
     files.push(...figures.write(`latent${suffix}`, (r) => scatterPlot(latent, r), setting));
     // a curve that is 0 throughout is a term the variant does not have (ALICE's, on plain ALI)

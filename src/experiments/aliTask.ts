@@ -157,7 +157,8 @@ interface AliData {
 }
 
 function nearestCentre(points: Float32Array, centres: Float32Array): Int32Array {
-  const n = points.length / 2, k = centres.length / 2;
+  const n = points.length / 2,
+    k = centres.length / 2;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = Infinity;
@@ -173,18 +174,31 @@ function loadData(d: AliDataConfig, s: AliSettingConfig, seed: number, splitCach
   if (d.kind === 'grid') {
     const sampler = gridGaussians({ side: d.side, spacing: d.spacing, std: d.std });
     const heldOut = sampler.sample(s.evaluation.reconSamples, new Rng(deriveSeed(seed, 'ali-eval-real')));
-    return { dim: 2, batch: (n, rng) => sampler.sample(n, rng), heldOut, heldOutLabels: nearestCentre(heldOut, sampler.centres), centres: sampler.centres, std: sampler.std, source: sampler.name };
+    return {
+      dim: 2,
+      batch: (n, rng) => sampler.sample(n, rng),
+      heldOut,
+      heldOutLabels: nearestCentre(heldOut, sampler.centres),
+      centres: sampler.centres,
+      std: sampler.std,
+      source: sampler.name,
+    };
   }
   const key = JSON.stringify(d);
   let split = splitCache.get(key);
   if (!split) {
-    split = d.source === 'embedded' ? loadImageDataset({ source: 'embedded', seed: d.splitSeed, trainSize: d.trainSize, testSize: d.testSize }) : loadImageDataset({ source: 'idx', dir: d.dir });
+    split =
+      d.source === 'embedded'
+        ? loadImageDataset({ source: 'embedded', seed: d.splitSeed, trainSize: d.trainSize, testSize: d.testSize })
+        : loadImageDataset({ source: 'idx', dir: d.dir });
     splitCache.set(key, split);
   }
-  const train: ImageDataset = split.train, test = split.test;
+  const train: ImageDataset = split.train,
+    test = split.test;
   const m = Math.min(s.evaluation.reconSamples, test.n);
   // Minibatches walk a fresh permutation of the training set each epoch.
-  let perm: Int32Array | null = null, pos = 0;
+  let perm: Int32Array | null = null,
+    pos = 0;
   return {
     dim: IMAGE_SIZE,
     batch: (n, rng) => {
@@ -205,16 +219,26 @@ function loadData(d: AliDataConfig, s: AliSettingConfig, seed: number, splitCach
 function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
   const mnist = s.data.kind === 'mnist';
   // G, F, D first and always in this order: every variant starts from the same three networks.
-  const generator = new Mlp({ sizes: [s.latentDim, ...s.generator.hidden, dataDim], activation: s.generator.activation, outputActivation: mnist ? 'sigmoid' : 'linear' }, netRng, 'generator');
+  const generator = new Mlp(
+    { sizes: [s.latentDim, ...s.generator.hidden, dataDim], activation: s.generator.activation, outputActivation: mnist ? 'sigmoid' : 'linear' },
+    netRng,
+    'generator',
+  );
   const encoder = new Mlp({ sizes: [dataDim, ...s.encoder.hidden, s.latentDim], activation: s.encoder.activation }, netRng, 'encoder');
-  const discriminator = new Mlp({ sizes: [dataDim + s.latentDim, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator');
+  const discriminator = new Mlp(
+    { sizes: [dataDim + s.latentDim, ...s.discriminator.hidden, 1], activation: s.discriminator.activation },
+    netRng,
+    'discriminator',
+  );
   const adv = s.variant === 'alice-adv';
   const m: Ali = {
     variant: s.variant,
     generator,
     encoder,
     discriminator,
-    reconDiscriminator: adv ? new Mlp({ sizes: [2 * dataDim, ...s.reconDiscriminator.hidden, 1], activation: s.reconDiscriminator.activation }, netRng, 'reconDiscriminator') : null,
+    reconDiscriminator: adv
+      ? new Mlp({ sizes: [2 * dataDim, ...s.reconDiscriminator.hidden, 1], activation: s.reconDiscriminator.activation }, netRng, 'reconDiscriminator')
+      : null,
     dataDim,
     latentDim: s.latentDim,
     encoderNoise: s.encoder.noise,
@@ -226,14 +250,31 @@ function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
     rOptimizer: adv ? createOptimizer(s.optimizer) : null,
     mi:
       s.variant === 'ali-mi'
-        ? new MIRegularizer({ xDim: dataDim, yDim: s.latentDim, critic: s.mi.critic, estimator: s.mi.estimator, beta: s.mi.beta, direction: 'maximize', clip: s.mi.clip ? 'adaptive' : false, optimizer: s.mi.optimizer, rng: netRng })
+        ? new MIRegularizer({
+            xDim: dataDim,
+            yDim: s.latentDim,
+            critic: s.mi.critic,
+            estimator: s.mi.estimator,
+            beta: s.mi.beta,
+            direction: 'maximize',
+            clip: s.mi.clip ? 'adaptive' : false,
+            optimizer: s.mi.optimizer,
+            rng: netRng,
+          })
         : null,
   };
   checkAli(m);
   return m;
 }
 
-export function evaluateAli(m: Ali, s: AliSettingConfig, d: AliData, classifier: MnistClassifier | null, rng: Rng, step: number): { e: AliEval; samples: Float32Array; recon: Float32Array } {
+export function evaluateAli(
+  m: Ali,
+  s: AliSettingConfig,
+  d: AliData,
+  classifier: MnistClassifier | null,
+  rng: Rng,
+  step: number,
+): { e: AliEval; samples: Float32Array; recon: Float32Array } {
   const recon = reconstruct(m, d.heldOut);
   const samples = sampleAli(m, s.evaluation.samples, rng);
   const e: AliEval = { step, reconError: reconstructionError(d.heldOut, recon, d.dim) };
@@ -242,7 +283,12 @@ export function evaluateAli(m: Ali, s: AliSettingConfig, d: AliData, classifier:
     Object.assign(e, { modes: c.modes, modesAnySample: c.modesAnySample, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform });
   } else if (classifier) {
     e.reconAccuracyPercent = 100 * classAccuracy(classifier.predict(recon), d.heldOutLabels);
-    e.msssim = withinClassMsSsim(samples, classifier.predict(samples), { height: IMAGE_HEIGHT, width: IMAGE_WIDTH, pairsPerClass: s.evaluation.pairsPerClass, rng }).mean;
+    e.msssim = withinClassMsSsim(samples, classifier.predict(samples), {
+      height: IMAGE_HEIGHT,
+      width: IMAGE_WIDTH,
+      pairsPerClass: s.evaluation.pairsPerClass,
+      rng,
+    }).mean;
   }
   return { e, samples, recon };
 }
@@ -268,8 +314,15 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
       // References on real data: what a perfect reconstruction would score, how diverse real digits are.
       const d = loadData(s0.data, s0, ctx.seed, splits);
       metrics.classifierAccuracyPercent = 100 * classAccuracy(cl.predict(d.heldOut), d.heldOutLabels);
-      metrics.msssimReal = withinClassMsSsim(d.heldOut, d.heldOutLabels, { height: IMAGE_HEIGHT, width: IMAGE_WIDTH, pairsPerClass: s0.evaluation.pairsPerClass, rng: new Rng(deriveSeed(ctx.seed, 'ali-msssim-real')) }).mean;
-      ctx.progress.note(`classifier (test accuracy ${(100 * cl.testAccuracy).toFixed(2)}% when trained): ${metrics.classifierAccuracyPercent.toFixed(1)}% on the ${d.heldOutLabels.length} held-out originals; within-class MS-SSIM of real digits ${metrics.msssimReal.toFixed(3)}`);
+      metrics.msssimReal = withinClassMsSsim(d.heldOut, d.heldOutLabels, {
+        height: IMAGE_HEIGHT,
+        width: IMAGE_WIDTH,
+        pairsPerClass: s0.evaluation.pairsPerClass,
+        rng: new Rng(deriveSeed(ctx.seed, 'ali-msssim-real')),
+      }).mean;
+      ctx.progress.note(
+        `classifier (test accuracy ${(100 * cl.testAccuracy).toFixed(2)}% when trained): ${metrics.classifierAccuracyPercent.toFixed(1)}% on the ${d.heldOutLabels.length} held-out originals; within-class MS-SSIM of real digits ${metrics.msssimReal.toFixed(3)}`,
+      );
     }
     return classifier;
   };
@@ -280,9 +333,21 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
       const data = loadData(s.data, s, ctx.seed, splits);
       // Same seed for every setting: the same initial G, F, D and the same data stream.
       const base = new Rng(deriveSeed(ctx.seed, 'ali'));
-      const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
+      const netRng = base.split(),
+        dataRng = base.split(),
+        stepRng = base.split(),
+        evalRng = base.split();
       const m = buildAli(s, data.dim, netRng);
-      const trace: AliTrace = { label, variant: s.variant, steps: [], curves: {}, evals: [], samples: new Float32Array(0), recon: new Float32Array(0), latent: new Float32Array(0) };
+      const trace: AliTrace = {
+        label,
+        variant: s.variant,
+        steps: [],
+        curves: {},
+        evals: [],
+        samples: new Float32Array(0),
+        recon: new Float32Array(0),
+        latent: new Float32Array(0),
+      };
       // Intermediate evaluations run inside the (synchronous) loop and need the classifier first.
       if (s.evaluation.every < s.steps) await getClassifier();
       const evaluate = (done: number, cls: MnistClassifier | null) => {
@@ -312,7 +377,10 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
         [trace.samples, trace.recon, trace.latent] = [final.samples, final.recon, encodeData(m, data.heldOut)];
         // the final samples and the codes F(x) of the held-out data as .npy, for analysis in Python
         const held = data.centres ? 'held-out point (label: its nearest mode)' : 'held-out test digit (label: its class)';
-        arrayFiles.push(...arrays.samples(label, s.steps, final.samples, data.dim), ...arrays.latents(label, trace.latent, s.latentDim, `F(x), the encoder's noise-free code of each ${held}`, data.heldOutLabels));
+        arrayFiles.push(
+          ...arrays.samples(label, s.steps, final.samples, data.dim),
+          ...arrays.latents(label, trace.latent, s.latentDim, `F(x), the encoder's noise-free code of each ${held}`, data.heldOutLabels),
+        );
       } catch (e) {
         // a diverged setting is recorded and skipped; the others still run
         if (!recordDivergence(e, { setting: label }, failures, ctx.progress)) throw e;
@@ -332,7 +400,15 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
     }
     if (traces.length === 0) throw new AllDiverged(failures);
     const d0 = loadData(s0.data, s0, ctx.seed, splits);
-    const files = [...renderAliFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim }, ctx.out), ...arrayFiles];
+    const files = [
+      ...renderAliFigures(
+        { ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) },
+        traces,
+        { heldOut: d0.heldOut, labels: d0.heldOutLabels, centres: d0.centres, dim: d0.dim },
+        ctx.out,
+      ),
+      ...arrayFiles,
+    ];
     return { metrics, files, ...(failures.length ? { failures, rows: failureRows(failures) } : {}) };
   } finally {
     (classifier as MnistClassifier | null)?.dispose();

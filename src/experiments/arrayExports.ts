@@ -57,16 +57,31 @@ export class ArrayExports {
    * Generated points [n, dim] at `step`; `labels` (e.g. InfoGAN's categorical code of each sample)
    * go to a companion file `<name>-<labels.name>.npy`.
    */
-  samples(setting: string, step: number, points: Float32Array, dim: number, opts: { what?: string; labels?: { name: string; values: ArrayLike<number>; what: string } } = {}): string[] {
+  samples(
+    setting: string,
+    step: number,
+    points: Float32Array,
+    dim: number,
+    opts: { what?: string; labels?: { name: string; values: ArrayLike<number>; what: string } } = {},
+  ): string[] {
     const name = this.name('samples', setting, step);
     const files: string[] = [];
     let labelFile: string | undefined;
     if (opts.labels) {
       labelFile = name.replace(/\.npy$/, `-${opts.labels.name}.npy`);
-      files.push(this.write(labelFile, Float64Array.from(opts.labels.values), 0, { rows: `${opts.labels.what} of each row of ${name}`, columns: 'one value per row', setting, step }));
+      files.push(
+        this.write(labelFile, Float64Array.from(opts.labels.values), 0, {
+          rows: `${opts.labels.what} of each row of ${name}`,
+          columns: 'one value per row',
+          setting,
+          step,
+        }),
+      );
     }
     const columns = dim === 2 ? ['x', 'y'] : `the ${dim} data coordinates (pixels in row-major order for images)`;
-    files.unshift(this.write(name, points, dim, { rows: opts.what ?? 'generated samples G(z)', columns, setting, step, ...(labelFile ? { labels: labelFile } : {}) }));
+    files.unshift(
+      this.write(name, points, dim, { rows: opts.what ?? 'generated samples G(z)', columns, setting, step, ...(labelFile ? { labels: labelFile } : {}) }),
+    );
     return files;
   }
 

@@ -10,7 +10,9 @@ const mlpFields = {
   init: z
     .enum(CRITIC_INITS)
     .default('pytorch')
-    .describe("weight initialisation: 'pytorch' U(±1/√fan_in) weights and biases; 'keras' N(0, 0.05²) weights and zero biases (SMILE's and ReMINE's reference code)."),
+    .describe(
+      "weight initialisation: 'pytorch' U(±1/√fan_in) weights and biases; 'keras' N(0, 0.05²) weights and zero biases (SMILE's and ReMINE's reference code).",
+    ),
 };
 
 /** The statistics network T(x, y): concat (MINE), separable φ₁(x)ᵀφ₂(y) or bilinear xᵀWy (Poole et al. 2019 §2). */
@@ -19,10 +21,19 @@ export const criticSchema = z
     'kind',
     [
       obj({ kind: z.literal('concat').optional().describe('T([x, y]), an MLP on the concatenated pair (MINE).'), ...mlpFields }),
-      obj({ kind: z.literal('separable').describe('φ₁(x)ᵀφ₂(y), two MLPs to an embedding (InfoNCE/CPC style).'), ...mlpFields, embedding: posInt().default(32).describe('size of the embeddings φ₁(x), φ₂(y).') }),
+      obj({
+        kind: z.literal('separable').describe('φ₁(x)ᵀφ₂(y), two MLPs to an embedding (InfoNCE/CPC style).'),
+        ...mlpFields,
+        embedding: posInt().default(32).describe('size of the embeddings φ₁(x), φ₂(y).'),
+      }),
       obj({ kind: z.literal('bilinear').describe('xᵀWy, one matrix.') }),
     ],
-    { error: (iss) => (iss.code === 'invalid_union' ? `unknown critic ${JSON.stringify((iss.input as { kind?: unknown }).kind)}; expected one of ${CRITIC_KINDS.join(', ')}` : undefined) },
+    {
+      error: (iss) =>
+        iss.code === 'invalid_union'
+          ? `unknown critic ${JSON.stringify((iss.input as { kind?: unknown }).kind)}; expected one of ${CRITIC_KINDS.join(', ')}`
+          : undefined,
+    },
   )
   .describe('the statistics network T(x, y) (a "critic"); kind defaults to concat.')
   .meta({ id: 'critic' });

@@ -97,7 +97,10 @@ function parseEstimatorEntry(e: unknown, i: number, defaultCritic: CriticConfig)
     estimator = parseEstimatorConfig(estRaw, path);
   }
   const criticCfg = critic === undefined ? defaultCritic : parseCriticConfig(critic, `${path}.critic`);
-  const auto = estimator.kind === 'ksg' ? `ksg${(estimator as KsgConfig).k !== 3 ? `(k=${(estimator as KsgConfig).k})` : ''}` : `${estimator.kind}${critic !== undefined ? `(${criticCfg.kind})` : ''}`;
+  const auto =
+    estimator.kind === 'ksg'
+      ? `ksg${(estimator as KsgConfig).k !== 3 ? `(k=${(estimator as KsgConfig).k})` : ''}`
+      : `${estimator.kind}${critic !== undefined ? `(${criticCfg.kind})` : ''}`;
   return { label: (label as string | undefined) ?? auto, estimator, critic: criticCfg, training: trainingOf(training) };
 }
 
@@ -125,7 +128,10 @@ export function parseMiSuite(raw: Record<string, unknown>): MiSuiteConfig {
     return { label: (o.label as string | undefined) ?? knownMiTask(data).name + (perSeed ? ' (per seed)' : ''), data, ...s, perSeedDistribution: perSeed };
   });
   const estimators = c.estimators.map((e, i) => parseEstimatorEntry(e, i, critic));
-  for (const [what, labels] of [['tasks', tasks.map((t) => t.label)], ['estimators', estimators.map((e) => e.label)]] as const) {
+  for (const [what, labels] of [
+    ['tasks', tasks.map((t) => t.label)],
+    ['estimators', estimators.map((e) => e.label)],
+  ] as const) {
     const dup = labels.find((l, i) => labels.indexOf(l) !== i);
     if (dup) throw new ConfigError(`${what}: "${dup}" appears twice; give one of them a different "label"`);
   }
@@ -140,13 +146,14 @@ export function parseMiSuite(raw: Record<string, unknown>): MiSuiteConfig {
     estimators,
   };
   // each (task, estimator) must be a valid estimateMI call: check now, not an hour in
-  for (const t of tasks) for (const e of estimators) {
-    try {
-      resolveEstimateOptions(optionsOf(cfg, e, 0, t.testFraction), t.n);
-    } catch (err) {
-      throw new ConfigError(`${t.label} × ${e.label}: ${(err as Error).message}`);
+  for (const t of tasks)
+    for (const e of estimators) {
+      try {
+        resolveEstimateOptions(optionsOf(cfg, e, 0, t.testFraction), t.n);
+      } catch (err) {
+        throw new ConfigError(`${t.label} × ${e.label}: ${(err as Error).message}`);
+      }
     }
-  }
   return cfg;
 }
 
@@ -198,30 +205,67 @@ export async function runMiSuite(cfg: MiSuiteConfig, ctx: RunContext): Promise<T
         const opts = optionsOf(cfg, e, trainSeed, t.testFraction);
         const steps = resolveEstimateOptions(opts, t.n).steps;
         ctx.progress.start(`${t.label} × ${e.label} seed ${s + 1}/${cfg.seeds}`, e.estimator.kind === 'ksg' ? 1 : steps);
-        const r = await estimateMI({ data: sample.x, shape: [sample.n, sample.dx] }, { data: sample.y, shape: [sample.n, sample.dy] }, {
-          ...opts,
-          shouldStop: ctx.shouldStop,
-          onProgress: (p) => ctx.progress.tick(p.step, p.steps),
-        });
+        const r = await estimateMI(
+          { data: sample.x, shape: [sample.n, sample.dx] },
+          { data: sample.y, shape: [sample.n, sample.dy] },
+          {
+            ...opts,
+            shouldStop: ctx.shouldStop,
+            onProgress: (p) => ctx.progress.tick(p.step, p.steps),
+          },
+        );
         ctx.progress.done();
         if (r.stopped) {
           finish();
           throw new StopRequested(r.steps);
         }
-        const row = cells.get(key) ?? { task: t.label, estimator: e.label, trueMI: NaN, mean: NaN, bias: NaN, std: NaN, trainMean: NaN, seeds: [], n: t.n, nTrain: r.nTrain, nTest: r.nTest, warnings: [] };
+        const row = cells.get(key) ?? {
+          task: t.label,
+          estimator: e.label,
+          trueMI: NaN,
+          mean: NaN,
+          bias: NaN,
+          std: NaN,
+          trainMean: NaN,
+          seeds: [],
+          n: t.n,
+          nTrain: r.nTrain,
+          nTest: r.nTest,
+          warnings: [],
+        };
         if (!cells.has(key)) {
           cells.set(key, row);
           rows.push(row);
         }
-        row.seeds.push({ seed: s, trueMI: sample.trueMI, estimate: r.estimate, trainEstimate: r.trainEstimate, steps: r.steps, bestStep: r.perSeed[0].bestStep, wallSeconds: r.wallSeconds });
+        row.seeds.push({
+          seed: s,
+          trueMI: sample.trueMI,
+          estimate: r.estimate,
+          trainEstimate: r.trainEstimate,
+          steps: r.steps,
+          bestStep: r.perSeed[0].bestStep,
+          wallSeconds: r.wallSeconds,
+        });
         row.warnings.push(...r.warnings.map((w) => `seed ${s}: ${w.replace(/^seed 0: /, '')}`));
         const est = row.seeds.map((x) => x.estimate);
         row.trueMI = meanStd(row.seeds.map((x) => x.trueMI)).mean;
         ({ mean: row.mean, std: row.std } = meanStd(est));
         row.bias = meanStd(row.seeds.map((x) => x.estimate - x.trueMI)).mean;
         row.trainMean = meanStd(row.seeds.map((x) => x.trainEstimate)).mean;
-        ctx.out.appendMetrics({ task: t.label, estimator: e.label, seed: s, trueMI: sample.trueMI, estimate: r.estimate, trainEstimate: r.trainEstimate, steps: r.steps, bestStep: r.perSeed[0].bestStep, wallSeconds: r.wallSeconds });
-        ctx.progress.note(`${t.label} × ${e.label} seed ${s + 1}: ${fmt(r.estimate)} nats held out (true ${fmt(sample.trueMI)}, train ${fmt(r.trainEstimate)}) in ${r.wallSeconds.toFixed(1)} s`);
+        ctx.out.appendMetrics({
+          task: t.label,
+          estimator: e.label,
+          seed: s,
+          trueMI: sample.trueMI,
+          estimate: r.estimate,
+          trainEstimate: r.trainEstimate,
+          steps: r.steps,
+          bestStep: r.perSeed[0].bestStep,
+          wallSeconds: r.wallSeconds,
+        });
+        ctx.progress.note(
+          `${t.label} × ${e.label} seed ${s + 1}: ${fmt(r.estimate)} nats held out (true ${fmt(sample.trueMI)}, train ${fmt(r.trainEstimate)}) in ${r.wallSeconds.toFixed(1)} s`,
+        );
       }
     }
   }
@@ -279,14 +323,15 @@ export function biasHeatmap(cfg: MiSuiteConfig, rows: SuiteRow[]): Buffer {
     rowLabels: tasks.map((t) => `${t.label} (I = ${fmt(rows.find((r) => r.task === t.label)!.trueMI, 2)})`),
     colLabels: est,
     values: tasks.map((t) => est.map((e) => Math.abs(at(t.label, e)?.bias ?? NaN))),
-    text: tasks.map((t) => est.map((e) => {
-      const r = at(t.label, e);
-      return r && Number.isFinite(r.mean) ? `${r.mean.toFixed(2)}` : '–';
-    })),
+    text: tasks.map((t) =>
+      est.map((e) => {
+        const r = at(t.label, e);
+        return r && Number.isFinite(r.mean) ? `${r.mean.toFixed(2)}` : '–';
+      }),
+    ),
     // one diverging cell (SMILE on Cauchy data reaches 10⁴ nats) must not flatten the others: saturate at 1 nat
     vmin: 0,
     vmax: 1,
     caption: 'cell text: mean estimate; colour: |mean − true MI| from 0 (dark) to ≥ 1 nat (yellow)',
   });
 }
-

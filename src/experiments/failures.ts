@@ -23,7 +23,14 @@ export function divergenceGuard(ctx: RunContext, fields: readonly string[] = ['m
  */
 export function recordDivergence(e: unknown, where: { setting: string; estimator?: string }, failures: RunFailure[], progress: Progress): boolean {
   if (!(e instanceof DivergenceError)) return false;
-  const f: RunFailure = { setting: where.setting, ...(where.estimator !== undefined ? { estimator: where.estimator } : {}), step: e.step, quantity: e.field, value: e.value, error: e.message };
+  const f: RunFailure = {
+    setting: where.setting,
+    ...(where.estimator !== undefined ? { estimator: where.estimator } : {}),
+    step: e.step,
+    quantity: e.field,
+    value: e.value,
+    error: e.message,
+  };
   failures.push(f);
   progress.note(`${describeFailure(f)} — stopped; the other ${where.estimator !== undefined ? 'estimators' : 'settings'} go on`);
   return true;
@@ -46,12 +53,19 @@ export class AllDiverged extends Error {
 
 /** Rows for summary.json's `rows`: one per diverged setting, marked. */
 export function failureRows(failures: RunFailure[]): Record<string, unknown>[] {
-  return failures.map((f) => ({ setting: f.setting, ...(f.estimator !== undefined ? { estimator: f.estimator } : {}), diverged: { step: f.step, quantity: f.quantity, value: f.value } }));
+  return failures.map((f) => ({
+    setting: f.setting,
+    ...(f.estimator !== undefined ? { estimator: f.estimator } : {}),
+    diverged: { step: f.step, quantity: f.quantity, value: f.value },
+  }));
 }
 
 /** Appends a "Diverged" section to a markdown table the task wrote (rewritten atomically). */
 export function appendFailures(out: RunDir, name: string, failures: RunFailure[]): void {
   if (failures.length === 0 || !out.exists(name)) return;
   const text = readFileSync(out.path(name), 'utf8');
-  out.write(name, `${text.trimEnd()}\n\n**Diverged and stopped** (the other settings ran to the end):\n\n${failures.map((f) => `- ${describeFailure(f)}`).join('\n')}\n`);
+  out.write(
+    name,
+    `${text.trimEnd()}\n\n**Diverged and stopped** (the other settings ran to the end):\n\n${failures.map((f) => `- ${describeFailure(f)}`).join('\n')}\n`,
+  );
 }

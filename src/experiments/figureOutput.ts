@@ -38,7 +38,9 @@ export function parseFigureOptions(v: unknown, path = 'figures'): FigureOptions 
   if (r.ok) return { formats: [...r.value.formats] };
   // whatever is wrong inside the list, one sentence says what the list must be
   if (r.errors[0].startsWith(`${path}.formats`)) {
-    throw new ConfigError(`${path}.formats must be a non-empty list of distinct formats from ${JSON.stringify(FIGURE_FORMATS)}, got ${JSON.stringify((v as { formats?: unknown }).formats)}`);
+    throw new ConfigError(
+      `${path}.formats must be a non-empty list of distinct formats from ${JSON.stringify(FIGURE_FORMATS)}, got ${JSON.stringify((v as { formats?: unknown }).formats)}`,
+    );
   }
   throw new ConfigError(r.errors[0]);
 }

@@ -63,7 +63,13 @@ function settingTitle(label: string, s: GanFigureSetting): string {
 /** Points of a 2-D sample are (x₁, x₂): the axis labels of every sample plot and density map. */
 const AXES = { xLabel: 'x₁', yLabel: 'x₂' };
 
-export function renderGanFigures(cfg: GanFigureConfig, traces: GanTrace[], sampler: PointSampler & { centres?: Float32Array }, s0: GanFigureSetting, out: RunDir): string[] {
+export function renderGanFigures(
+  cfg: GanFigureConfig,
+  traces: GanTrace[],
+  sampler: PointSampler & { centres?: Float32Array },
+  s0: GanFigureSetting,
+  out: RunDir,
+): string[] {
   const figures = new FigureWriter(out, cfg.figures ?? parseFigureOptions(undefined), { experiment: cfg.name, seed: cfg.seed, step: s0.steps });
   const files: string[] = [];
   const lim = s0.data.kind === 'grid' ? ((s0.data.side - 1) * s0.data.spacing) / 2 + 1.5 : 2.5;
@@ -94,10 +100,20 @@ export function renderGanFigures(cfg: GanFigureConfig, traces: GanTrace[], sampl
   const res = 100;
   const grid = (pts: Float32Array) => new GaussianKde(pts, 2, s0.evaluation.mapBandwidth).densityGrid(range, range, res);
   const panels = [{ title: 'original', values: grid(traces[0].real), width: res, height: res, xRange: range, yRange: range, ...AXES }];
-  for (const [i, t] of traces.entries()) if (t.final.length) panels.push({ title: settingTitle(t.label, cfg.settings[i].cfg), values: grid(t.final), width: res, height: res, xRange: range, yRange: range, ...AXES });
+  for (const [i, t] of traces.entries())
+    if (t.final.length)
+      panels.push({ title: settingTitle(t.label, cfg.settings[i].cfg), values: grid(t.final), width: res, height: res, xRange: range, yRange: range, ...AXES });
   files.push(
     ...figures.write('kde', (r) =>
-      heatmapPanels(panels, { title: `${cfg.name}: KDE of ${s0.evaluation.samples} samples (bandwidth ${s0.evaluation.mapBandwidth})`, scale: 'shared', colorbarLabel: 'estimated density' }, r),
+      heatmapPanels(
+        panels,
+        {
+          title: `${cfg.name}: KDE of ${s0.evaluation.samples} samples (bandwidth ${s0.evaluation.mapBandwidth})`,
+          scale: 'shared',
+          colorbarLabel: 'estimated density',
+        },
+        r,
+      ),
     ),
   );
   // Modes (or coverage) over training, every setting on one chart.
@@ -108,7 +124,12 @@ export function renderGanFigures(cfg: GanFigureConfig, traces: GanTrace[], sampl
     yLabel: key === 'modes' ? 'modes captured' : 'share of the roll covered',
     // the whole possible range, so that runs and settings read alike
     yRange: (key === 'modes' ? [0, 1.04 * (sampler.centres!.length / 2)] : [0, 1.04]) as [number, number],
-    series: traces.map((t, i) => ({ name: settingTitle(t.label, cfg.settings[i].cfg), x: t.evals.map((e) => e.step), y: t.evals.map((e) => e[key] ?? NaN), markers: true })),
+    series: traces.map((t, i) => ({
+      name: settingTitle(t.label, cfg.settings[i].cfg),
+      x: t.evals.map((e) => e.step),
+      y: t.evals.map((e) => e[key] ?? NaN),
+      markers: true,
+    })),
   };
   files.push(...figures.write(key, (r) => lineChart(overTraining, r)));
   return files;

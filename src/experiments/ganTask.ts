@@ -47,7 +47,16 @@ export interface GanSettingConfig {
   discriminator: NetConfig & { optimizer: OptimizerConfig };
   optimizer: OptimizerConfig;
   /** betaSchedule: β over the steps (src/train/betaSchedule.ts); null: β fixed. */
-  mi: { beta: number; betaSchedule: BetaSchedule | null; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; outputNoise: number; codeDim: number; optimizer: OptimizerConfig };
+  mi: {
+    beta: number;
+    betaSchedule: BetaSchedule | null;
+    estimator: EstimatorConfig;
+    critic: CriticConfig;
+    clip: boolean;
+    outputNoise: number;
+    codeDim: number;
+    optimizer: OptimizerConfig;
+  };
   evaluation: {
     every: number;
     samples: number;
@@ -156,7 +165,17 @@ export function createGan(s: GanSettingConfig, netRng: Rng): Gan {
     dOptimizer: createOptimizer(s.discriminator.optimizer),
     mi:
       s.mi.beta > 0 || (s.mi.betaSchedule?.to ?? 0) > 0
-        ? new MIRegularizer({ xDim: 2, yDim: s.mi.codeDim, critic: s.mi.critic, estimator: s.mi.estimator, beta: s.mi.beta, direction: 'maximize', clip: s.mi.clip ? 'adaptive' : false, optimizer: s.mi.optimizer, rng: netRng })
+        ? new MIRegularizer({
+            xDim: 2,
+            yDim: s.mi.codeDim,
+            critic: s.mi.critic,
+            estimator: s.mi.estimator,
+            beta: s.mi.beta,
+            direction: 'maximize',
+            clip: s.mi.clip ? 'adaptive' : false,
+            optimizer: s.mi.optimizer,
+            rng: netRng,
+          })
         : null,
   };
 }
@@ -178,8 +197,11 @@ export function describeSetting(s: GanSettingConfig): string {
 export function resultLine(label: string, s: GanSettingConfig, e: GanEval, sampler: ReturnType<typeof samplerOf>): string {
   const head = `${label === 'default' ? '' : `${label}: `}${describeSetting(s)} after ${e.step} steps: `;
   const kde = `KDE log-lik(real | G) ${e.kdeLogLikRealUnderGen.toFixed(3)}`;
-  if (e.modes === undefined) return `${head}coverage ${(100 * e.coverage!).toFixed(1)}% (real points with a sample within ${s.evaluation.coverageRadius}), ${kde}`;
-  const k = sampler.centres!.length / 2, n = s.evaluation.samples, r = 3 * sampler.std!;
+  if (e.modes === undefined)
+    return `${head}coverage ${(100 * e.coverage!).toFixed(1)}% (real points with a sample within ${s.evaluation.coverageRadius}), ${kde}`;
+  const k = sampler.centres!.length / 2,
+    n = s.evaluation.samples,
+    r = 3 * sampler.std!;
   return (
     `${head}modes ${e.modes}/${k} with ≥ ${s.evaluation.minCount} of ${n} samples (${e.modesAnySample}/${k} with ≥ 1, PacGAN's count); ` +
     `high-quality ${e.highQualityPercent!.toFixed(1)}% (samples within 3σ = ${r.toPrecision(2)} of a mode centre); KL(modes ‖ uniform) ${e.klToUniform!.toFixed(3)}; ${kde}`
@@ -198,7 +220,10 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
     const sampler = samplerOf(s.data);
     // Same seed for every setting: the same initial networks and data stream (a fair comparison).
     const base = new Rng(deriveSeed(ctx.seed, 'gan'));
-    const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
+    const netRng = base.split(),
+      dataRng = base.split(),
+      stepRng = base.split(),
+      evalRng = base.split();
     const gan = createGan(s, netRng);
     // Held-out real points for the evaluation, fixed for the whole run.
     const real = sampler.sample(s.evaluation.samples, new Rng(deriveSeed(ctx.seed, 'gan-eval-real')));
@@ -248,7 +273,9 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
   }
   if (traces.length === 0) throw new AllDiverged(failures);
   const s0 = cfg.settings[0].cfg;
-  const files = [...renderGanFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, samplerOf(s0.data), s0, ctx.out), ...arrayFiles];
+  const files = [
+    ...renderGanFigures({ ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) }, traces, samplerOf(s0.data), s0, ctx.out),
+    ...arrayFiles,
+  ];
   return { metrics, files, ...(failures.length ? { failures, rows: failureRows(failures) } : {}) };
 }
-

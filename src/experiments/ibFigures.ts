@@ -59,18 +59,15 @@ export function renderIbFigures(cfg: IbFigureConfig, traces: IbFigureTrace[], ou
   const files: string[] = [];
   files.push(out.write('table.md', ibTable(cfg, traces)));
   files.push(
-    ...chart(
-      'error',
-      {
-        title: `${cfg.name}: test error (solid: ${cfg.settings[0].cfg.evaluation.samples} samples of z; dashed: 1)`,
-        xLabel: 'epoch',
-        yLabel: 'test misclassification (%)',
-        series: traces.flatMap((t, i) => [
-          { name: t.label, x: t.evals.map((e) => e.epoch), y: t.evals.map((e) => e.errorAvgPct), colorIndex: i, markers: true },
-          { name: `${t.label} (1 sample)`, x: t.evals.map((e) => e.epoch), y: t.evals.map((e) => e.errorOneSamplePct), colorIndex: i, dashed: true },
-        ]),
-      },
-    ),
+    ...chart('error', {
+      title: `${cfg.name}: test error (solid: ${cfg.settings[0].cfg.evaluation.samples} samples of z; dashed: 1)`,
+      xLabel: 'epoch',
+      yLabel: 'test misclassification (%)',
+      series: traces.flatMap((t, i) => [
+        { name: t.label, x: t.evals.map((e) => e.epoch), y: t.evals.map((e) => e.errorAvgPct), colorIndex: i, markers: true },
+        { name: `${t.label} (1 sample)`, x: t.evals.map((e) => e.epoch), y: t.evals.map((e) => e.errorOneSamplePct), colorIndex: i, dashed: true },
+      ]),
+    }),
   );
   const withMi = traces.filter((t) => (t.curves.mi ?? []).some((v) => v !== null && Number.isFinite(v)));
   if (withMi.length) {

@@ -11,9 +11,28 @@ import type { z } from 'zod';
 import { parseWith } from '../config/schemaTools.js';
 import { ConfigError, expectObject } from '../config/validate.js';
 import { loadImageDataset, subsetByClasses, takeFirst, IMAGE_SIZE, NUM_CLASSES, type ImageDataset, type ImageSplit } from '../data/mnist.js';
-import { finishCheckpoints, keepEpochCheckpoint, parseCheckpointConfig, readCheckpoint, truncateMetrics, writeCheckpoint, type CheckpointConfig } from '../io/checkpoint.js';
+import {
+  finishCheckpoints,
+  keepEpochCheckpoint,
+  parseCheckpointConfig,
+  readCheckpoint,
+  truncateMetrics,
+  writeCheckpoint,
+  type CheckpointConfig,
+} from '../io/checkpoint.js';
 import { parseEstimatorConfig } from '../mi/registry.js';
-import { createIbModel, disposeIbModel, getIbModelState, IB_MI_FIELDS, ibTestError, ibTrainStep, setIbLearningRate, setIbModelState, type IbModel, type IbModelConfig } from '../models/ib.js';
+import {
+  createIbModel,
+  disposeIbModel,
+  getIbModelState,
+  IB_MI_FIELDS,
+  ibTestError,
+  ibTrainStep,
+  setIbLearningRate,
+  setIbModelState,
+  type IbModel,
+  type IbModelConfig,
+} from '../models/ib.js';
 import { mapRows } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
 import { parseOptimizerConfig } from '../train/optimizer.js';
@@ -76,7 +95,8 @@ export interface IbConfig {
 function parseSetting(raw: Record<string, unknown>): IbSettingConfig {
   const c = parseWith(TASK_SCHEMAS.ib, raw);
   const { encoder, rate } = c;
-  if (rate === 'vib' && encoder.kind !== 'gaussian') throw new ConfigError(`encoder.kind: rate "vib" needs the gaussian encoder (its KL to N(0, I) has a closed form), got "${encoder.kind}"`);
+  if (rate === 'vib' && encoder.kind !== 'gaussian')
+    throw new ConfigError(`encoder.kind: rate "vib" needs the gaussian encoder (its KL to N(0, I) has a closed form), got "${encoder.kind}"`);
   // Alemi et al. §4.1: Adam, lr 1e-4, β1 = 0.5, β2 = 0.999; MINE Table 3 follows them.
   const optimizer = parseOptimizerConfig(c.optimizer, 'optimizer', { learningRate: 1e-4, beta1: 0.5, beta2: 0.999 });
   // β weights I(X; Z) whichever way it is estimated (the MI regularizer, or VIB's KL bound): it
@@ -134,7 +154,9 @@ export function parseIb(raw: Record<string, unknown>): IbConfig {
     if (raw.vary.length === 0) throw new ConfigError('vary must not be an empty list');
     combos = raw.vary.map((item, i) => {
       const o = expectObject(item, `vary[${i}]`);
-      const set = Object.entries(o).filter(([k]) => k !== 'label').map(([path, value]) => ({ path, value }));
+      const set = Object.entries(o)
+        .filter(([k]) => k !== 'label')
+        .map(([path, value]) => ({ path, value }));
       const label = typeof o.label === 'string' && o.label ? o.label : labelOf(set);
       return { label, set };
     });
@@ -142,10 +164,13 @@ export function parseIb(raw: Record<string, unknown>): IbConfig {
     const dup = labels.find((l, i) => labels.indexOf(l) !== i);
     if (dup) throw new ConfigError(`vary: two settings share the label "${dup}"`);
   } else {
-    const axes = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
-      if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
-      return { path, values };
-    });
+    const axes =
+      raw.vary === undefined
+        ? []
+        : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
+            if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
+            return { path, values };
+          });
     combos = cartesian(axes).map((set) => ({ label: labelOf(set), set }));
   }
   const settings = combos.map(({ label, set }) => {
@@ -177,7 +202,11 @@ export function loadIbData(d: IbDataConfig): ImageSplit {
     if (limit !== undefined) s = takeFirst(s, Math.min(limit, s.n));
     return s;
   };
-  return { train: shape(split.train, d.trainLimit), test: shape(split.test, d.testLimit), source: split.source + (d.classes ? `, classes ${d.classes.join(',')}` : '') };
+  return {
+    train: shape(split.train, d.trainLimit),
+    test: shape(split.test, d.testLimit),
+    source: split.source + (d.classes ? `, classes ${d.classes.join(',')}` : ''),
+  };
 }
 
 /** What the figures and the checkpoint keep of one setting. */
@@ -241,7 +270,8 @@ function settingMetrics(t: IbTrace): Record<string, number> {
   const last = t.evals[t.evals.length - 1];
   if (!last) return {};
   const out: Record<string, number> = { errorAvgPct: last.errorAvgPct, errorOneSamplePct: last.errorOneSamplePct };
-  if (last.polyakErrorAvgPct !== undefined) Object.assign(out, { polyakErrorAvgPct: last.polyakErrorAvgPct, polyakErrorOneSamplePct: last.polyakErrorOneSamplePct });
+  if (last.polyakErrorAvgPct !== undefined)
+    Object.assign(out, { polyakErrorAvgPct: last.polyakErrorAvgPct, polyakErrorOneSamplePct: last.polyakErrorOneSamplePct });
   Object.assign(out, { trainErrorPct: last.trainErrorPct, rate: last.rate, epochs: last.epoch });
   if (Number.isFinite(last.mi)) out.mi = last.mi;
   return out;
@@ -251,10 +281,14 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
   let resume: CheckpointMeta | null = null;
   let resumeArrays: Parameters<typeof setIbModelState>[1]['arrays'] = [];
   if (ctx.resume) {
-    if (!ctx.out.exists(CHECKPOINT)) throw new ConfigError(`--resume: ${ctx.out.dir} has no ${CHECKPOINT} (the run saved none; checkpoint: false, or it stopped before its first epoch ended)`);
+    if (!ctx.out.exists(CHECKPOINT))
+      throw new ConfigError(
+        `--resume: ${ctx.out.dir} has no ${CHECKPOINT} (the run saved none; checkpoint: false, or it stopped before its first epoch ended)`,
+      );
     const c = readCheckpoint(ctx.out.path(CHECKPOINT));
     resume = c.meta as unknown as CheckpointMeta;
-    if (resume.version !== 1 || resume.experiment !== cfg.name || resume.seed !== ctx.seed) throw new ConfigError(`--resume: the checkpoint is of ${resume.experiment} seed ${resume.seed}, not ${cfg.name} seed ${ctx.seed}`);
+    if (resume.version !== 1 || resume.experiment !== cfg.name || resume.seed !== ctx.seed)
+      throw new ConfigError(`--resume: the checkpoint is of ${resume.experiment} seed ${resume.seed}, not ${cfg.name} seed ${ctx.seed}`);
     resumeArrays = c.arrays;
     // drop lines logged after the checkpoint: they will be logged again, identically
     truncateMetrics(ctx.out, resume.metricsLines);
@@ -275,14 +309,18 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
     const key = JSON.stringify(s.data);
     if (!dataCache.has(key)) dataCache.set(key, loadIbData(s.data));
     const data = dataCache.get(key)!;
-    const train = data.train, test = data.test;
+    const train = data.train,
+      test = data.test;
     const spe = Math.floor(train.n / s.batchSize);
     if (spe < 1) throw new ConfigError(`batchSize ${s.batchSize} exceeds the ${train.n} training images`);
     const totalSteps = Math.min(s.epochs * spe, s.steps ?? Infinity);
     const epochs = Math.ceil(totalSteps / spe);
     // Same seed for every setting: the comparison is between models, not initialisations.
     const base = new Rng(deriveSeed(ctx.seed, 'ib'));
-    const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
+    const netRng = base.split(),
+      dataRng = base.split(),
+      stepRng = base.split(),
+      evalRng = base.split();
     const model: IbModel = createIbModel({ ...s.model, inputDim: IMAGE_SIZE, numClasses: NUM_CLASSES }, netRng);
     let trace: IbTrace = { label, rate: s.model.rate, steps: [], curves: {}, evals: [] };
     let epoch0 = 0;
@@ -304,7 +342,8 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
       for (let e = epoch0; e < epochs; e++) {
         setIbLearningRate(model, lr);
         const order = dataRng.permutation(train.n);
-        const first = e * spe, last = Math.min((e + 1) * spe, totalSteps);
+        const first = e * spe,
+          last = Math.min((e + 1) * spe, totalSteps);
         const epochNumbers: Record<string, number[]> = { mi: [], rate: [], ce: [], batchError: [] };
         await runLoop({
           startStep: first,
@@ -349,7 +388,9 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
         };
         trace.evals.push(ev);
         log({ type: 'eval', setting: label, ...Object.fromEntries(Object.entries(ev).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) });
-        ctx.progress.note(`${label} epoch ${e + 1}/${epochs}: test error ${ev.errorAvgPct.toFixed(2)}% (${s.evaluation.samples} samples), ${ev.errorOneSamplePct.toFixed(2)}% (1 sample)${tp ? `; Polyak-averaged weights ${ev.polyakErrorAvgPct!.toFixed(2)}% / ${ev.polyakErrorOneSamplePct!.toFixed(2)}%` : ''}; ${s.model.rate === 'vib' ? 'KL' : 'I(X;Z)'} ${ev.rate.toFixed(3)}`);
+        ctx.progress.note(
+          `${label} epoch ${e + 1}/${epochs}: test error ${ev.errorAvgPct.toFixed(2)}% (${s.evaluation.samples} samples), ${ev.errorOneSamplePct.toFixed(2)}% (1 sample)${tp ? `; Polyak-averaged weights ${ev.polyakErrorAvgPct!.toFixed(2)}% / ${ev.polyakErrorOneSamplePct!.toFixed(2)}%` : ''}; ${s.model.rate === 'vib' ? 'KL' : 'I(X;Z)'} ${ev.rate.toFixed(3)}`,
+        );
         if ((e + 1) % s.schedule.every === 0) lr *= s.schedule.decay;
         if (s.checkpoint) {
           const st = await getIbModelState(model);
@@ -375,7 +416,9 @@ export async function runIb(cfg: IbConfig, ctx: RunContext): Promise<TaskResult>
       // μ(x), the encoder's noise-free code, of every test image as .npy, for analysis in Python
       const z = model.encoder.zDim;
       const codes = mapRows(test.images, IMAGE_SIZE, z, 500, (t) => model.encoder.deterministic(t));
-      arrayFiles.push(...arrays.latents(label, codes, z, `the encoder's noise-free code of each test image (μ(x) for the gaussian encoder; label: its class)`, test.labels));
+      arrayFiles.push(
+        ...arrays.latents(label, codes, z, `the encoder's noise-free code of each test image (μ(x) for the gaussian encoder; label: its class)`, test.labels),
+      );
     } catch (err) {
       // a diverged setting is recorded and skipped; the others still run
       if (!recordDivergence(err, { setting: label }, failures, ctx.progress)) throw err;

@@ -40,9 +40,14 @@ export interface InfoGanFigureRun {
  * lightness so that neighbouring hues stay apart. The plot palette has 10 colours; 25 codes need more.
  */
 export function codeColors(k: number): string[] {
-  const hex = (v: number) => Math.round(255 * v).toString(16).padStart(2, '0');
+  const hex = (v: number) =>
+    Math.round(255 * v)
+      .toString(16)
+      .padStart(2, '0');
   return Array.from({ length: k }, (_, i) => {
-    const h = (360 * i) / k, s = 0.75, l = i % 2 === 0 ? 0.42 : 0.6;
+    const h = (360 * i) / k,
+      s = 0.75,
+      l = i % 2 === 0 ? 0.42 : 0.6;
     const a = s * Math.min(l, 1 - l);
     const f = (n: number) => {
       const t = (n + h / 30) % 12;
@@ -60,7 +65,15 @@ function groupsByCode(points: Float32Array, labels: Int32Array, k: number, color
   return byCode.map((p, c) => ({ name: `code ${c}`, points: p, color: colors[c], size: 1.8, alpha: 0.7 }));
 }
 
-export function renderInfoGanFigures(name: string, traces: InfoGanFigureTrace[], centres: Float32Array, s0: InfoGanFigureSetting, hc: number, out: RunDir, run: InfoGanFigureRun = {}): string[] {
+export function renderInfoGanFigures(
+  name: string,
+  traces: InfoGanFigureTrace[],
+  centres: Float32Array,
+  s0: InfoGanFigureSetting,
+  hc: number,
+  out: RunDir,
+  run: InfoGanFigureRun = {},
+): string[] {
   const figures = new FigureWriter(out, run.figures ?? parseFigureOptions(undefined), { experiment: name, seed: run.seed, step: s0.steps });
   const files: string[] = [];
   const lim = ((s0.data.side - 1) * s0.data.spacing) / 2 + 1.5;
@@ -76,7 +89,11 @@ export function renderInfoGanFigures(name: string, traces: InfoGanFigureTrace[],
     xRange: range,
     yRange: range,
   }));
-  files.push(...figures.write('samples', (r) => scatterPanels(panels, { title: `${name}: ${s0.evaluation.samples} samples after ${s0.steps} steps, coloured by code`, panelHeight: 480 }, r)));
+  files.push(
+    ...figures.write('samples', (r) =>
+      scatterPanels(panels, { title: `${name}: ${s0.evaluation.samples} samples after ${s0.steps} steps, coloured by code`, panelHeight: 480 }, r),
+    ),
+  );
   const overSteps = (key: 'modes' | 'purity', yLabel: string, title: string, ref?: number) => ({
     title: `${name}: ${title}`,
     xLabel: 'step',
@@ -84,7 +101,12 @@ export function renderInfoGanFigures(name: string, traces: InfoGanFigureTrace[],
     series: traces.map((t, i) => ({ name: t.title, colorIndex: i, x: t.evals.map((e) => e.step), y: t.evals.map((e) => e[key]), markers: true })),
     refLines: ref === undefined ? [] : [{ y: ref, name: `all ${ref} modes` }],
   });
-  const modes = overSteps('modes', `modes with ≥ ${s0.evaluation.minCount} samples`, `modes covered (of ${traces[0]?.totalModes}) over training`, traces[0]?.totalModes);
+  const modes = overSteps(
+    'modes',
+    `modes with ≥ ${s0.evaluation.minCount} samples`,
+    `modes covered (of ${traces[0]?.totalModes}) over training`,
+    traces[0]?.totalModes,
+  );
   files.push(...figures.write('modes', (r) => lineChart(modes, r)));
   if (k > 0) {
     const purity = overSteps('purity', 'purity (fraction)', "code purity: share of a code's samples in its top mode");
@@ -103,7 +125,13 @@ export function renderInfoGanFigures(name: string, traces: InfoGanFigureTrace[],
   }
   for (const t of traces) {
     const curves = curvePanels(t.steps, t.curves, ['dLoss', 'gLoss', 'clipScale', 'codeAccuracy'], 'I(G(z, c); c) estimate');
-    files.push(...figures.write(`curves${traces.length > 1 ? `-${slug(t.label)}` : ''}`, (r) => linePanels(curves, { title: `${name}: ${t.title}, training curves` }, r), { setting: t.label }));
+    files.push(
+      ...figures.write(
+        `curves${traces.length > 1 ? `-${slug(t.label)}` : ''}`,
+        (r) => linePanels(curves, { title: `${name}: ${t.title}, training curves` }, r),
+        { setting: t.label },
+      ),
+    );
   }
   return files;
 }

@@ -13,7 +13,18 @@ import { codePurity } from '../eval/codePurity.js';
 import { modeCoverage } from '../eval/modeCoverage.js';
 import { MIRegularizer } from '../mi/miRegularizer.js';
 import { ESTIMATOR_KINDS, parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
-import { checkInfoGan, codeEntropy, codeSize, disposeInfoGan, INFOGAN_MI_FIELDS, infoGanTrainStep, recognitionTerm, sampleInfoGan, type CodeSpec, type InfoGan } from '../models/infoGan.js';
+import {
+  checkInfoGan,
+  codeEntropy,
+  codeSize,
+  disposeInfoGan,
+  INFOGAN_MI_FIELDS,
+  infoGanTrainStep,
+  recognitionTerm,
+  sampleInfoGan,
+  type CodeSpec,
+  type InfoGan,
+} from '../models/infoGan.js';
 import type { CriticConfig } from '../nets/critics.js';
 import { Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
@@ -85,7 +96,8 @@ export function parseCodeMi(v: unknown, path: string): CodeMiConfig {
 function parseSetting(raw: Record<string, unknown>): InfoGanSettingConfig {
   const c = parseWith(TASK_SCHEMAS.infogan, raw);
   const d = c.data;
-  if (d.kind !== 'grid') throw new ConfigError(`data.kind must be "grid" for the infogan task (mode coverage and code purity need mode centres), got "${d.kind}"`);
+  if (d.kind !== 'grid')
+    throw new ConfigError(`data.kind must be "grid" for the infogan task (mode coverage and code purity need mode centres), got "${d.kind}"`);
   // default: one category per mode (the η-MINE paper's 25 codes for 25 Gaussians)
   const codes: CodeSpec = { categorical: c.codes.categorical ?? d.side * d.side, continuous: c.codes.continuous };
   if (codes.categorical === 1) throw new ConfigError('codes.categorical must be 0 (none) or ≥ 2 (one category carries no information), got 1');
@@ -138,13 +150,33 @@ export function buildInfoGan(s: InfoGanSettingConfig, netRng: Rng): InfoGan {
   const discriminator = new Mlp({ sizes: [2, ...s.discriminator.hidden, 1], activation: s.discriminator.activation }, netRng, 'discriminator');
   const e = s.mi.estimator;
   let mi: InfoGan['mi'] = null;
-  const common = { xDim: 2, yDim: w, beta: s.mi.beta, direction: 'maximize', clip: s.mi.clip ? 'adaptive' : false, optimizer: s.mi.optimizer, rng: netRng } as const;
+  const common = {
+    xDim: 2,
+    yDim: w,
+    beta: s.mi.beta,
+    direction: 'maximize',
+    clip: s.mi.clip ? 'adaptive' : false,
+    optimizer: s.mi.optimizer,
+    rng: netRng,
+  } as const;
   if (hasMiTerm(s) && e.kind === 'infogan') {
-    mi = new MIRegularizer({ ...common, term: recognitionTerm(new Mlp({ sizes: [2, ...s.mi.head.hidden, w], activation: s.mi.head.activation }, netRng, 'recognition head'), s.codes) });
+    mi = new MIRegularizer({
+      ...common,
+      term: recognitionTerm(new Mlp({ sizes: [2, ...s.mi.head.hidden, w], activation: s.mi.head.activation }, netRng, 'recognition head'), s.codes),
+    });
   } else if (hasMiTerm(s) && e.kind !== 'infogan' && e.kind !== 'none') {
     mi = new MIRegularizer({ ...common, critic: s.mi.critic, estimator: e });
   }
-  const m: InfoGan = { generator, discriminator, codes: s.codes, noiseDim: s.noiseDim, dataDim: 2, gOptimizer: createOptimizer(s.optimizer), dOptimizer: createOptimizer(s.optimizer), mi };
+  const m: InfoGan = {
+    generator,
+    discriminator,
+    codes: s.codes,
+    noiseDim: s.noiseDim,
+    dataDim: 2,
+    gOptimizer: createOptimizer(s.optimizer),
+    dOptimizer: createOptimizer(s.optimizer),
+    mi,
+  };
   checkInfoGan(m);
   return m;
 }
@@ -211,11 +243,22 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
     const totalModes = sampler.centres.length / 2;
     // Same seed for every setting: the same G and D, data stream, codes and noise (a fair comparison).
     const base = new Rng(deriveSeed(ctx.seed, 'infogan'));
-    const netRng = base.split(), dataRng = base.split(), stepRng = base.split(), evalRng = base.split();
+    const netRng = base.split(),
+      dataRng = base.split(),
+      stepRng = base.split(),
+      evalRng = base.split();
     const model = buildInfoGan(s, netRng);
     const withMi = model.mi !== null;
     const title = settingTitle(s);
-    const trace: InfoGanTrace = { label, title, steps: [], curves: {}, evals: [], final: { points: new Float32Array(0), labels: new Int32Array(0) }, totalModes };
+    const trace: InfoGanTrace = {
+      label,
+      title,
+      steps: [],
+      curves: {},
+      evals: [],
+      final: { points: new Float32Array(0), labels: new Int32Array(0) },
+      totalModes,
+    };
     const recentMi: number[] = [];
     const t0 = performance.now();
     ctx.progress.start(`${label}: ${title}`, s.steps);
@@ -235,8 +278,19 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
           if (done % s.evaluation.every === 0 || done === s.steps) {
             const g = sampleInfoGan(model, s.evaluation.samples, evalRng);
             const c = modeCoverage(g.points, sampler.centres, sampler.std, { minCount: s.evaluation.minCount });
-            const p = s.codes.categorical > 0 ? codePurity(g.points, g.labels, s.codes.categorical, sampler.centres, sampler.std) : { purity: NaN, distinctTopModes: NaN };
-            const e: InfoGanEval = { step: done, modes: c.modes, modesAnySample: c.modesAnySample, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform, purity: p.purity, distinctTopModes: p.distinctTopModes };
+            const p =
+              s.codes.categorical > 0
+                ? codePurity(g.points, g.labels, s.codes.categorical, sampler.centres, sampler.std)
+                : { purity: NaN, distinctTopModes: NaN };
+            const e: InfoGanEval = {
+              step: done,
+              modes: c.modes,
+              modesAnySample: c.modesAnySample,
+              highQualityPercent: c.highQualityPercent,
+              klToUniform: c.klToUniform,
+              purity: p.purity,
+              distinctTopModes: p.distinctTopModes,
+            };
             trace.evals.push(e);
             ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
             if (done === s.steps) {
@@ -280,9 +334,20 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
     );
   }
   if (traces.length === 0) throw new AllDiverged(failures);
-  const files = renderInfoGanFigures(cfg.name, traces, samplerOf({ kind: 'grid', ...cfg.settings[0].cfg.data }).centres!, cfg.settings[0].cfg, codeEntropy(cfg.settings[0].cfg.codes), ctx.out, cfg);
+  const files = renderInfoGanFigures(
+    cfg.name,
+    traces,
+    samplerOf({ kind: 'grid', ...cfg.settings[0].cfg.data }).centres!,
+    cfg.settings[0].cfg,
+    codeEntropy(cfg.settings[0].cfg.codes),
+    ctx.out,
+    cfg,
+  );
   const allRows = [...(rows as unknown as Record<string, unknown>[]), ...failureRows(failures)];
-  files.push(ctx.out.writeJson('table.json', allRows), ctx.out.write('table.md', tableMarkdown(cfg.name, traces, rows, codeEntropy(cfg.settings[0].cfg.codes))));
+  files.push(
+    ctx.out.writeJson('table.json', allRows),
+    ctx.out.write('table.md', tableMarkdown(cfg.name, traces, rows, codeEntropy(cfg.settings[0].cfg.codes))),
+  );
   appendFailures(ctx.out, 'table.md', failures);
   files.push(...arrayFiles);
   return { metrics, rows: allRows, files, ...(failures.length ? { failures } : {}) };
@@ -297,7 +362,10 @@ function tableMarkdown(name: string, traces: InfoGanTrace[], rows: InfoGanRow[],
     '',
     '| setting | what | stepAllModes | stepAllModes (≥1 sample) | modes | modes (≥1 sample) | high-quality % | KL(modes ‖ unif) | purity | distinct top modes | final MI | seconds |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r, i) => `| ${r.setting} | ${traces[i].title} | ${f(r.stepAllModes, 0)} | ${f(r.stepAllModesAnySample, 0)} | ${r.modes} | ${r.modesAnySample} | ${f(r.highQualityPercent, 1)} | ${f(r.klToUniform, 3)} | ${f(r.purity, 3)} | ${r.distinctTopModes} | ${f(r.miFinal, 3)} | ${f(r.seconds, 0)} |`),
+    ...rows.map(
+      (r, i) =>
+        `| ${r.setting} | ${traces[i].title} | ${f(r.stepAllModes, 0)} | ${f(r.stepAllModesAnySample, 0)} | ${r.modes} | ${r.modesAnySample} | ${f(r.highQualityPercent, 1)} | ${f(r.klToUniform, 3)} | ${f(r.purity, 3)} | ${r.distinctTopModes} | ${f(r.miFinal, 3)} | ${f(r.seconds, 0)} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -29,7 +29,6 @@ export interface MiCurve {
   logMeanExpMarginal: number[];
 }
 
-
 /**
  * A y-range that keeps the truth readable when an estimator diverges (biased MINE at small batch
  * sizes drifts to thousands of nats): at most [−M, 3M] around the largest true MI M, tighter when
@@ -54,7 +53,10 @@ export function renderMiFigures(cfg: MiFigureConfig, settings: { label: string }
     if (cs.length === 0) continue;
     const suffix = settings.length > 1 ? `-${slug(s.label)}` : '';
     const truth: LineSeries = { name: 'true MI', x: cs[0].steps, y: cs[0].trueMI, color: ROLE_COLORS.reference, dashed: true, step: true };
-    const { range, clipped } = estimateRange(cs.flatMap((c) => c.macro), cs[0].trueMI);
+    const { range, clipped } = estimateRange(
+      cs.flatMap((c) => c.macro),
+      cs[0].trueMI,
+    );
     const setting = settings.length > 1 ? s.label : undefined;
     files.push(
       ...chart(
@@ -92,8 +94,16 @@ export function renderMiFigures(cfg: MiFigureConfig, settings: { label: string }
     const xs = (cfg.vary[0].values as number[]).slice().sort((a, b) => a - b);
     const at = (e: string, v: number) => rows.find((r) => r.estimator === e && r[path] === v);
     const series: LineSeries[] = estimators.map((e) => ({ name: e, x: xs, y: xs.map((v) => (at(e, v)?.mean as number) ?? NaN), markers: true }));
-    series.push({ name: 'true MI', x: xs, y: xs.map((v) => (rows.find((r) => r[path] === v)?.trueMI as number) ?? NaN), color: ROLE_COLORS.reference, dashed: true });
-    files.push(...chart(`estimate-vs-${slug(path)}`, { title: `${cfg.name}: final estimate against ${path}`, xLabel: path, yLabel: 'MI estimate (nats)', series }));
+    series.push({
+      name: 'true MI',
+      x: xs,
+      y: xs.map((v) => (rows.find((r) => r[path] === v)?.trueMI as number) ?? NaN),
+      color: ROLE_COLORS.reference,
+      dashed: true,
+    });
+    files.push(
+      ...chart(`estimate-vs-${slug(path)}`, { title: `${cfg.name}: final estimate against ${path}`, xLabel: path, yLabel: 'MI estimate (nats)', series }),
+    );
   }
   return files;
 }

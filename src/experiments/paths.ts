@@ -37,11 +37,17 @@ export interface VaryAxis {
  * Expands an experiment's `vary` (config paths → value lists) into one parsed setting per
  * combination: the raw config with the combination applied, parsed by the task's `parseSetting`.
  */
-export function expandVary<C>(raw: Record<string, unknown>, parseSetting: (raw: Record<string, unknown>) => C): { vary: VaryAxis[]; settings: { label: string; values: Record<string, unknown>; cfg: C }[] } {
-  const vary = raw.vary === undefined ? [] : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
-    if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
-    return { path, values };
-  });
+export function expandVary<C>(
+  raw: Record<string, unknown>,
+  parseSetting: (raw: Record<string, unknown>) => C,
+): { vary: VaryAxis[]; settings: { label: string; values: Record<string, unknown>; cfg: C }[] } {
+  const vary =
+    raw.vary === undefined
+      ? []
+      : Object.entries(expectObject(raw.vary, 'vary')).map(([path, values]) => {
+          if (!Array.isArray(values) || values.length === 0) throw new ConfigError(`vary.${path} must be a non-empty list of values`);
+          return { path, values };
+        });
   const settings = cartesian(vary).map((combo) => {
     const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
     for (const c of combo) setPath(copy, c.path, c.value);

@@ -81,7 +81,7 @@ const REMINE_TABLE1: ReferenceSet = {
       bias: [-0.16, -0.24, 0.1, null, null],
       variance: [0.12, 0.25, 5.74, null, null],
       mse: [0.14, 0.31, 5.75, null, null],
-      note: 'the notebook labels it τ = 100; the repository\'s experiments.py clips at ±10, which we run',
+      note: "the notebook labels it τ = 100; the repository's experiments.py clips at ±10, which we run",
     },
     {
       name: 'InfoNCE',

@@ -38,7 +38,9 @@ export function referenceComparisonMarkdown(id: string, set: ReferenceSet, rows:
     set.levels.forEach((level, i) => {
       const o = mine.find((m) => typeof m.trueMI === 'number' && Math.abs(m.trueMI - level) < 1e-9);
       if (!o) return;
-      const cells = o.diverged ? ['diverged', ref(r.bias[i]), '–', ref(r.variance[i]), '–', ref(r.mse[i])] : [fmt(o.bias), ref(r.bias[i]), fmt(o.variance), ref(r.variance[i]), fmt(o.mse), ref(r.mse[i])];
+      const cells = o.diverged
+        ? ['diverged', ref(r.bias[i]), '–', ref(r.variance[i]), '–', ref(r.mse[i])]
+        : [fmt(o.bias), ref(r.bias[i]), fmt(o.variance), ref(r.variance[i]), fmt(o.mse), ref(r.mse[i])];
       lines.push(`| ${r.ours} | ${r.name} | ${level} | ${cells.join(' | ')} |`);
     });
   }

@@ -127,7 +127,9 @@ function recordedConfig(cfg: unknown, divergenceLimit: number): Record<string, u
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -136,7 +138,12 @@ function gitCommit(): string | null {
 export async function runExperiment(raw: Record<string, unknown>, opts: RunOptions): Promise<RunOutcome> {
   const previous = opts.resume === undefined ? null : readResumedRun(opts.resume);
   // a resumed run keeps its seed unless --seed says otherwise (then the config check below fails)
-  const { task, cfg, raw: resolvedRaw, divergenceLimit } = prepareConfig(raw, previous && opts.seed === undefined ? { ...opts, seed: previous.run.seed as number } : opts);
+  const {
+    task,
+    cfg,
+    raw: resolvedRaw,
+    divergenceLimit,
+  } = prepareConfig(raw, previous && opts.seed === undefined ? { ...opts, seed: previous.run.seed as number } : opts);
   const seed = resolvedRaw.seed as number;
   const config = recordedConfig(cfg, divergenceLimit);
   if (previous) {
@@ -164,13 +171,29 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
     experiment: resolvedRaw.name,
     task: resolvedRaw.task,
     seed,
-    backend: { name: backend.name, tfBackend: backend.tfBackend, forced: backend.forced, skipped: backend.skipped, tfjs: backend.tfjsVersion, kernels: backend.kernels, kernelsNote: backend.kernelsNote },
+    backend: {
+      name: backend.name,
+      tfBackend: backend.tfBackend,
+      forced: backend.forced,
+      skipped: backend.skipped,
+      tfjs: backend.tfjsVersion,
+      kernels: backend.kernels,
+      kernelsNote: backend.kernelsNote,
+    },
     gitCommit: gitCommit(),
     node: process.version,
     argv: process.argv.slice(2),
     pid: process.pid,
     startedAt: started.toISOString(),
-    ...(previous ? { startedAt: previous.run.startedAt, resumes: [...((previous.run.resumes as unknown[]) ?? []), { at: started.toISOString(), pid: process.pid, argv: process.argv.slice(2), gitCommit: gitCommit(), backend: backend.name }] } : {}),
+    ...(previous
+      ? {
+          startedAt: previous.run.startedAt,
+          resumes: [
+            ...((previous.run.resumes as unknown[]) ?? []),
+            { at: started.toISOString(), pid: process.pid, argv: process.argv.slice(2), gitCommit: gitCommit(), backend: backend.name },
+          ],
+        }
+      : {}),
   };
   if (!previous) out.writeJson('config.json', config);
   out.writeJson('run.json', record);
@@ -179,10 +202,23 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
   const finish = (status: RunOutcome['status'], extra: Record<string, unknown>) =>
     out.writeJson('summary.json', { ...record, status, wallSeconds: (performance.now() - t0) / 1000, finishedAt: new Date().toISOString(), ...extra });
   try {
-    const result = await task.run(cfg, { seed, out, backend, progress: opts.progress, shouldStop: opts.shouldStop ?? (() => false), resume: previous !== null, divergenceLimit });
+    const result = await task.run(cfg, {
+      seed,
+      out,
+      backend,
+      progress: opts.progress,
+      shouldStop: opts.shouldStop ?? (() => false),
+      resume: previous !== null,
+      divergenceLimit,
+    });
     const failures = result.failures ?? [];
     const status: RunStatus = failures.length ? 'completed-with-failures' : 'completed';
-    finish(status, { metrics: result.metrics, rows: result.rows, files: result.files.map((f) => basename(f)), ...(failures.length ? { failures, error: failures.map(describeFailure).join('; ') } : {}) });
+    finish(status, {
+      metrics: result.metrics,
+      rows: result.rows,
+      files: result.files.map((f) => basename(f)),
+      ...(failures.length ? { failures, error: failures.map(describeFailure).join('; ') } : {}),
+    });
     return { status, dir, result, backend, ...(failures.length ? { failures, error: failures.map(describeFailure).join('; ') } : {}) };
   } catch (e) {
     const interrupted = e instanceof StopRequested;

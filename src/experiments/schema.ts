@@ -33,7 +33,9 @@ const common = (task: string, text: string) => ({
   $schema: z.string().optional().describe(`the JSON Schema this file follows, for editors (${SCHEMA_REF} in experiments/); ignored by the runner.`),
   name: z
     .string({ error: (iss) => `must be letters, digits, '.', '_' or '-' (it names the output directory), got ${JSON.stringify(iss.input)}` })
-    .regex(/^[A-Za-z0-9._-]+$/, { error: (iss) => `must be letters, digits, '.', '_' or '-' (it names the output directory), got ${JSON.stringify(iss.input)}` })
+    .regex(/^[A-Za-z0-9._-]+$/, {
+      error: (iss) => `must be letters, digits, '.', '_' or '-' (it names the output directory), got ${JSON.stringify(iss.input)}`,
+    })
     .optional()
     .describe('names the output directory (outputs/<name>/<run-id>/). Default: the file name without .json.'),
   task: z.literal(task).describe(text),
@@ -47,7 +49,10 @@ const common = (task: string, text: string) => ({
 const figures = { figures: figureOptionsSchema.prefault({}) };
 
 /** `vary`: config paths → lists of values; every combination is a setting, trained from the same seed. */
-const varyRecord = (keys = z.string(), text = 'config paths (e.g. "mi.beta") → the values to try; every combination is one setting, trained from the same seed.') =>
+const varyRecord = (
+  keys = z.string(),
+  text = 'config paths (e.g. "mi.beta") → the values to try; every combination is one setting, trained from the same seed.',
+) =>
   z
     .record(keys, z.array(z.unknown()).min(1, { error: (iss) => `must be a non-empty list of values, got ${JSON.stringify(iss.input)}` }))
     .optional()
@@ -69,7 +74,10 @@ const batchSize = (def: number) => int().min(2).default(def).describe('samples p
 const logEvery = (def: number) => posInt().default(def).describe('a metrics.jsonl line every this many steps.');
 const optimizer = (text: string) => optimizerSchema.optional().describe(`the optimizer. Default: ${text}.`);
 const miOptimizer = optimizerSchema.optional().describe("the statistics network's optimizer. Default: the run's `optimizer`.");
-const clip = z.boolean().default(true).describe("adaptive gradient clipping of the MI term (MINE §3.2): its gradient is scaled to at most the main loss's norm.");
+const clip = z
+  .boolean()
+  .default(true)
+  .describe("adaptive gradient clipping of the MI term (MINE §3.2): its gradient is scaled to at most the main loss's norm.");
 
 /** 2-D grid of Gaussians (the 25-Gaussians mixture) or the swiss roll. */
 const gridData = obj({
@@ -92,7 +100,10 @@ const ganData = z
 // ---------------------------------------------------------------- mi-benchmark
 
 const miBenchmark = obj({
-  ...common('mi-benchmark', 'train each estimator on data of known MI and report bias, variance and MSE against the truth (MINE Fig. 1; Poole et al. Fig. 2; ReMINE Table 1).'),
+  ...common(
+    'mi-benchmark',
+    'train each estimator on data of known MI and report bias, variance and MSE against the truth (MINE Fig. 1; Poole et al. Fig. 2; ReMINE Table 1).',
+  ),
   steps,
   logEvery: logEvery(10),
   batchSize: batchSize(64),
@@ -114,7 +125,7 @@ const miBenchmark = obj({
         cubic: z.boolean().default(false).describe('y ↦ y³ (MI unchanged; the critic must undo it).'),
       }),
       obj({
-        kind: z.literal('onehot').describe('X = Y one-hot over `categories` (I = log categories; ReMINE\'s drift example).'),
+        kind: z.literal('onehot').describe("X = Y one-hot over `categories` (I = log categories; ReMINE's drift example)."),
         categories: int().min(2).describe('number of categories.'),
       }),
     ])
@@ -163,7 +174,9 @@ const gan = obj({
   noiseDim: posInt().default(2).describe('dimension of the generator noise z.'),
   data: ganData,
   generator: net('the generator G(z).'),
-  discriminator: net('the discriminator D(x).', { optimizer: optimizerSchema.optional().describe("D's own optimizer (the G/D learning-rate ratio is a lever). Default: the run's `optimizer`.") }),
+  discriminator: net('the discriminator D(x).', {
+    optimizer: optimizerSchema.optional().describe("D's own optimizer (the G/D learning-rate ratio is a lever). Default: the run's `optimizer`."),
+  }),
   optimizer: optimizer('Adam, learning rate 1e-4, β₁ 0.5, β₂ 0.999'),
   mi: obj({
     beta: nonNeg().default(0).describe('β, the weight of −β·I(G(z); z) in the generator loss (0: a plain GAN).'),
@@ -191,9 +204,11 @@ const gan = obj({
     snapshots: computedDefault(z.array(posInt()).optional().describe('steps whose samples are drawn in samples.png.'), '[steps]'),
     minCount: posInt().default(20).describe('high-quality samples a mode needs to count as captured (PacGAN/VEEGAN protocol).'),
     kdeBandwidth: z
-      .union([z.enum(['scott', 'silverman']), positive()], { error: (iss) => `must be "scott", "silverman" or a positive number, got ${JSON.stringify(iss.input)}` })
+      .union([z.enum(['scott', 'silverman']), positive()], {
+        error: (iss) => `must be "scott", "silverman" or a positive number, got ${JSON.stringify(iss.input)}`,
+      })
       .default('scott')
-      .describe("bandwidth of the KDE log-likelihoods: a rule of thumb or a number."),
+      .describe('bandwidth of the KDE log-likelihoods: a rule of thumb or a number.'),
     mapBandwidth: positive().default(0.1).describe('bandwidth of the density-map figures.'),
     coverageRadius: positive().default(0.1).describe('swiss roll: a real point is covered when a generated point lies this near.'),
   })
@@ -205,13 +220,19 @@ const gan = obj({
 // ---------------------------------------------------------------- infogan
 
 const infogan = obj({
-  ...common('infogan', "a conditional generator G(z, c) that maximises the code MI I(G(z, c); c) by an estimator or InfoGAN's Q head, against a plain GAN; mode coverage, code purity, the step all modes are covered."),
+  ...common(
+    'infogan',
+    "a conditional generator G(z, c) that maximises the code MI I(G(z, c); c) by an estimator or InfoGAN's Q head, against a plain GAN; mode coverage, code purity, the step all modes are covered.",
+  ),
   steps,
   logEvery: logEvery(50),
   batchSize: batchSize(256),
   noiseDim: posInt().default(2).describe('dimension of the generator noise z (besides the code).'),
   codes: obj({
-    categorical: computedDefault(nonNegInt().optional().describe('categories of the categorical code (0: none; 1 carries no information).'), 'one per mode (side²)'),
+    categorical: computedDefault(
+      nonNegInt().optional().describe('categories of the categorical code (0: none; 1 carries no information).'),
+      'one per mode (side²)',
+    ),
     continuous: nonNegInt().default(0).describe('uniform continuous codes.'),
   })
     .prefault({})
@@ -254,11 +275,17 @@ const idxDir = z
   .min(1)
   .describe('the directory holding the four MNIST IDX files.');
 const ali = obj({
-  ...common('ali', 'bidirectional adversarial models (ALI/BiGAN, ALICE, ALI + β·I(X; Z), MINE §4.3) on the 25 Gaussians or MNIST: modes, reconstruction error and accuracy, MS-SSIM.'),
+  ...common(
+    'ali',
+    'bidirectional adversarial models (ALI/BiGAN, ALICE, ALI + β·I(X; Z), MINE §4.3) on the 25 Gaussians or MNIST: modes, reconstruction error and accuracy, MS-SSIM.',
+  ),
   steps,
   logEvery: logEvery(50),
   batchSize: batchSize(100),
-  variant: z.enum(ALI_VARIANTS).default('ali').describe('ali (BiGAN), alice-l2 / alice-adv (ALICE with an L2 or adversarial reconstruction term), ali-mi (ALI + β·I(X; Z), MINE eq. 23).'),
+  variant: z
+    .enum(ALI_VARIANTS)
+    .default('ali')
+    .describe('ali (BiGAN), alice-l2 / alice-adv (ALICE with an L2 or adversarial reconstruction term), ali-mi (ALI + β·I(X; Z), MINE eq. 23).'),
   latentDim: computedDefault(posInt().optional().describe('dimension of the latent z.'), '64 for MNIST, 2 for the grid'),
   data: z
     .discriminatedUnion('kind', [
@@ -276,7 +303,9 @@ const ali = obj({
     ])
     .describe('the data.'),
   generator: net('the generator G(z).'),
-  encoder: net('the encoder F(x).', { noise: nonNeg().default(0).describe('standard deviation of the noise input of a stochastic encoder (0: deterministic).') }),
+  encoder: net('the encoder F(x).', {
+    noise: nonNeg().default(0).describe('standard deviation of the noise input of a stochastic encoder (0: deterministic).'),
+  }),
   discriminator: net('the joint discriminator D(x, z).', {
     dropout: z.number().min(0).max(0.9).default(0).describe("dropout in D's training passes."),
     inputNoise: nonNeg().default(0).describe("standard deviation of noise added to D's inputs in training."),
@@ -304,7 +333,8 @@ const ali = obj({
     minCount: posInt().default(20).describe('high-quality samples a mode needs to count as captured (grid).'),
     classifier: z
       .union([z.string().min(1), z.null(), z.literal(false)], {
-        error: (iss) => `must be a directory holding the MNIST classifier, null (the shipped one) or false (skip accuracy and MS-SSIM), got ${JSON.stringify(iss.input)}`,
+        error: (iss) =>
+          `must be a directory holding the MNIST classifier, null (the shipped one) or false (skip accuracy and MS-SSIM), got ${JSON.stringify(iss.input)}`,
       })
       .default(null)
       .describe('the MNIST classifier for reconstruction accuracy and MS-SSIM classes: a directory, null (the shipped one) or false (skip them).'),
@@ -319,13 +349,19 @@ const ali = obj({
 
 const ib = obj(
   {
-    ...common('ib', 'the information bottleneck on permutation-invariant MNIST (MINE §5.3, Table 3): MINE-estimated I(X; Z) with three encoders against the variational IB (Alemi et al. 2017).'),
+    ...common(
+      'ib',
+      'the information bottleneck on permutation-invariant MNIST (MINE §5.3, Table 3): MINE-estimated I(X; Z) with three encoders against the variational IB (Alemi et al. 2017).',
+    ),
     epochs: posInt().default(200).describe('training epochs.'),
     steps: posInt().optional().describe('a cap on the total training steps (--steps N); the last, partial epoch is evaluated too.'),
     logEvery: logEvery(20),
     batchSize: batchSize(100),
     data: obj({
-      kind: z.enum(['embedded', 'idx', 'fashion']).default('embedded').describe('embedded: the 10k shipped digits; idx: the IDX files in `dir`; fashion: Fashion-MNIST (Debian\'s files by default).'),
+      kind: z
+        .enum(['embedded', 'idx', 'fashion'])
+        .default('embedded')
+        .describe("embedded: the 10k shipped digits; idx: the IDX files in `dir`; fashion: Fashion-MNIST (Debian's files by default)."),
       dir: z.string().optional().describe('the directory of the IDX files (required for idx).'),
       // not filled in here: given for an IDX kind they are an error (those sets come split)
       trainSize: posInt().optional().meta({ default: 8000 }).describe('embedded: training images.'),
@@ -342,7 +378,10 @@ const ib = obj(
       .prefault({})
       .describe('the images.'),
     encoder: obj({
-      kind: z.enum(ENCODER_KINDS).default('gaussian').describe('gaussian (μ(x) + σ(x)·ε), additive (f(x) + noise) or propagated (noise fed through the network).'),
+      kind: z
+        .enum(ENCODER_KINDS)
+        .default('gaussian')
+        .describe('gaussian (μ(x) + σ(x)·ε), additive (f(x) + noise) or propagated (noise fed through the network).'),
       hidden: widths().min(1).default([1024, 1024]).describe('widths of the hidden layers.'),
       zDim: posInt().default(256).describe('dimension of the bottleneck Z.'),
       noiseStd: positive().default(DEFAULT_NOISE_STD).describe('standard deviation of the additive/propagated noise.'),
@@ -350,7 +389,10 @@ const ib = obj(
     })
       .prefault({})
       .describe('the stochastic encoder p(z | x).'),
-    rate: z.enum(['mi', 'vib']).default('mi').describe("how I(X; Z) is penalised: 'mi' the MI estimator's estimate (MINE-IB), 'vib' VIB's KL(p(z|x) ‖ N(0, I)) bound (gaussian encoder)."),
+    rate: z
+      .enum(['mi', 'vib'])
+      .default('mi')
+      .describe("how I(X; Z) is penalised: 'mi' the MI estimator's estimate (MINE-IB), 'vib' VIB's KL(p(z|x) ‖ N(0, I)) bound (gaussian encoder)."),
     mi: obj({
       beta: nonNeg().default(1e-3).describe('β, the weight of I(X; Z) in the loss.'),
       estimator: estimatorField({ shorthandOnly: ['none'] })
@@ -372,9 +414,15 @@ const ib = obj(
     evaluation: obj({
       samples: posInt().default(12).describe('samples of z per test image for the averaged-softmax error.'),
       polyak: z
-        .union([z.literal(false), z.number().min(0).lt(1, { error: (iss) => `must be 0 (off) or a decay in (0, 1), got ${iss.input}` })])
+        .union([
+          z.literal(false),
+          z
+            .number()
+            .min(0)
+            .lt(1, { error: (iss) => `must be 0 (off) or a decay in (0, 1), got ${iss.input}` }),
+        ])
         .default(0.999)
-        .describe("decay of the Polyak (EMA) average of the weights also evaluated (0 or false: off)."),
+        .describe('decay of the Polyak (EMA) average of the weights also evaluated (0 or false: off).'),
     })
       .prefault({})
       .describe('the test-error evaluation after each epoch.'),
@@ -383,7 +431,11 @@ const ib = obj(
       .union([
         z.record(z.string(), z.array(z.unknown()).min(1, { error: (iss) => `must be a non-empty list of values, got ${JSON.stringify(iss.input)}` })),
         z
-          .array(z.looseObject({ label: z.string().optional().describe('the setting\'s name in tables and figures.') }).describe('one setting: config paths → values, and a label.'))
+          .array(
+            z
+              .looseObject({ label: z.string().optional().describe("the setting's name in tables and figures.") })
+              .describe('one setting: config paths → values, and a label.'),
+          )
           .min(1, { error: 'must not be an empty list' }),
       ])
       .optional()
@@ -400,27 +452,50 @@ const training = {
   batchSize: int().min(2).optional().meta({ default: 64 }).describe('rows per training batch (at most the training rows).'),
   learningRate: positive().optional().meta({ default: 5e-4 }).describe("Adam's learning rate."),
   evalEvery: posInt().optional().describe('evaluate the held-out bound every this many steps.'),
-  patience: z.union([posInt(), z.null()]).optional().meta({ default: 5 }).describe('stop after this many evaluations without improvement (null: never stop early).'),
+  patience: z
+    .union([posInt(), z.null()])
+    .optional()
+    .meta({ default: 5 })
+    .describe('stop after this many evaluations without improvement (null: never stop early).'),
   evalBlock: int().min(2).optional().describe('held-out rows scored together (InfoNCE cannot exceed log evalBlock).'),
-  standardize: z.boolean().optional().meta({ default: true }).describe('z-score X and Y with the training rows\' statistics.'),
+  standardize: z.boolean().optional().meta({ default: true }).describe("z-score X and Y with the training rows' statistics."),
   select: z.enum(['best', 'last']).optional().meta({ default: 'best' }).describe('report the evaluation with the best held-out bound, or the last.'),
 };
 for (const [k, f] of Object.entries(training)) f.register(z.globalRegistry, { id: `training.${k}`, description: f.description });
 
-const suiteEntry = { label: z.string().min(1).optional().describe("the estimator's name in the table."), critic: criticSchema.optional().describe("this estimator's own critic."), ...training };
+const suiteEntry = {
+  label: z.string().min(1).optional().describe("the estimator's name in the table."),
+  critic: criticSchema.optional().describe("this estimator's own critic."),
+  ...training,
+};
 const miSuite = obj({
-  ...common('mi-suite', 'every estimator, through estimateMI, on finite samples of distributions of known MI (as the bmi benchmark): a task × estimator table of bias and std, and a |bias| heat-map.'),
+  ...common(
+    'mi-suite',
+    'every estimator, through estimateMI, on finite samples of distributions of known MI (as the bmi benchmark): a task × estimator table of bias and std, and a |bias| heat-map.',
+  ),
   seeds: posInt().default(3).describe('independent repetitions (a fresh sample, split and critic each).'),
   n: int().min(4).default(5000).describe('samples per task.'),
-  testFraction: positive().max(0.999).optional().meta({ default: 0.5 }).describe('held-out share of each task\'s samples (or give nTest).'),
+  testFraction: positive().max(0.999).optional().meta({ default: 0.5 }).describe("held-out share of each task's samples (or give nTest)."),
   nTest: int().min(2).optional().describe('held-out samples of each task (instead of testFraction; at most n − 2).'),
   ...training,
   critic: criticField().describe('the default critic.'),
-  tasks: z.array(knownMiSchema).min(1, { error: (iss) => `must be a non-empty list of known-MI task configs, got ${JSON.stringify(iss.input)}` }).describe('the distributions.'),
+  tasks: z
+    .array(knownMiSchema)
+    .min(1, { error: (iss) => `must be a non-empty list of known-MI task configs, got ${JSON.stringify(iss.input)}` })
+    .describe('the distributions.'),
   estimators: z
     .array(
       estimatorField({
-        own: [{ kind: 'ksg', schema: obj({ kind: z.literal('ksg').describe('the KSG k-nearest-neighbour estimator.'), k: posInt().default(3).describe('neighbours.'), ...suiteEntry }) }],
+        own: [
+          {
+            kind: 'ksg',
+            schema: obj({
+              kind: z.literal('ksg').describe('the KSG k-nearest-neighbour estimator.'),
+              k: posInt().default(3).describe('neighbours.'),
+              ...suiteEntry,
+            }),
+          },
+        ],
         extra: suiteEntry,
       }),
     )
@@ -443,7 +518,9 @@ function variedSettings(raw: Record<string, unknown>): { label: string; raw: Rec
   const combos = Array.isArray(vary)
     ? vary.map((item) => {
         const o = item as Record<string, unknown>;
-        const set = Object.entries(o).filter(([k]) => k !== 'label').map(([path, value]) => ({ path, value }));
+        const set = Object.entries(o)
+          .filter(([k]) => k !== 'label')
+          .map(([path, value]) => ({ path, value }));
         return { label: typeof o.label === 'string' && o.label ? o.label : labelOf(set), set };
       })
     : cartesian(Object.entries(vary as Record<string, unknown[]>).map(([path, values]) => ({ path, values }))).map((set) => ({ label: labelOf(set), set }));
@@ -463,7 +540,8 @@ function variedSettings(raw: Record<string, unknown>): { label: string; raw: Rec
 export function experimentErrors(raw: Record<string, unknown>): string[] {
   const kinds = Object.keys(TASK_SCHEMAS);
   if (raw.task === undefined) return [`task is missing; expected one of ${kinds.join(', ')}`];
-  if (typeof raw.task !== 'string' || !(raw.task in TASK_SCHEMAS)) return [`task: unknown task ${JSON.stringify(raw.task)}; expected one of ${kinds.join(', ')}`];
+  if (typeof raw.task !== 'string' || !(raw.task in TASK_SCHEMAS))
+    return [`task: unknown task ${JSON.stringify(raw.task)}; expected one of ${kinds.join(', ')}`];
   const schema = TASK_SCHEMAS[raw.task as keyof typeof TASK_SCHEMAS];
   const whole = check(schema, raw);
   if (!whole.ok) return whole.errors;
@@ -497,7 +575,8 @@ export function experimentJsonSchema(): Record<string, unknown> {
     const o = v as Record<string, unknown>;
     // ({} is a section whose own keys carry the defaults)
     const said = JSON.stringify(o.default);
-    if (typeof o.description === 'string' && 'default' in o && said !== '{}' && !/Default: /.test(o.description)) o.description = `${o.description} Default: ${said}.`;
+    if (typeof o.description === 'string' && 'default' in o && said !== '{}' && !/Default: /.test(o.description))
+      o.description = `${o.description} Default: ${said}.`;
     // the integer bounds zod adds (±2^53 − 1) say nothing to a reader
     if (o.maximum === Number.MAX_SAFE_INTEGER) delete o.maximum;
     if (o.minimum === Number.MIN_SAFE_INTEGER) delete o.minimum;

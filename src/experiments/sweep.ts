@@ -12,7 +12,19 @@ import { follow } from './sweep/executor.js';
 import { LocalExecutor } from './sweep/localExecutor.js';
 import { createSweep, type GridAxis, type SweepCell } from './sweep/plan.js';
 
-export { parseGridArg, validatePlan, createSweep, cellArgs, countCells, Sweep, type GridAxis, type SweepCell, type SweepRecord, type CellStatus, type SlurmSettings } from './sweep/plan.js';
+export {
+  parseGridArg,
+  validatePlan,
+  createSweep,
+  cellArgs,
+  countCells,
+  Sweep,
+  type GridAxis,
+  type SweepCell,
+  type SweepRecord,
+  type CellStatus,
+  type SlurmSettings,
+} from './sweep/plan.js';
 export { compareCells, comparedMetrics, readCellOutcome, writeComparison, type ComparisonRow } from './sweep/collect.js';
 export { follow, type Executor } from './sweep/executor.js';
 export { LocalExecutor } from './sweep/localExecutor.js';
@@ -35,7 +47,21 @@ export interface LocalSweepOptions {
 /** A whole local sweep in one call (the library's entry; the CLI adds signals, Slurm, status and resume). */
 export async function runSweep(o: LocalSweepOptions): Promise<{ dir: string; cells: SweepCell[]; files: string[] }> {
   const raw = readExperimentFile(o.experimentFile);
-  const sweep = createSweep({ raw, file: o.experimentFile, grid: o.grid, seeds: o.seeds, steps: o.steps, backend: o.backend, parallel: o.parallel, executor: 'local', command: o.command, cwd: process.cwd() }, o.out);
+  const sweep = createSweep(
+    {
+      raw,
+      file: o.experimentFile,
+      grid: o.grid,
+      seeds: o.seeds,
+      steps: o.steps,
+      backend: o.backend,
+      parallel: o.parallel,
+      executor: 'local',
+      command: o.command,
+      cwd: process.cwd(),
+    },
+    o.out,
+  );
   const cells = sweep.record.cells;
   const ex = new LocalExecutor(o.parallel);
   o.progress.start(`sweep ${sweep.record.experiment}: ${cells.length} cells`, cells.length);

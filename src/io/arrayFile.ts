@@ -60,7 +60,8 @@ function readText(path: string): string {
 export function requireFiniteTable(data: ArrayLike<number>, d: number, name: string, where: (row: number) => string = (r) => `row ${r + 1}`): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      const r = Math.floor(i / d), c = i % d;
+      const r = Math.floor(i / d),
+        c = i % d;
       throw new ConfigError(`${name}: ${data[i]} at ${where(r)}, column ${c + 1}; expected finite numbers`);
     }
   }
@@ -76,7 +77,17 @@ function fromNpy(path: string): ArrayTable {
 /** A decimal number (what numpy.savetxt and spreadsheets write); hex, empty and '1e' are not numbers. */
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** Spellings of NaN/±Inf that writers produce: recognised, so that the error says "NaN", not "not a number". */
-const NON_FINITE: Record<string, number> = { nan: NaN, '+nan': NaN, '-nan': NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity };
+const NON_FINITE: Record<string, number> = {
+  nan: NaN,
+  '+nan': NaN,
+  '-nan': NaN,
+  inf: Infinity,
+  '+inf': Infinity,
+  '-inf': -Infinity,
+  infinity: Infinity,
+  '+infinity': Infinity,
+  '-infinity': -Infinity,
+};
 
 function cellValue(raw: string): number | null {
   let s = raw.trim();
@@ -104,15 +115,20 @@ export function parseDelimited(text: string, name: string, sep: ',' | '\t'): Arr
     columns = rows[0].cells.map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
     rows.shift();
   } else if (first.some((v) => v === null)) {
-    const c = first.findIndex((v) => v === null);
-    throw new ConfigError(`${name} line ${rows[0].line}, column ${c + 1}: ${JSON.stringify(rows[0].cells[c].trim())} is not a number (a header row must be all names, a data row all numbers)`);
+    const c = first.indexOf(null);
+    throw new ConfigError(
+      `${name} line ${rows[0].line}, column ${c + 1}: ${JSON.stringify(rows[0].cells[c].trim())} is not a number (a header row must be all names, a data row all numbers)`,
+    );
   }
   const d = columns?.length ?? rows[0]?.cells.length ?? 0;
   const n = rows.length;
   const data = new Float64Array(n * d);
   for (let r = 0; r < n; r++) {
     const { line, cells } = rows[r];
-    if (cells.length !== d) throw new ConfigError(`${name} line ${line} has ${cells.length} cell${cells.length === 1 ? '' : 's'}, expected ${d} (as ${columns ? 'the header' : `line ${rows[0].line}`})`);
+    if (cells.length !== d)
+      throw new ConfigError(
+        `${name} line ${line} has ${cells.length} cell${cells.length === 1 ? '' : 's'}, expected ${d} (as ${columns ? 'the header' : `line ${rows[0].line}`})`,
+      );
     for (let c = 0; c < d; c++) {
       const v = cellValue(cells[c]);
       if (v === null) throw new ConfigError(`${name} line ${line}, column ${c + 1}: ${JSON.stringify(cells[c].trim())} is not a number`);
@@ -148,7 +164,8 @@ export function parseJsonTable(text: string, name: string): ArrayTable {
   const data = new Float64Array(v.length * d);
   v.forEach((row, r) => {
     if (!Array.isArray(row)) throw new ConfigError(`${name}: row ${r + 1} is ${JSON.stringify(row)}, not an array (the first row is an array)`);
-    if (row.length !== d) throw new ConfigError(`${name}: ragged array: row ${r + 1} has ${row.length} value${row.length === 1 ? '' : 's'}, expected ${d} (as row 1)`);
+    if (row.length !== d)
+      throw new ConfigError(`${name}: ragged array: row ${r + 1} has ${row.length} value${row.length === 1 ? '' : 's'}, expected ${d} (as row 1)`);
     row.forEach((x, c) => {
       if (typeof x !== 'number' || !Number.isFinite(x)) bad(x, `row ${r + 1}, column ${c + 1}`);
       data[r * d + c] = x as number;
@@ -168,7 +185,8 @@ export function parseColumns(spec: string, d: number, flag: string): number[] {
     if (!/^-?\d+$/.test(s)) throw new ConfigError(`${flag} ${JSON.stringify(spec)}: ${JSON.stringify(part)} is not a column index or a range a:b`);
     const i = Number(s);
     const k = i < 0 ? d + i : i;
-    if (k < 0 || k > (end ? d : d - 1)) throw new ConfigError(`${flag} ${JSON.stringify(spec)}: column ${i} is out of range; the file has ${d} column${d === 1 ? '' : 's'} (0 to ${d - 1})`);
+    if (k < 0 || k > (end ? d : d - 1))
+      throw new ConfigError(`${flag} ${JSON.stringify(spec)}: column ${i} is out of range; the file has ${d} column${d === 1 ? '' : 's'} (0 to ${d - 1})`);
     return k;
   };
   for (const raw of spec.split(',')) {

@@ -85,9 +85,17 @@ export function readCheckpoint(path: string): Checkpoint {
  */
 export function truncateMetrics(out: RunDir, lines: number): void {
   if (!out.exists('metrics.jsonl')) return;
-  const kept = readFileSync(out.path('metrics.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0);
+  const kept = readFileSync(out.path('metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   if (kept.length < lines) throw new Error(`metrics.jsonl has ${kept.length} lines but the checkpoint recorded ${lines}`);
-  out.write('metrics.jsonl', kept.slice(0, lines).map((l) => l + '\n').join(''));
+  out.write(
+    'metrics.jsonl',
+    kept
+      .slice(0, lines)
+      .map((l) => l + '\n')
+      .join(''),
+  );
 }
 
 /**
@@ -102,9 +110,16 @@ export type CheckpointConfig = { keep: CheckpointKeep } | false;
 
 /** `checkpoint` as JSON (the experiment schema's, src/experiments/schema.ts). */
 export const checkpointSchema = z
-  .union([z.boolean(), obj({ keep: z.enum(CHECKPOINT_KEEP).default('last').describe('what stays after the run completes: the last checkpoint, none, or every epoch\'s.') })], {
-    error: (iss) => (iss.code === 'invalid_union' ? `must be true, false or { "keep": "last" | "none" | "all" }, got ${JSON.stringify(iss.input)}` : undefined),
-  })
+  .union(
+    [
+      z.boolean(),
+      obj({ keep: z.enum(CHECKPOINT_KEEP).default('last').describe("what stays after the run completes: the last checkpoint, none, or every epoch's.") }),
+    ],
+    {
+      error: (iss) =>
+        iss.code === 'invalid_union' ? `must be true, false or { "keep": "last" | "none" | "all" }, got ${JSON.stringify(iss.input)}` : undefined,
+    },
+  )
   .default(true)
   .describe('save a checkpoint after each epoch (--resume continues from it): true (keep the last), false, or { "keep": "last" | "none" | "all" }.');
 

@@ -54,7 +54,9 @@ function parseHeader(text: string, name: string): { descr: string; fortran: bool
   const descrMatch = descrAt === null ? null : /^['"]([^'"]*)['"]/.exec(descrAt);
   if (!descrMatch) {
     // structured dtypes have a list as descr
-    throw new ConfigError(`${name}: unsupported npy dtype ${descrAt === null ? '(no descr in the header)' : descrAt.slice(0, 40).split(',')[0]}; expected ${SUPPORTED}`);
+    throw new ConfigError(
+      `${name}: unsupported npy dtype ${descrAt === null ? '(no descr in the header)' : descrAt.slice(0, 40).split(',')[0]}; expected ${SUPPORTED}`,
+    );
   }
   const fortranAt = field('fortran_order');
   const fortranMatch = fortranAt === null ? null : /^(True|False)/.exec(fortranAt);
@@ -110,14 +112,17 @@ export function readNpy(src: string | Uint8Array, name?: string): NpyArray {
   const code = /^[<>|=]/.test(descr) ? descr.slice(1) : descr;
   const dt = DTYPES[code];
   if (!dt) throw new ConfigError(`${label}: unsupported npy dtype "${descr}"; expected ${SUPPORTED}`);
-  if (order === '>' && dt.size > 1) throw new ConfigError(`${label}: big-endian npy dtype "${descr}" is not supported; save it little-endian (arr.astype('<${code}'))`);
+  if (order === '>' && dt.size > 1)
+    throw new ConfigError(`${label}: big-endian npy dtype "${descr}" is not supported; save it little-endian (arr.astype('<${code}'))`);
   if (fortran && shape.length > 1 && shape.filter((d) => d > 1).length > 1) {
     throw new ConfigError(`${label}: Fortran-order (column-major) arrays are not supported; save it in C order (np.save(f, np.ascontiguousarray(a)))`);
   }
   if (shape.length < 1 || shape.length > 2) throw new ConfigError(`${label}: expected a 1-D or 2-D array, got ${shape.length}-D shape (${shape.join(', ')})`);
   const count = shape.reduce((a, b) => a * b, 1);
   if (dataStart + count * dt.size > bytes.length) {
-    throw new ConfigError(`${label}: truncated data: shape (${shape.join(', ')}) of ${descr} needs ${count * dt.size} bytes, the file has ${bytes.length - dataStart}`);
+    throw new ConfigError(
+      `${label}: truncated data: shape (${shape.join(', ')}) of ${descr} needs ${count * dt.size} bytes, the file has ${bytes.length - dataStart}`,
+    );
   }
   const data = dt.float32 ? new Float32Array(count) : new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = dt.read(view, dataStart + i * dt.size);

@@ -59,7 +59,11 @@ try {
 say({ ok: true, at: p });
 `;
 
-type ProbeResult = { ok: true; at: string } | { problem: 'stat' | 'write'; at: string; code: string } | { problem: 'notdir'; at: string } | { problem: 'virtual'; at: string; fs: string };
+type ProbeResult =
+  | { ok: true; at: string }
+  | { problem: 'stat' | 'write'; at: string; code: string }
+  | { problem: 'notdir'; at: string }
+  | { problem: 'virtual'; at: string; fs: string };
 
 /** Throws a ConfigError naming `flag` and `dir` when `dir` cannot hold run outputs. */
 export function checkOutputDir(dir: string, flag: string, timeoutMs = 10_000): void {
@@ -88,7 +92,9 @@ export function checkOutputDir(dir: string, flag: string, timeoutMs = 10_000): v
     case 'virtual':
       throw new ConfigError(`${name}: ${r.at} is on a virtual file system (${r.fs}), not a place for files; choose a directory on a disk`);
     case 'write':
-      throw new ConfigError(`${name}: cannot write in ${r.at} (${r.code === 'EROFS' ? 'read-only file system' : r.code === 'EACCES' || r.code === 'EPERM' ? 'permission denied' : r.code}); expected a writable directory`);
+      throw new ConfigError(
+        `${name}: cannot write in ${r.at} (${r.code === 'EROFS' ? 'read-only file system' : r.code === 'EACCES' || r.code === 'EPERM' ? 'permission denied' : r.code}); expected a writable directory`,
+      );
     case 'stat':
       throw new ConfigError(`${name}: cannot look at ${r.at} (${r.code}); expected a directory (existing, or one that can be created)`);
   }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BaseEstimator, type CoreOutput } from './baseEstimator.js';
 import { donskerVaradhan } from './bounds.js';
-import type { CriticScores } from './interface.js';
+import type { BoundParts, CriticScores } from './interface.js';
 import { logMeanExp, stopGradient, valueWithGradientOf } from './ops.js';
 import type { RegularizerConfig } from './regularizer.js';
 import { ownedVariable } from '../nets/mlp.js';
@@ -43,7 +43,11 @@ export class DvEstimator extends BaseEstimator {
   /** log of MINE's moving average of E_Q[e^T]; NaN until the first batch. Not trainable. */
   readonly logMovingAverage: tf.Variable<tf.Rank.R0> | null;
 
-  constructor(kind: string, readonly options: DvOptions, sampling: 'shuffle' | 'matrix' = 'shuffle') {
+  constructor(
+    kind: string,
+    readonly options: DvOptions,
+    sampling: 'shuffle' | 'matrix' = 'shuffle',
+  ) {
     super(kind, sampling, options.report === 'joint' ? 'joint' : 'dv', options.regularizer);
     const r = options.movingAverageRate;
     if (r !== null && !(r > 0 && r <= 1)) throw new Error(`estimator.movingAverageRate must be in (0, 1], got ${r}`);
@@ -52,7 +56,7 @@ export class DvEstimator extends BaseEstimator {
 
   protected core(scores: CriticScores, updateState: boolean): CoreOutput {
     const { joint, marginal } = scores;
-    let parts, miForGradient;
+    let parts: BoundParts, miForGradient: tf.Scalar;
     if (this.logMovingAverage && this.options.movingAverageRate !== null) {
       const next = updateLogMovingAverage(this.logMovingAverage, stopGradient(logMeanExp(marginal)), this.options.movingAverageRate);
       if (updateState) this.logMovingAverage.assign(next);

@@ -212,7 +212,8 @@ async function toTable(v: SampleArray, name: string): Promise<Table> {
       const d = rows[0].length;
       const out = new Float64Array(rows.length * d);
       rows.forEach((row, i) => {
-        if (!Array.isArray(row) || row.length !== d) throw new ConfigError(`${name}: row ${i} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${d} (as row 0)`);
+        if (!Array.isArray(row) || row.length !== d)
+          throw new ConfigError(`${name}: row ${i} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${d} (as row 0)`);
         for (let c = 0; c < d; c++) out[i * d + c] = row[c];
       });
       data = out;
@@ -224,17 +225,22 @@ async function toTable(v: SampleArray, name: string): Promise<Table> {
   } else if (typeof v === 'object' && v !== null && 'data' in v && 'shape' in v) {
     data = v.data;
     shape = v.shape;
-    if (!Array.isArray(shape) || shape.length < 1 || shape.length > 2) throw new ConfigError(`${name}.shape must be [n] or [n, d], got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || shape.length < 1 || shape.length > 2)
+      throw new ConfigError(`${name}.shape must be [n] or [n, d], got ${JSON.stringify(shape)}`);
     const count = shape.reduce((a, b) => a * b, 1);
     if (data.length !== count) throw new ConfigError(`${name}: ${data.length} values do not fill shape [${shape.join(', ')}] (${count} values)`);
   } else {
     throw new ConfigError(`${name}: expected number[][], number[], { data, shape } or a tf.Tensor, got ${v === null ? 'null' : typeof v}`);
   }
-  const n = shape[0], d = shape.length === 2 ? shape[1] : 1;
+  const n = shape[0],
+    d = shape.length === 2 ? shape[1] : 1;
   if (d < 1) throw new ConfigError(`${name} has no columns`);
   const out = Float64Array.from(data as ArrayLike<number>);
   for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i])) throw new ConfigError(`${name}: ${typeof data[i] === 'number' ? data[i] : JSON.stringify(data[i])} at row ${Math.floor(i / d)}, column ${i % d} (0-based); expected finite numbers`);
+    if (!Number.isFinite(out[i]))
+      throw new ConfigError(
+        `${name}: ${typeof data[i] === 'number' ? data[i] : JSON.stringify(data[i])} at row ${Math.floor(i / d)}, column ${i % d} (0-based); expected finite numbers`,
+      );
   }
   return { data: out, n, d };
 }
@@ -281,7 +287,8 @@ function resolveOptions(o: EstimateOptions, nTrain: number, nTest: number, backe
   if (est === 'ksg' || (typeof est === 'object' && est !== null && est.kind === 'ksg')) {
     const k = typeof est === 'object' ? ((est as KsgConfig).k ?? 3) : 3;
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`estimator.k (KSG's neighbours) must be a positive integer, got ${JSON.stringify(k)}`);
-    if (k >= Math.min(nTrain, nTest)) throw new ConfigError(`estimator.k = ${k} needs more than ${k} rows in each of the train (${nTrain}) and test (${nTest}) parts`);
+    if (k >= Math.min(nTrain, nTest))
+      throw new ConfigError(`estimator.k = ${k} needs more than ${k} rows in each of the train (${nTrain}) and test (${nTest}) parts`);
     estimator = { kind: 'ksg', k };
   } else {
     const raw = typeof est === 'string' ? { kind: est } : { ...(est as EstimatorConfig) };
@@ -295,7 +302,8 @@ function resolveOptions(o: EstimateOptions, nTrain: number, nTest: number, backe
   const learningRate = o.learningRate ?? 5e-4;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new ConfigError(`learningRate must be a positive number, got ${o.learningRate}`);
   const patience = o.patience === undefined ? 5 : o.patience;
-  if (patience !== null && (!Number.isInteger(patience) || patience < 1)) throw new ConfigError(`patience must be a positive integer (evaluations) or null, got ${JSON.stringify(o.patience)}`);
+  if (patience !== null && (!Number.isInteger(patience) || patience < 1))
+    throw new ConfigError(`patience must be a positive integer (evaluations) or null, got ${JSON.stringify(o.patience)}`);
   const select = o.select ?? 'best';
   if (select !== 'best' && select !== 'last') throw new ConfigError(`select must be "best" or "last", got ${JSON.stringify(o.select)}`);
   return {
@@ -318,7 +326,8 @@ function resolveOptions(o: EstimateOptions, nTrain: number, nTest: number, backe
 
 /** Column means and standard deviations of the given rows (a constant column gets std 1: it is only centred). */
 function columnStats(t: Table, rows: Int32Array): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(t.d), std = new Float64Array(t.d);
+  const mean = new Float64Array(t.d),
+    std = new Float64Array(t.d);
   for (const r of rows) for (let c = 0; c < t.d; c++) mean[c] += t.data[r * t.d + c];
   for (let c = 0; c < t.d; c++) mean[c] /= rows.length;
   for (const r of rows) for (let c = 0; c < t.d; c++) std[c] += (t.data[r * t.d + c] - mean[c]) ** 2;
@@ -422,7 +431,15 @@ async function evaluateBound(
 }
 
 /** One training (or one KSG evaluation) on one split. */
-async function estimateOnce(X: Table, Y: Table, o: ResolvedEstimateOptions, k: number, nTest: number, hooks: Pick<EstimateOptions, 'onProgress' | 'shouldStop'>, stop: { requested: boolean }): Promise<SeedEstimate> {
+async function estimateOnce(
+  X: Table,
+  Y: Table,
+  o: ResolvedEstimateOptions,
+  k: number,
+  nTest: number,
+  hooks: Pick<EstimateOptions, 'onProgress' | 'shouldStop'>,
+  stop: { requested: boolean },
+): Promise<SeedEstimate> {
   const seed = deriveSeed(o.seed, `estimateMI/${k}`);
   const rng = new Rng(seed);
   const order = rng.split().permutation(X.n);
@@ -430,24 +447,44 @@ async function estimateOnce(X: Table, Y: Table, o: ResolvedEstimateOptions, k: n
   const trainRows = order.subarray(nTest);
   const sx = o.standardize ? columnStats(X, trainRows) : null;
   const sy = o.standardize ? columnStats(Y, trainRows) : null;
-  const xTrain = takeRows(X, trainRows, sx), yTrain = takeRows(Y, trainRows, sy);
-  const xTest = takeRows(X, testRows, sx), yTest = takeRows(Y, testRows, sy);
-  const nTrain = trainRows.length, dx = X.d, dy = Y.d;
+  const xTrain = takeRows(X, trainRows, sx),
+    yTrain = takeRows(Y, trainRows, sy);
+  const xTest = takeRows(X, testRows, sx),
+    yTest = takeRows(Y, testRows, sy);
+  const nTrain = trainRows.length,
+    dx = X.d,
+    dy = Y.d;
 
   if (o.estimator.kind === 'ksg') {
     const kk = o.estimator.k;
     const estimate = ksgMutualInformation(xTest, yTest, nTest, dx, dy, { k: kk });
     const trainEstimate = ksgMutualInformation(xTrain, yTrain, nTrain, dx, dy, { k: kk });
-    return { seed, estimate, trainEstimate, bestStep: 0, steps: 0, stoppedEarly: false, diverged: null, curves: { step: [0], train: [trainEstimate], test: [estimate] } };
+    return {
+      seed,
+      estimate,
+      trainEstimate,
+      bestStep: 0,
+      steps: 0,
+      stoppedEarly: false,
+      diverged: null,
+      curves: { step: [0], train: [trainEstimate], test: [estimate] },
+    };
   }
 
-  const criticRng = rng.split(), batchRng = rng.split(), permRng = rng.split();
+  const criticRng = rng.split(),
+    batchRng = rng.split(),
+    permRng = rng.split();
   // the train curve uses a fixed subset as large as the test part, so that both bounds see the same n
   const nTrainEval = Math.min(nTrain, nTest);
   const f32 = (a: Float64Array) => Float32Array.from(a);
-  const xTrain32 = f32(xTrain), yTrain32 = f32(yTrain);
+  const xTrain32 = f32(xTrain),
+    yTrain32 = f32(yTrain);
   const testEval = { x: f32(xTest), y: f32(yTest), blocks: blockRanges(nTest, o.evalBlock) };
-  const trainEval = { x: xTrain32.subarray(0, nTrainEval * dx), y: yTrain32.subarray(0, nTrainEval * dy), blocks: blockRanges(nTrainEval, Math.min(o.evalBlock, nTrainEval)) };
+  const trainEval = {
+    x: xTrain32.subarray(0, nTrainEval * dx),
+    y: yTrain32.subarray(0, nTrainEval * dy),
+    blocks: blockRanges(nTrainEval, Math.min(o.evalBlock, nTrainEval)),
+  };
 
   const estCfg = o.estimator as EstimatorConfig;
   const critic = createCritic(o.critic, dx, dy, criticRng);
@@ -455,7 +492,15 @@ async function estimateOnce(X: Table, Y: Table, o: ResolvedEstimateOptions, k: n
   const evalEstimator = estCfg.kind === 'infonce' ? null : createEstimator({ ...estCfg, sampling: 'shuffle' });
   const optimizer = createOptimizer({ kind: 'adam', learningRate: o.learningRate, beta1: 0.9, beta2: 0.999 });
   const curves: EstimateCurves = { step: [], train: [], test: [] };
-  let best = -Infinity, bestTrain = NaN, bestStep = -1, sinceBest = 0, stoppedEarly = false, diverged: number | null = null, stepsRun = 0, lastTest = NaN, finalized = false;
+  let best = -Infinity,
+    bestTrain = NaN,
+    bestStep = -1,
+    sinceBest = 0,
+    stoppedEarly = false,
+    diverged: number | null = null,
+    stepsRun = 0,
+    lastTest = NaN,
+    finalized = false;
   const breathe = yielder();
   const B = o.batchSize;
   const batch = { x: new Float32Array(B * dx), y: new Float32Array(B * dy), n: B, dx, dy };
@@ -538,7 +583,8 @@ async function estimateOnce(X: Table, Y: Table, o: ResolvedEstimateOptions, k: n
     optimizer.dispose();
   }
   const estimate = finalized ? curves.test[curves.test.length - 1] : bestStep < 0 ? NaN : o.select === 'last' ? curves.test[curves.test.length - 1] : best;
-  if (finalized) return { seed, estimate, trainEstimate: curves.train[curves.train.length - 1], bestStep: stepsRun, steps: stepsRun, stoppedEarly, diverged, curves };
+  if (finalized)
+    return { seed, estimate, trainEstimate: curves.train[curves.train.length - 1], bestStep: stepsRun, steps: stepsRun, stoppedEarly, diverged, curves };
   return { seed, estimate, trainEstimate: bestTrain, bestStep: Math.max(bestStep, 0), steps: stepsRun, stoppedEarly, diverged, curves };
 }
 
@@ -567,13 +613,18 @@ export async function estimateMI(x: SampleArray, y: SampleArray, options: Estima
   const { mean, std } = meanStd(finished.map((s) => s.estimate));
   const warnings: string[] = [];
   for (const [i, s] of perSeed.entries()) {
-    if (s.diverged !== null) warnings.push(`seed ${i}: the minibatch estimate became non-finite at step ${s.diverged}; training stopped there${Number.isFinite(s.estimate) ? ' (the estimate is from the last evaluation before)' : ' before any evaluation'}`);
+    if (s.diverged !== null)
+      warnings.push(
+        `seed ${i}: the minibatch estimate became non-finite at step ${s.diverged}; training stopped there${Number.isFinite(s.estimate) ? ' (the estimate is from the last evaluation before)' : ' before any evaluation'}`,
+      );
     if (o.estimator.kind !== 'ksg' && !s.stoppedEarly && s.diverged === null && s.curves.step.length > 1 && s.bestStep === s.steps && o.select === 'best') {
       warnings.push(`seed ${i}: the held-out bound was still rising at the last step (${s.steps}); more steps may give a larger estimate`);
     }
   }
   if (o.estimator.kind === 'infonce' && mean > 0.9 * Math.log(o.evalBlock)) {
-    warnings.push(`InfoNCE cannot exceed log(evalBlock) = log ${o.evalBlock} = ${Math.log(o.evalBlock).toFixed(3)} nats, and the estimate is near it: the true MI may be larger`);
+    warnings.push(
+      `InfoNCE cannot exceed log(evalBlock) = log ${o.evalBlock} = ${Math.log(o.evalBlock).toFixed(3)} nats, and the estimate is near it: the true MI may be larger`,
+    );
   }
   return {
     estimate: mean,

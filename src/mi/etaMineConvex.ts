@@ -50,8 +50,10 @@ export interface LinearEtaDvValue {
 function checkProblem(p: LinearEtaDvProblem): { nP: number; nQ: number } {
   const { d } = p;
   if (!(Number.isInteger(d) && d > 0)) throw new Error(`convex η-DV: feature dimension must be a positive integer, got ${d}`);
-  if (p.joint.length === 0 || p.joint.length % d !== 0) throw new Error(`convex η-DV: joint features hold ${p.joint.length} values, not a positive multiple of d = ${d}`);
-  if (p.marginal.length === 0 || p.marginal.length % d !== 0) throw new Error(`convex η-DV: marginal features hold ${p.marginal.length} values, not a positive multiple of d = ${d}`);
+  if (p.joint.length === 0 || p.joint.length % d !== 0)
+    throw new Error(`convex η-DV: joint features hold ${p.joint.length} values, not a positive multiple of d = ${d}`);
+  if (p.marginal.length === 0 || p.marginal.length % d !== 0)
+    throw new Error(`convex η-DV: marginal features hold ${p.marginal.length} values, not a positive multiple of d = ${d}`);
   if (!(p.l2 >= 0)) throw new Error(`convex η-DV: l2 must be ≥ 0, got ${p.l2}`);
   return { nP: p.joint.length / d, nQ: p.marginal.length / d };
 }
@@ -250,7 +252,10 @@ function featureRows(critic: ConcatCritic, x: tf.Tensor2D, y: tf.Tensor2D, shift
     const b = Math.min(n, a + chunk);
     parts.push(
       tf.tidy(() => {
-        const idx = tf.tensor1d(Int32Array.from({ length: b - a }, (_, i) => (a + i + shift) % n), 'int32');
+        const idx = tf.tensor1d(
+          Int32Array.from({ length: b - a }, (_, i) => (a + i + shift) % n),
+          'int32',
+        );
         return critic.features(x.slice([a, 0], [b - a, x.shape[1]]), tf.gather(y, idx) as tf.Tensor2D).dataSync() as Float32Array;
       }),
     );
@@ -296,7 +301,8 @@ export class EtaMineConvex extends EtaMine {
    * output layer with bias 0 and sets η. Returns the fit's diagnostics.
    */
   finalize(critic: Critic, x: tf.Tensor2D, y: tf.Tensor2D): Record<string, number> {
-    if (!(critic instanceof ConcatCritic)) throw new Error(`eta-mine-convex needs a concat critic (its features are the last hidden layer), got "${critic.kind}"`);
+    if (!(critic instanceof ConcatCritic))
+      throw new Error(`eta-mine-convex needs a concat critic (its features are the last hidden layer), got "${critic.kind}"`);
     const n = x.shape[0];
     if (n < 2) throw new Error(`eta-mine-convex: finalize needs at least 2 training pairs, got ${n}`);
     const shifts = Math.min(this.convex.shifts, n - 1);
@@ -320,6 +326,15 @@ export class EtaMineConvex extends EtaMine {
     this.initialised = true;
     const { w: _w, ...rest } = fit;
     this.lastFit = { ...rest, rows: n, marginalRows: shifts * n, boundBefore };
-    return { trainBound: fit.bound, trainBoundBefore: boundBefore, trainLoss: fit.loss, trainLossBefore: before.loss, eta: fit.eta, gradMax: fit.gradMax, iterations: fit.iterations, converged: fit.converged ? 1 : 0 };
+    return {
+      trainBound: fit.bound,
+      trainBoundBefore: boundBefore,
+      trainLoss: fit.loss,
+      trainLossBefore: before.loss,
+      eta: fit.eta,
+      gradMax: fit.gradMax,
+      iterations: fit.iterations,
+      converged: fit.converged ? 1 : 0,
+    };
   }
 }

@@ -63,9 +63,13 @@ export function ksgMutualInformation(x: Samples, y: Samples, n: number, dx: numb
   if (x.length !== n * dx) throw new Error(`ksg: x has ${x.length} values, expected n·dx = ${n * dx}`);
   if (y.length !== n * dy) throw new Error(`ksg: y has ${y.length} values, expected n·dy = ${n * dy}`);
   if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`ksg: k must be an integer in [1, n−1] = [1, ${n - 1}], got ${k}`);
-  for (const [name, a] of [['x', x], ['y', y]] as const) {
+  for (const [name, a] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
     for (let i = 0; i < a.length; i++) {
-      if (!Number.isFinite(a[i])) throw new Error(`ksg: ${name} contains ${a[i]} at index ${i} (row ${Math.floor(i / (name === 'x' ? dx : dy))}); expected finite values`);
+      if (!Number.isFinite(a[i]))
+        throw new Error(`ksg: ${name} contains ${a[i]} at index ${i} (row ${Math.floor(i / (name === 'x' ? dx : dy))}); expected finite values`);
     }
   }
   const X = Float64Array.from(x);
@@ -119,7 +123,8 @@ function sortByFirst(A: Float64Array, n: number, d: number): [Int32Array, Int32A
  * a value ≥ bound) once the running max reaches `bound`, since the caller then discards it.
  */
 function jointDistance(X: Float64Array, Y: Float64Array, i: number, j: number, dx: number, dy: number, m: number, bound: number): number {
-  const xi = i * dx, xj = j * dx;
+  const xi = i * dx,
+    xj = j * dx;
   for (let c = 1; c < dx; c++) {
     const t = Math.abs(X[xi + c] - X[xj + c]);
     if (t > m) {
@@ -127,7 +132,8 @@ function jointDistance(X: Float64Array, Y: Float64Array, i: number, j: number, d
       m = t;
     }
   }
-  const yi = i * dy, yj = j * dy;
+  const yi = i * dy,
+    yj = j * dy;
   for (let c = 0; c < dy; c++) {
     const t = Math.abs(Y[yi + c] - Y[yj + c]);
     if (t > m) {

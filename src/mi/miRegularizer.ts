@@ -213,7 +213,8 @@ export class MIRegularizer {
     for (const k of ['xDim', 'yDim'] as const) {
       if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`MIRegularizer: ${k} must be a positive integer, got ${o[k]}`);
     }
-    if (o.direction !== 'maximize' && o.direction !== 'minimize') throw new Error(`MIRegularizer: direction must be "maximize" or "minimize", got ${JSON.stringify(o.direction)}`);
+    if (o.direction !== 'maximize' && o.direction !== 'minimize')
+      throw new Error(`MIRegularizer: direction must be "maximize" or "minimize", got ${JSON.stringify(o.direction)}`);
     const clip = (o.clip as unknown) === true ? 'adaptive' : (o.clip ?? 'adaptive');
     if (clip !== 'adaptive' && clip !== false) throw new Error(`MIRegularizer: clip must be "adaptive" or false, got ${JSON.stringify(o.clip)}`);
     this.xDim = o.xDim;
@@ -227,12 +228,18 @@ export class MIRegularizer {
       if (o.critic !== undefined || o.estimator !== undefined) throw new Error('MIRegularizer: give either term, or estimator and critic, not both');
       this.term = o.term;
     } else {
-      const critic = o.critic && typeof (o.critic as Critic).pairs === 'function' ? (o.critic as Critic) : createCritic((o.critic as CriticConfig | undefined) ?? { kind: 'concat', hidden: [256, 256] }, o.xDim, o.yDim, this.rng);
+      const critic =
+        o.critic && typeof (o.critic as Critic).pairs === 'function'
+          ? (o.critic as Critic)
+          : createCritic((o.critic as CriticConfig | undefined) ?? { kind: 'concat', hidden: [256, 256] }, o.xDim, o.yDim, this.rng);
       this.term = estimatorTerm(critic, resolveEstimator(o.estimator));
     }
     // tf.Optimizer's instanceof check reads .minimize of its operand: test the shape instead
     const given = o.optimizer as tf.Optimizer | OptimizerConfig | undefined;
-    this.optimizer = given && typeof (given as tf.Optimizer).applyGradients === 'function' ? (given as tf.Optimizer) : createOptimizer((given as OptimizerConfig | undefined) ?? { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999 });
+    this.optimizer =
+      given && typeof (given as tf.Optimizer).applyGradients === 'function'
+        ? (given as tf.Optimizer)
+        : createOptimizer((given as OptimizerConfig | undefined) ?? { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999 });
   }
 
   /** β: the MI term's weight in the model's objective. Settable (e.g. for a β schedule). */
@@ -255,8 +262,10 @@ export class MIRegularizer {
   }
 
   private checkPair(x: tf.Tensor, y: tf.Tensor, where: string): void {
-    if (x.rank !== 2 || x.shape[1] !== this.xDim) throw new Error(`MIRegularizer: ${where} x must have shape [n, ${this.xDim}] (xDim), got [${x.shape.join(', ')}]`);
-    if (y.rank !== 2 || y.shape[1] !== this.yDim) throw new Error(`MIRegularizer: ${where} y must have shape [n, ${this.yDim}] (yDim), got [${y.shape.join(', ')}]`);
+    if (x.rank !== 2 || x.shape[1] !== this.xDim)
+      throw new Error(`MIRegularizer: ${where} x must have shape [n, ${this.xDim}] (xDim), got [${x.shape.join(', ')}]`);
+    if (y.rank !== 2 || y.shape[1] !== this.yDim)
+      throw new Error(`MIRegularizer: ${where} y must have shape [n, ${this.yDim}] (yDim), got [${y.shape.join(', ')}]`);
     if (x.shape[0] !== y.shape[0]) throw new Error(`MIRegularizer: ${where} x and y must have the same number of rows, got ${x.shape[0]} and ${y.shape[0]}`);
     if (x.shape[0] < 2) throw new Error(`MIRegularizer: ${where} needs at least 2 rows (marginal pairs), got ${x.shape[0]}`);
   }
@@ -295,7 +304,10 @@ export class MIRegularizer {
     const c = trainCritic(this.term, this.optimizer, cx, cy, perm);
     // 2. the task gradient
     const task = tf.variableGrads(taskLoss, vars);
-    let grads = task.grads, taskGradNorm: tf.Scalar, miGradNorm: tf.Scalar = tf.scalar(0), clipScale: tf.Scalar = tf.scalar(NaN);
+    let grads = task.grads,
+      taskGradNorm: tf.Scalar,
+      miGradNorm: tf.Scalar = tf.scalar(0),
+      clipScale: tf.Scalar = tf.scalar(NaN);
     if (this._beta > 0) {
       // 3. ∓β·∇Î: the method's gradient (miForGradient), signed by the direction, from fresh scores
       //    (no state update: the critic's step already advanced it)
@@ -308,7 +320,8 @@ export class MIRegularizer {
       // 4. clip against the task gradient over the variables the MI term reaches (MINE app. 6.3)
       const reached: tf.NamedTensorMap = {};
       for (const k of Object.keys(mi.grads)) {
-        if (!task.grads[k]) throw new Error(`MIRegularizer: the MI term reaches variable ${k}, which the task loss does not; add it to the task loss or leave it out of varList`);
+        if (!task.grads[k])
+          throw new Error(`MIRegularizer: the MI term reaches variable ${k}, which the task loss does not; add it to the task loss or leave it out of varList`);
         reached[k] = task.grads[k];
       }
       const comb = combineWithAdaptiveClip(reached, mi.grads, this.clip === 'adaptive');
@@ -377,4 +390,14 @@ export class MIRegularizer {
 }
 
 /** The numeric fields of MIStepInfo, in a fixed order. */
-export const STEP_FIELDS = ['taskLoss', 'mi', 'jointTerm', 'marginalTerm', 'penalty', 'criticLoss', 'clipScale', 'taskGradNorm', 'miGradNorm'] as const satisfies readonly (keyof MIStepInfo)[];
+export const STEP_FIELDS = [
+  'taskLoss',
+  'mi',
+  'jointTerm',
+  'marginalTerm',
+  'penalty',
+  'criticLoss',
+  'clipScale',
+  'taskGradNorm',
+  'miGradNorm',
+] as const satisfies readonly (keyof MIStepInfo)[];

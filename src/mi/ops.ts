@@ -34,7 +34,15 @@ export function scoresFromMatrix(matrix: tf.Tensor2D): { joint: tf.Tensor1D; mar
   if (n !== m) throw new Error(`score matrix must be square, got [${n}, ${m}]`);
   if (n < 2) throw new Error(`score matrix needs at least 2 rows to have off-diagonal pairs, got ${n}`);
   const flat = matrix.reshape([n * n]);
-  const joint = tf.pad(flat, [[0, n]]).reshape([n, n + 1]).slice([0, 0], [n, 1]).reshape([n]) as tf.Tensor1D;
-  const marginal = flat.slice(1, n * n - 1).reshape([n - 1, n + 1]).slice([0, 0], [n - 1, n]).reshape([n * (n - 1)]) as tf.Tensor1D;
+  const joint = tf
+    .pad(flat, [[0, n]])
+    .reshape([n, n + 1])
+    .slice([0, 0], [n, 1])
+    .reshape([n]) as tf.Tensor1D;
+  const marginal = flat
+    .slice(1, n * n - 1)
+    .reshape([n - 1, n + 1])
+    .slice([0, 0], [n - 1, n])
+    .reshape([n * (n - 1)]) as tf.Tensor1D;
   return { joint, marginal, matrix };
 }

@@ -50,7 +50,11 @@ export class JsEstimator extends BaseEstimator {
 
 /** SMILE (Song & Ermon 2020): train with JS, estimate with DV whose e^T is clipped to [e^{−τ}, e^{τ}]. */
 export class SmileEstimator extends BaseEstimator {
-  constructor(readonly tau: number, regularizer: RegularizerConfig | null = null, sampling: Sampling = 'matrix') {
+  constructor(
+    readonly tau: number,
+    regularizer: RegularizerConfig | null = null,
+    sampling: Sampling = 'matrix',
+  ) {
     super('smile', sampling, 'none', regularizer);
     if (!(tau > 0)) throw new Error(`estimator.clip (SMILE's τ) must be positive, got ${tau}`);
   }

@@ -47,8 +47,9 @@ const KIND_TEXT: Record<EstimatorKind, string> = {
   nwj: 'NWJ / f-divergence bound E_P[T] − E_Q[e^(T−1)] (Nguyen, Wainwright & Jordan; MINE-f).',
   'mine-f': 'MINE-f: the f-divergence bound (the same as nwj).',
   'eta-mine': 'η-MINE (Mroueh et al. 2021): the DV bound with log E_Q[e^T] replaced by a learned scalar η.',
-  'eta-mine-convex': 'convex η-MINE: η-MINE training, then a linear witness on the critic\'s last hidden layer fitted with η by damped Newton (Mroueh et al. 2021 §4).',
-  remine: 'ReMINE (Choi & Lee): DV with a drift regulariser λ·d(log E_Q[e^T], C) that pins the critic\'s constant.',
+  'eta-mine-convex':
+    "convex η-MINE: η-MINE training, then a linear witness on the critic's last hidden layer fitted with η by damped Newton (Mroueh et al. 2021 §4).",
+  remine: "ReMINE (Choi & Lee): DV with a drift regulariser λ·d(log E_Q[e^T], C) that pins the critic's constant.",
   'remine-j': 'ReMINE-J: ReMINE trained the same way but reporting the joint term E_P[T] (valid when the regulariser holds log E_Q[e^T] at C = 0).',
   infonce: 'InfoNCE / CPC (van den Oord et al.; Poole et al.): log n + mean of the row-wise log-softmax diagonal; bounded by log(batch size).',
   smile: 'SMILE (Song & Ermon 2020): the DV bound with e^T clipped to [e^−τ, e^τ] in the partition term.',
@@ -57,9 +58,9 @@ const KIND_TEXT: Record<EstimatorKind, string> = {
 
 /** ReMINE's drift regulariser λ·d(log E_Q[e^T], C) (src/mi/regularizer.ts). */
 export const regularizerSchema = obj({
-  lambda: nonNeg().default(DEFAULT_REGULARIZER.lambda).describe('λ, the strength of the drift penalty (ReMINE\'s 0.1).'),
+  lambda: nonNeg().default(DEFAULT_REGULARIZER.lambda).describe("λ, the strength of the drift penalty (ReMINE's 0.1)."),
   target: z.number().default(DEFAULT_REGULARIZER.target).describe('C, where log E_Q[e^T] is pinned.'),
-  distance: z.enum(DISTANCES).default(DEFAULT_REGULARIZER.distance).describe('d: squared (l2, the paper\'s) or absolute (l1) distance.'),
+  distance: z.enum(DISTANCES).default(DEFAULT_REGULARIZER.distance).describe("d: squared (l2, the paper's) or absolute (l1) distance."),
 })
   .describe("ReMINE's drift regulariser λ·d(log E_Q[e^T], C).")
   .meta({ id: 'regularizer' });
@@ -73,7 +74,9 @@ const COMMON = {
   sampling: z
     .enum(['shuffle', 'matrix'])
     .optional()
-    .describe("how marginal samples are formed: 'shuffle' pairs x_i with y_π(i) (MINE), 'matrix' scores all n² pairs (SMILE's and InfoNCE's reference code). InfoNCE needs 'matrix'. Default: the estimator's own."),
+    .describe(
+      "how marginal samples are formed: 'shuffle' pairs x_i with y_π(i) (MINE), 'matrix' scores all n² pairs (SMILE's and InfoNCE's reference code). InfoNCE needs 'matrix'. Default: the estimator's own.",
+    ),
 };
 const movingAverageRate = positive()
   .max(1)
@@ -83,7 +86,9 @@ const eta = {
   etaUpdate: z
     .enum(['exact', 'sgd', 'adam'])
     .default('adam')
-    .describe("η's update: 'adam' a step like one more critic parameter, 'sgd' a bounded gradient step, 'exact' η ← log E_Q[e^T] on the batch (src/mi/etaMine.ts)."),
+    .describe(
+      "η's update: 'adam' a step like one more critic parameter, 'sgd' a bounded gradient step, 'exact' η ← log E_Q[e^T] on the batch (src/mi/etaMine.ts).",
+    ),
   etaLearningRate: computedDefault(positive().optional().describe("η's learning rate."), "5e-4 for etaUpdate 'adam', 0.05 for 'sgd'"),
 };
 const remineShorthand = {
@@ -92,7 +97,8 @@ const remineShorthand = {
   distance: z.enum(DISTANCES).optional().describe('shorthand for regularizer.distance (default l2).'),
 };
 // each field once in the JSON Schema's $defs, however many estimator objects share it
-for (const [k, f] of Object.entries({ ...COMMON, movingAverageRate, ...eta, ...remineShorthand })) (f as z.ZodType).register(z.globalRegistry, { id: `estimator.${k}`, description: f.description });
+for (const [k, f] of Object.entries({ ...COMMON, movingAverageRate, ...eta, ...remineShorthand }))
+  (f as z.ZodType).register(z.globalRegistry, { id: `estimator.${k}`, description: f.description });
 const KIND_FIELDS = {
   mine: { movingAverageRate },
   'mine-biased': {},
@@ -101,7 +107,7 @@ const KIND_FIELDS = {
   'eta-mine': eta,
   'eta-mine-convex': {
     ...eta,
-    l2: nonNeg().default(0.1).describe("ridge λ on the linear witness of the convex fit (src/mi/etaMineConvex.ts)."),
+    l2: nonNeg().default(0.1).describe('ridge λ on the linear witness of the convex fit (src/mi/etaMineConvex.ts).'),
     marginalShifts: posInt().default(4).describe('marginal pairs per training row in the convex fit: (x_i, y_{i+s}) for s = 1..marginalShifts.'),
   },
   remine: { movingAverageRate, ...remineShorthand },
@@ -130,16 +136,18 @@ export function estimatorField(opts: { extra?: z.core.$ZodLooseShape; own?: { ki
   const own = opts.own ?? [];
   const kinds = [...own.map((o) => o.kind), ...(opts.shorthandOnly ?? []), ...ESTIMATOR_KINDS];
   const objects = [...own.map((o) => o.schema), ...(opts.extra ? estimatorObjects(opts.extra) : PLAIN_OBJECTS)] as [z.ZodObject, ...z.ZodObject[]];
-  return z.union([z.enum(kinds as [string, ...string[]]), z.discriminatedUnion('kind', objects)], {
-    error: (iss) => {
-      if (iss.code !== 'invalid_union') return undefined;
-      const v = iss.input;
-      const kind = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).kind : null;
-      if (kind === null) return `must be an estimator kind or an object with a "kind", got ${JSON.stringify(v)}`;
-      if (kind === undefined) return `.kind is required; expected one of ${kinds.join(', ')}`;
-      return `.kind: unknown estimator ${JSON.stringify(kind)}; expected one of ${kinds.join(', ')}`;
-    },
-  }).describe('the MI estimator: a kind ("mine") or an object { "kind": …, … } with its settings.');
+  return z
+    .union([z.enum(kinds as [string, ...string[]]), z.discriminatedUnion('kind', objects)], {
+      error: (iss) => {
+        if (iss.code !== 'invalid_union') return undefined;
+        const v = iss.input;
+        const kind = typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).kind : null;
+        if (kind === null) return `must be an estimator kind or an object with a "kind", got ${JSON.stringify(v)}`;
+        if (kind === undefined) return `.kind is required; expected one of ${kinds.join(', ')}`;
+        return `.kind: unknown estimator ${JSON.stringify(kind)}; expected one of ${kinds.join(', ')}`;
+      },
+    })
+    .describe('the MI estimator: a kind ("mine") or an object { "kind": …, … } with its settings.');
 }
 
 /** An estimator config as JSON: a kind or { "kind", … }. */
@@ -148,7 +156,10 @@ export const estimatorSchema = estimatorField().meta({ id: 'estimator' });
 /** Validates an estimator config from JSON. `{ "kind": "remine", "lambda": 0.1 }` style shorthands are accepted for ReMINE. */
 export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorConfig {
   const parsed = parseWith(estimatorSchema, v, path);
-  const o = (typeof parsed === 'string' ? parseWith(estimatorSchema, { kind: parsed }, path) : parsed) as Record<string, unknown> & { kind: EstimatorKind; window: number };
+  const o = (typeof parsed === 'string' ? parseWith(estimatorSchema, { kind: parsed }, path) : parsed) as Record<string, unknown> & {
+    kind: EstimatorKind;
+    window: number;
+  };
   const k = o.kind;
   const cfg: EstimatorConfig = { kind: k, window: o.window };
   if (o.sampling !== undefined) cfg.sampling = o.sampling as 'shuffle' | 'matrix';
@@ -157,7 +168,8 @@ export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorC
   const reg = o.regularizer as RegularizerConfig | null | false | undefined;
   if (k === 'remine' || k === 'remine-j') {
     // lambda/target/distance at the top are the regularizer's, when no regularizer object is given
-    const given = o.regularizer !== undefined ? reg : parseWith(regularizerSchema, { lambda: o.lambda, target: o.target, distance: o.distance }, `${path}.regularizer`);
+    const given =
+      o.regularizer !== undefined ? reg : parseWith(regularizerSchema, { lambda: o.lambda, target: o.target, distance: o.distance }, `${path}.regularizer`);
     cfg.regularizer = given ? given : { ...DEFAULT_REGULARIZER };
   } else {
     cfg.regularizer = reg ? reg : null;
@@ -190,9 +202,17 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
     case 'eta-mine-convex':
       return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate, { l2: cfg.l2 ?? 0.1, shifts: cfg.marginalShifts ?? 4 });
     case 'remine':
-      return new DvEstimator('remine', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' }, cfg.sampling);
+      return new DvEstimator(
+        'remine',
+        { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'bound' },
+        cfg.sampling,
+      );
     case 'remine-j':
-      return new DvEstimator('remine-j', { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'joint' }, cfg.sampling);
+      return new DvEstimator(
+        'remine-j',
+        { movingAverageRate: cfg.movingAverageRate ?? null, regularizer: reg ?? DEFAULT_REGULARIZER, report: 'joint' },
+        cfg.sampling,
+      );
     case 'infonce':
       return new InfoNceEstimator(reg);
     case 'smile':

@@ -21,7 +21,10 @@ export interface WindowedValues {
 
 export class WindowedEstimate {
   private readonly buf: BatchNumbers[] = [];
-  constructor(readonly size: number, readonly pooling: Pooling) {
+  constructor(
+    readonly size: number,
+    readonly pooling: Pooling,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`window must be a positive integer, got ${size}`);
   }
 

@@ -71,15 +71,24 @@ export function disposeAli(m: Ali): void {
 
 /** Throws unless the model's parts match its variant (a variant without its extra part is a bug). */
 export function checkAli(m: Ali): void {
-  if (!(ALI_VARIANTS as readonly string[]).includes(m.variant)) throw new Error(`ALI: unknown variant ${JSON.stringify(m.variant)}; expected one of ${ALI_VARIANTS.join(', ')}`);
-  if (m.variant === 'alice-adv' && (!m.reconDiscriminator || !m.rOptimizer)) throw new Error('ALI: variant "alice-adv" needs reconDiscriminator and rOptimizer');
+  if (!(ALI_VARIANTS as readonly string[]).includes(m.variant))
+    throw new Error(`ALI: unknown variant ${JSON.stringify(m.variant)}; expected one of ${ALI_VARIANTS.join(', ')}`);
+  if (m.variant === 'alice-adv' && (!m.reconDiscriminator || !m.rOptimizer))
+    throw new Error('ALI: variant "alice-adv" needs reconDiscriminator and rOptimizer');
   if (m.variant === 'ali-mi' && !m.mi) throw new Error('ALI: variant "ali-mi" needs mi (critic, estimator, beta)');
-  if (m.encoder.inputSize !== m.dataDim || m.encoder.outputSize !== m.latentDim) throw new Error(`ALI: encoder must map ${m.dataDim} → ${m.latentDim}, got ${m.encoder.inputSize} → ${m.encoder.outputSize}`);
-  if (m.generator.inputSize !== m.latentDim || m.generator.outputSize !== m.dataDim) throw new Error(`ALI: generator must map ${m.latentDim} → ${m.dataDim}, got ${m.generator.inputSize} → ${m.generator.outputSize}`);
-  for (const [k, v] of [['discriminatorDropout', m.discriminatorDropout], ['discriminatorInputNoise', m.discriminatorInputNoise]] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (k !== 'discriminatorDropout' || v < 1))) throw new Error(`ALI: ${k} must be ${k === 'discriminatorDropout' ? 'in [0, 1)' : '≥ 0'}, got ${v}`);
+  if (m.encoder.inputSize !== m.dataDim || m.encoder.outputSize !== m.latentDim)
+    throw new Error(`ALI: encoder must map ${m.dataDim} → ${m.latentDim}, got ${m.encoder.inputSize} → ${m.encoder.outputSize}`);
+  if (m.generator.inputSize !== m.latentDim || m.generator.outputSize !== m.dataDim)
+    throw new Error(`ALI: generator must map ${m.latentDim} → ${m.dataDim}, got ${m.generator.inputSize} → ${m.generator.outputSize}`);
+  for (const [k, v] of [
+    ['discriminatorDropout', m.discriminatorDropout],
+    ['discriminatorInputNoise', m.discriminatorInputNoise],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (k !== 'discriminatorDropout' || v < 1)))
+      throw new Error(`ALI: ${k} must be ${k === 'discriminatorDropout' ? 'in [0, 1)' : '≥ 0'}, got ${v}`);
   }
-  if (m.discriminator.inputSize !== m.dataDim + m.latentDim) throw new Error(`ALI: discriminator input must be dataDim + latentDim = ${m.dataDim + m.latentDim}, got ${m.discriminator.inputSize}`);
+  if (m.discriminator.inputSize !== m.dataDim + m.latentDim)
+    throw new Error(`ALI: discriminator input must be dataDim + latentDim = ${m.dataDim + m.latentDim}, got ${m.discriminator.inputSize}`);
 }
 
 /**
@@ -88,7 +97,8 @@ export function checkAli(m: Ali): void {
  */
 export function jointLogits(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, trainSeed?: number): tf.Tensor2D {
   let h = tf.concat([x, z], 1) as tf.Tensor2D;
-  const rate = m.discriminatorDropout ?? 0, sigma = m.discriminatorInputNoise ?? 0;
+  const rate = m.discriminatorDropout ?? 0,
+    sigma = m.discriminatorInputNoise ?? 0;
   if (trainSeed === undefined || (rate === 0 && sigma === 0)) return m.discriminator.apply(h);
   if (sigma > 0) h = tf.add(h, tf.randomNormal(h.shape, 0, sigma, 'float32', trainSeed)) as tf.Tensor2D;
   if (rate === 0) return m.discriminator.apply(h);
@@ -113,8 +123,17 @@ export function l2Reconstruction(x: tf.Tensor2D, xr: tf.Tensor2D): tf.Scalar {
  * `adversarial` = −E log(1 − D(x, ẑ)) − E log D(G(z), z) (non-saturating, labels swapped), and the
  * variant's `alice` term (already × λ; 0 for ali and ali-mi).
  */
-export function generatorEncoderLosses(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, zHat: tf.Tensor2D, dSeed?: number): { adversarial: tf.Scalar; alice: tf.Scalar } {
-  const adversarial = tf.add(bceWithLogits(jointLogits(m, x, zHat, dSeed), 0), bceWithLogits(jointLogits(m, m.generator.apply(z), z, dSeed === undefined ? undefined : dSeed + 1), 1)) as tf.Scalar;
+export function generatorEncoderLosses(
+  m: Ali,
+  x: tf.Tensor2D,
+  z: tf.Tensor2D,
+  zHat: tf.Tensor2D,
+  dSeed?: number,
+): { adversarial: tf.Scalar; alice: tf.Scalar } {
+  const adversarial = tf.add(
+    bceWithLogits(jointLogits(m, x, zHat, dSeed), 0),
+    bceWithLogits(jointLogits(m, m.generator.apply(z), z, dSeed === undefined ? undefined : dSeed + 1), 1),
+  ) as tf.Scalar;
   let alice: tf.Scalar = tf.scalar(0);
   if (m.variant === 'alice-l2') {
     alice = tf.mul(l2Reconstruction(x, m.generator.apply(zHat)), m.lambda) as tf.Scalar;
@@ -126,7 +145,21 @@ export function generatorEncoderLosses(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, z
   return { adversarial, alice };
 }
 
-export const ALI_FIELDS = ['dLoss', 'gfLoss', 'aliceLoss', 'rLoss', 'recon', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'advGradNorm', 'miGradNorm', 'clipScale'] as const;
+export const ALI_FIELDS = [
+  'dLoss',
+  'gfLoss',
+  'aliceLoss',
+  'rLoss',
+  'recon',
+  'mi',
+  'miLoss',
+  'jointTerm',
+  'marginalTerm',
+  'penalty',
+  'advGradNorm',
+  'miGradNorm',
+  'clipScale',
+] as const;
 export type AliStepNumbers = Record<(typeof ALI_FIELDS)[number], number>;
 /** Fields that are NaN by design in some variants (the loop must not stop on them). */
 export const ALI_OPTIONAL_FIELDS = ['rLoss', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'miGradNorm', 'clipScale'];
@@ -144,7 +177,8 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
   const encSeed = rng.tfSeed();
   const dReg = (m.discriminatorDropout ?? 0) > 0 || (m.discriminatorInputNoise ?? 0) > 0;
   // seeds of D's dropout / input-noise masks (drawn only when used, so runs without them are unchanged)
-  const dSeedD = dReg ? rng.tfSeed() : undefined, dSeedGF = dReg ? rng.tfSeed() : undefined;
+  const dSeedD = dReg ? rng.tfSeed() : undefined,
+    dSeedGF = dReg ? rng.tfSeed() : undefined;
   const out = tf.tidy(() => {
     const x = tf.tensor2d(real, [n, m.dataDim]);
     const z = tf.randomNormal([n, m.latentDim], 0, 1, 'float32', zSeed) as tf.Tensor2D;
@@ -159,13 +193,22 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
     const xFake0 = m.generator.apply(z);
     // reconstructions before this step's updates (like dLoss, the numbers describe the step's start)
     const xr0 = m.generator.apply(zHat0);
-    const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(jointLogits(m, x, zHat0, dSeedD), 1), bceWithLogits(jointLogits(m, xFake0, z, dSeedD === undefined ? undefined : dSeedD + 1), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
+    const dLoss = m.dOptimizer.minimize(
+      () =>
+        tf.add(
+          bceWithLogits(jointLogits(m, x, zHat0, dSeedD), 1),
+          bceWithLogits(jointLogits(m, xFake0, z, dSeedD === undefined ? undefined : dSeedD + 1), 0),
+        ) as tf.Scalar,
+      true,
+      m.discriminator.variables,
+    ) as tf.Scalar;
     // 2a. D' (alice-adv): (x, x) → 1, (x, G(F(x))) → 0.
     let rLoss: tf.Scalar = tf.scalar(NaN);
     if (m.variant === 'alice-adv') {
       const r = m.reconDiscriminator!;
       rLoss = m.rOptimizer!.minimize(
-        () => tf.add(bceWithLogits(r.apply(tf.concat([x, x], 1) as tf.Tensor2D), 1), bceWithLogits(r.apply(tf.concat([x, xr0], 1) as tf.Tensor2D), 0)) as tf.Scalar,
+        () =>
+          tf.add(bceWithLogits(r.apply(tf.concat([x, x], 1) as tf.Tensor2D), 1), bceWithLogits(r.apply(tf.concat([x, xr0], 1) as tf.Tensor2D), 0)) as tf.Scalar,
         true,
         r.variables,
       ) as tf.Scalar;
@@ -181,8 +224,15 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
       return tf.add(l.adversarial, l.alice) as tf.Scalar;
     };
     const nan = tf.scalar(NaN);
-    let gf: tf.Scalar, advNorm: tf.Scalar, miNorm: tf.Scalar = nan, scale: tf.Scalar = nan;
-    let mi: tf.Scalar = nan, miLoss: tf.Scalar = nan, joint: tf.Scalar = nan, marginal: tf.Scalar = nan, penalty: tf.Scalar = nan;
+    let gf: tf.Scalar,
+      advNorm: tf.Scalar,
+      miNorm: tf.Scalar = nan,
+      scale: tf.Scalar = nan;
+    let mi: tf.Scalar = nan,
+      miLoss: tf.Scalar = nan,
+      joint: tf.Scalar = nan,
+      marginal: tf.Scalar = nan,
+      penalty: tf.Scalar = nan;
     if (m.mi) {
       const { grads, info } = m.mi.computeGradients(gfLoss, () => [x, enc()], gfVars, { criticPair: [x, zHat0], perm });
       m.gfOptimizer.applyGradients(grads);

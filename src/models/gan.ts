@@ -74,14 +74,29 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
     const fake = generate(m, z, rng);
     const code = m.codeDim === m.noiseDim ? z : (tf.slice(z, [0, 0], [n, m.codeDim]) as tf.Tensor2D);
     // 1. discriminator: real → 1, fake → 0 (G's variables are not in the list: no G update)
-    const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(m.discriminator.apply(x), 1), bceWithLogits(m.discriminator.apply(fake), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
+    const dLoss = m.dOptimizer.minimize(
+      () => tf.add(bceWithLogits(m.discriminator.apply(x), 1), bceWithLogits(m.discriminator.apply(fake), 0)) as tf.Scalar,
+      true,
+      m.discriminator.variables,
+    ) as tf.Scalar;
     // 2–3. T on (G(z), c) with marginals by shuffling c (MINE Algorithm 1), then G: non-saturating
     //      adversarial gradient + β·(clipped) MI gradient — the MI regularizer's one step
     const advLoss = () => bceWithLogits(m.discriminator.apply(generate(m, z, null)), 1);
     if (m.mi) {
       const { grads, info } = m.mi.computeGradients(advLoss, () => [generate(m, z, null), code], m.generator.variables, { criticPair: [fake, code], perm });
       m.gOptimizer.applyGradients(grads);
-      return tf.stack([dLoss, info.taskLoss, info.mi, info.criticLoss, info.jointTerm, info.marginalTerm, info.penalty, info.taskGradNorm, info.miGradNorm, info.clipScale]);
+      return tf.stack([
+        dLoss,
+        info.taskLoss,
+        info.mi,
+        info.criticLoss,
+        info.jointTerm,
+        info.marginalTerm,
+        info.penalty,
+        info.taskGradNorm,
+        info.miGradNorm,
+        info.clipScale,
+      ]);
     }
     const adv = tf.variableGrads(advLoss, m.generator.variables);
     m.gOptimizer.applyGradients(adv.grads);

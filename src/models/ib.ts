@@ -59,8 +59,10 @@ export function checkIbModelConfig(cfg: IbModelConfig): void {
   if (!(cfg.beta >= 0) || !Number.isFinite(cfg.beta)) throw new Error(`beta must be a finite number ≥ 0, got ${cfg.beta}`);
   if (cfg.rate !== 'mi' && cfg.rate !== 'vib') throw new Error(`rate: unknown value ${JSON.stringify(cfg.rate)}; expected one of mi, vib`);
   if (cfg.rate === 'mi' && !cfg.mi) throw new Error('mi: rate "mi" needs mi.estimator and mi.critic (the statistics network)');
-  if (cfg.polyak !== undefined && cfg.polyak !== 0 && !(cfg.polyak > 0 && cfg.polyak < 1)) throw new Error(`polyak must be 0 (off) or a decay in (0, 1), got ${cfg.polyak}`);
-  if (cfg.rate === 'vib' && cfg.encoder.kind !== 'gaussian') throw new Error(`encoder.kind: rate "vib" needs the gaussian encoder (its KL has a closed form), got ${JSON.stringify(cfg.encoder.kind)}`);
+  if (cfg.polyak !== undefined && cfg.polyak !== 0 && !(cfg.polyak > 0 && cfg.polyak < 1))
+    throw new Error(`polyak must be 0 (off) or a decay in (0, 1), got ${cfg.polyak}`);
+  if (cfg.rate === 'vib' && cfg.encoder.kind !== 'gaussian')
+    throw new Error(`encoder.kind: rate "vib" needs the gaussian encoder (its KL has a closed form), got ${JSON.stringify(cfg.encoder.kind)}`);
 }
 
 export function createIbModel(cfg: IbModelConfig, rng: Rng): IbModel {
@@ -69,7 +71,17 @@ export function createIbModel(cfg: IbModelConfig, rng: Rng): IbModel {
   const decoder = new Mlp({ sizes: [cfg.encoder.zDim, cfg.numClasses] }, rng, 'decoder');
   // beside VIB the statistics network only monitors I(X; Z): β = 0, no gradient into the encoder
   const mi = cfg.mi
-    ? new MIRegularizer({ xDim: cfg.inputDim, yDim: cfg.encoder.zDim, critic: cfg.mi.critic, estimator: cfg.mi.estimator, beta: cfg.rate === 'mi' ? cfg.beta : 0, direction: 'minimize', clip: cfg.mi.clip ? 'adaptive' : false, optimizer: cfg.mi.optimizer ?? cfg.optimizer, rng })
+    ? new MIRegularizer({
+        xDim: cfg.inputDim,
+        yDim: cfg.encoder.zDim,
+        critic: cfg.mi.critic,
+        estimator: cfg.mi.estimator,
+        beta: cfg.rate === 'mi' ? cfg.beta : 0,
+        direction: 'minimize',
+        clip: cfg.mi.clip ? 'adaptive' : false,
+        optimizer: cfg.mi.optimizer ?? cfg.optimizer,
+        rng,
+      })
     : null;
   const average = cfg.polyak ? new PolyakAverage([...encoder.variables, ...decoder.variables], cfg.polyak) : null;
   return { cfg, encoder, decoder, optimizer: createOptimizer(cfg.optimizer), mi, average };
@@ -92,7 +104,20 @@ export function setIbLearningRate(m: IbModel, lr: number): void {
   (m.optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
-export const IB_FIELDS = ['loss', 'ce', 'rate', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'batchError', 'mainGradNorm', 'miGradNorm', 'clipScale'] as const;
+export const IB_FIELDS = [
+  'loss',
+  'ce',
+  'rate',
+  'mi',
+  'miLoss',
+  'jointTerm',
+  'marginalTerm',
+  'penalty',
+  'batchError',
+  'mainGradNorm',
+  'miGradNorm',
+  'clipScale',
+] as const;
 export type IbStepNumbers = Record<(typeof IB_FIELDS)[number], number>;
 /** Fields that are NaN without a statistics network (the training loop must not stop on them). */
 export const IB_MI_FIELDS = ['mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'clipScale'];
@@ -101,7 +126,9 @@ function checkBatch(m: IbModel, x: Float32Array, labels: Int32Array): number {
   const n = labels.length;
   if (n < 2) throw new Error(`IB step: batch labels has ${n} entries; expected n ≥ 2`);
   if (x.length !== n * m.cfg.inputDim) throw new Error(`IB step: batch x has ${x.length} values; expected n·inputDim = ${n}·${m.cfg.inputDim}`);
-  for (let i = 0; i < n; i++) if (!(labels[i] >= 0 && labels[i] < m.cfg.numClasses)) throw new Error(`IB step: labels[${i}] is ${labels[i]}; expected a class id in 0…${m.cfg.numClasses - 1}`);
+  for (let i = 0; i < n; i++)
+    if (!(labels[i] >= 0 && labels[i] < m.cfg.numClasses))
+      throw new Error(`IB step: labels[${i}] is ${labels[i]}; expected a class id in 0…${m.cfg.numClasses - 1}`);
   return n;
 }
 
@@ -126,14 +153,23 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
     const nan = tf.scalar(NaN);
     let logits: tf.Tensor2D | null = null;
     let ce: tf.Scalar, rate: tf.Scalar, loss: tf.Scalar, mainNorm: tf.Scalar;
-    let c: { mi: tf.Scalar; criticLoss: tf.Scalar; jointTerm: tf.Scalar; marginalTerm: tf.Scalar; penalty: tf.Scalar; miGradNorm: tf.Scalar; clipScale: tf.Scalar } = { mi: nan, criticLoss: nan, jointTerm: nan, marginalTerm: nan, penalty: nan, miGradNorm: tf.scalar(0), clipScale: nan };
+    let c: {
+      mi: tf.Scalar;
+      criticLoss: tf.Scalar;
+      jointTerm: tf.Scalar;
+      marginalTerm: tf.Scalar;
+      penalty: tf.Scalar;
+      miGradNorm: tf.Scalar;
+      clipScale: tf.Scalar;
+    } = { mi: nan, criticLoss: nan, jointTerm: nan, marginalTerm: nan, penalty: nan, miGradNorm: tf.scalar(0), clipScale: nan };
     if (m.cfg.rate === 'vib') {
       // the statistics network (if any) only monitors I(X; Z): its step on (x, z), z a constant
       if (m.mi) {
         const t = m.mi.trainCritic(xt, m.encoder.encode(xt, eps), { perm });
         c = { ...c, mi: t.estimate, criticLoss: t.loss, jointTerm: t.jointTerm, marginalTerm: t.marginalTerm, penalty: t.penalty };
       }
-      let ceK: tf.Scalar | null = null, klK: tf.Scalar | null = null;
+      let ceK: tf.Scalar | null = null,
+        klK: tf.Scalar | null = null;
       const g = tf.variableGrads(() => {
         const p = m.encoder.prepare(xt);
         const { mu, sigma } = m.encoder.gaussianParams(p);
@@ -163,7 +199,15 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
         { perm },
       );
       m.optimizer.applyGradients(grads);
-      c = { mi: info.mi, criticLoss: info.criticLoss, jointTerm: info.jointTerm, marginalTerm: info.marginalTerm, penalty: info.penalty, miGradNorm: info.miGradNorm, clipScale: info.clipScale };
+      c = {
+        mi: info.mi,
+        criticLoss: info.criticLoss,
+        jointTerm: info.jointTerm,
+        marginalTerm: info.marginalTerm,
+        penalty: info.penalty,
+        miGradNorm: info.miGradNorm,
+        clipScale: info.clipScale,
+      };
       ce = info.taskLoss;
       rate = info.mi;
       loss = r.beta > 0 ? tf.add(ce, tf.mul(rate, r.beta)) : tf.clone(ce);
@@ -188,11 +232,19 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
  * Test misclassification (Alemi et al. §4.1.1): with one sample of z per image, and with the
  * softmax averaged over `samples` samples. Runs in chunks of `chunk` rows; noise from `rng`.
  */
-export function ibTestError(m: IbModel, x: Float32Array, labels: Int32Array, samples: number, rng: Rng, chunk = 500): { errorOneSample: number; errorAveraged: number } {
+export function ibTestError(
+  m: IbModel,
+  x: Float32Array,
+  labels: Int32Array,
+  samples: number,
+  rng: Rng,
+  chunk = 500,
+): { errorOneSample: number; errorAveraged: number } {
   const n = labels.length;
   if (x.length !== n * m.cfg.inputDim) throw new Error(`IB evaluation: x has ${x.length} values; expected ${n}·${m.cfg.inputDim}`);
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`IB evaluation: samples must be a positive integer, got ${samples}`);
-  let wrong1 = 0, wrongAvg = 0;
+  let wrong1 = 0,
+    wrongAvg = 0;
   for (let s = 0; s < n; s += chunk) {
     const rows = Math.min(chunk, n - s);
     const seeds = Array.from({ length: samples }, () => rng.tfSeed());
@@ -240,7 +292,8 @@ export async function setIbModelState(m: IbModel, state: { arrays: SavedArray[];
   for (const { name, variable } of ibModelVariables(m)) {
     const a = byName.get(`var/${name}`);
     if (!a) throw new Error(`checkpoint: variable ${name} is missing`);
-    if (a.shape.join('x') !== variable.shape.join('x')) throw new Error(`checkpoint: variable ${name} has shape [${a.shape}], the model's is [${variable.shape}] (a different config?)`);
+    if (a.shape.join('x') !== variable.shape.join('x'))
+      throw new Error(`checkpoint: variable ${name} has shape [${a.shape}], the model's is [${variable.shape}] (a different config?)`);
     tf.tidy(() => variable.assign(savedToTensor(a)));
   }
   // An optimizer that has not stepped yet has no slots to restore.

@@ -77,7 +77,8 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  */
 export function recognitionBound(q: tf.Tensor2D, code: tf.Tensor2D, s: CodeSpec): RecognitionBound {
   const w = codeSize(s);
-  if (q.shape[1] !== w) throw new Error(`recognition head: output must have ${w} columns (categorical ${s.categorical} + continuous ${s.continuous}), got ${q.shape[1]}`);
+  if (q.shape[1] !== w)
+    throw new Error(`recognition head: output must have ${w} columns (categorical ${s.categorical} + continuous ${s.continuous}), got ${q.shape[1]}`);
   if (code.shape[1] !== w) throw new Error(`recognition head: code must have ${w} columns, got ${code.shape[1]}`);
   const n = q.shape[0];
   const parts: tf.Tensor1D[] = [];
@@ -152,9 +153,13 @@ export function checkInfoGan(m: InfoGan): void {
   const head = (m.mi?.term as { head?: Mlp } | undefined)?.head;
   if (head) {
     if (head.inputSize !== m.dataDim) throw new Error(`recognition head: input size ${head.inputSize} ≠ dataDim ${m.dataDim}`);
-    if (head.outputSize !== w) throw new Error(`recognition head: output size ${head.outputSize} ≠ code size ${w} (categorical ${m.codes.categorical} logits + continuous ${m.codes.continuous} means)`);
+    if (head.outputSize !== w)
+      throw new Error(
+        `recognition head: output size ${head.outputSize} ≠ code size ${w} (categorical ${m.codes.categorical} logits + continuous ${m.codes.continuous} means)`,
+      );
   }
-  if (m.mi && (m.mi.xDim !== m.dataDim || m.mi.yDim !== w)) throw new Error(`mi: the regularizer must take (x, c) of sizes (${m.dataDim}, ${w}), got (${m.mi.xDim}, ${m.mi.yDim})`);
+  if (m.mi && (m.mi.xDim !== m.dataDim || m.mi.yDim !== w))
+    throw new Error(`mi: the regularizer must take (x, c) of sizes (${m.dataDim}, ${w}), got (${m.mi.xDim}, ${m.mi.yDim})`);
 }
 
 export function disposeInfoGan(m: InfoGan): void {
@@ -169,13 +174,29 @@ export function disposeInfoGan(m: InfoGan): void {
 export function sampleInfoGan(m: InfoGan, n: number, rng: Rng): { points: Float32Array; labels: Int32Array } {
   const codes = sampleCodes(m.codes, n, rng);
   const seed = rng.tfSeed();
-  const t = tf.tidy(() => m.generator.apply(tf.concat([tf.tensor2d(codes.values, [n, codeSize(m.codes)]), tf.randomNormal([n, m.noiseDim], 0, 1, 'float32', seed)], 1) as tf.Tensor2D));
+  const t = tf.tidy(() =>
+    m.generator.apply(
+      tf.concat([tf.tensor2d(codes.values, [n, codeSize(m.codes)]), tf.randomNormal([n, m.noiseDim], 0, 1, 'float32', seed)], 1) as tf.Tensor2D,
+    ),
+  );
   const points = t.dataSync() as Float32Array;
   t.dispose();
   return { points, labels: codes.labels };
 }
 
-export const INFOGAN_FIELDS = ['dLoss', 'gLoss', 'mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'advGradNorm', 'miGradNorm', 'clipScale', 'codeAccuracy'] as const;
+export const INFOGAN_FIELDS = [
+  'dLoss',
+  'gLoss',
+  'mi',
+  'miLoss',
+  'jointTerm',
+  'marginalTerm',
+  'penalty',
+  'advGradNorm',
+  'miGradNorm',
+  'clipScale',
+  'codeAccuracy',
+] as const;
 export type InfoGanStepNumbers = Record<(typeof INFOGAN_FIELDS)[number], number>;
 /** Fields that are NaN without an MI term, or without a categorical code's accuracy. */
 export const INFOGAN_MI_FIELDS = ['mi', 'miLoss', 'jointTerm', 'marginalTerm', 'penalty', 'clipScale', 'codeAccuracy'];
@@ -197,7 +218,11 @@ export function infoGanTrainStep(m: InfoGan, real: Float32Array, rng: Rng): Info
     const z = tf.concat([c, tf.randomNormal([n, m.noiseDim], 0, 1, 'float32', noiseSeed)], 1) as tf.Tensor2D;
     const fake = m.generator.apply(z);
     // 1. discriminator: real → 1, fake → 0 (only D's variables are updated)
-    const dLoss = m.dOptimizer.minimize(() => tf.add(bceWithLogits(m.discriminator.apply(x), 1), bceWithLogits(m.discriminator.apply(fake), 0)) as tf.Scalar, true, m.discriminator.variables) as tf.Scalar;
+    const dLoss = m.dOptimizer.minimize(
+      () => tf.add(bceWithLogits(m.discriminator.apply(x), 1), bceWithLogits(m.discriminator.apply(fake), 0)) as tf.Scalar,
+      true,
+      m.discriminator.variables,
+    ) as tf.Scalar;
     // 2–3. the MI regularizer's step: T (or Q) on (G(z, c), c) with G fixed, then G's
     //      non-saturating adversarial gradient + β·(clipped) gradient of the MI term
     const advLoss = () => bceWithLogits(m.discriminator.apply(m.generator.apply(z)), 1);
@@ -205,7 +230,19 @@ export function infoGanTrainStep(m: InfoGan, real: Float32Array, rng: Rng): Info
     if (m.mi) {
       const { grads, info } = m.mi.computeGradients(advLoss, () => [m.generator.apply(z), c], m.generator.variables, { criticPair: [fake, c], perm });
       m.gOptimizer.applyGradients(grads);
-      return tf.stack([dLoss, info.taskLoss, info.mi, info.criticLoss, info.jointTerm, info.marginalTerm, info.penalty, info.taskGradNorm, info.miGradNorm, info.clipScale, info.extras.codeAccuracy ?? nan]);
+      return tf.stack([
+        dLoss,
+        info.taskLoss,
+        info.mi,
+        info.criticLoss,
+        info.jointTerm,
+        info.marginalTerm,
+        info.penalty,
+        info.taskGradNorm,
+        info.miGradNorm,
+        info.clipScale,
+        info.extras.codeAccuracy ?? nan,
+      ]);
     }
     const adv = tf.variableGrads(advLoss, m.generator.variables);
     m.gOptimizer.applyGradients(adv.grads);

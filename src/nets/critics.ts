@@ -77,11 +77,15 @@ function reluMlpAllPairs(dx: number, layers: number): (...inputs: tf.Tensor[]) =
     const save = args.pop() as tf.GradSaveFunc;
     const [x, y, ...params] = args as tf.Tensor2D[];
     const [n, m] = [x.shape[0], y.shape[0]];
-    const w = params.filter((_, i) => i % 2 === 0), b = params.filter((_, i) => i % 2 === 1) as unknown as tf.Tensor1D[];
+    const w = params.filter((_, i) => i % 2 === 0),
+      b = params.filter((_, i) => i % 2 === 1) as unknown as tf.Tensor1D[];
     const h0 = w[0].shape[1];
-    const w0x = w[0].slice([0, 0], [dx, h0]), w0y = w[0].slice([dx, 0], [w[0].shape[0] - dx, h0]);
+    const w0x = w[0].slice([0, 0], [dx, h0]),
+      w0y = w[0].slice([dx, 0], [w[0].shape[0] - dx, h0]);
     // layer 0 per sample, broadcast over pairs: W₀[x_i; y_j] + b₀ = (W₀ₓx_i + b₀) + W₀ᵧy_j
-    const pre0 = tf.add(tf.fused.matMul({ a: x, b: w0x, bias: b[0] }).reshape([n, 1, h0]), tf.matMul(y, w0y).reshape([1, m, h0])).reshape([n * m, h0]) as tf.Tensor2D;
+    const pre0 = tf
+      .add(tf.fused.matMul({ a: x, b: w0x, bias: b[0] }).reshape([n, 1, h0]), tf.matMul(y, w0y).reshape([1, m, h0]))
+      .reshape([n * m, h0]) as tf.Tensor2D;
     // outs[k] = layer k's output; the last layer is linear
     const outs: tf.Tensor2D[] = [layers === 1 ? pre0 : tf.relu(pre0)];
     for (let k = 1; k < layers; k++) {
@@ -95,7 +99,8 @@ function reluMlpAllPairs(dx: number, layers: number): (...inputs: tf.Tensor[]) =
         const sw = saved.slice(2, 2 + layers) as tf.Tensor2D[];
         const so = saved.slice(2 + layers) as tf.Tensor2D[];
         const onesRows = tf.ones([1, n * m]) as tf.Tensor2D;
-        const dW: tf.Tensor2D[] = new Array(layers), db: tf.Tensor1D[] = new Array(layers);
+        const dW: tf.Tensor2D[] = new Array(layers),
+          db: tf.Tensor1D[] = new Array(layers);
         // g: the loss's gradient with respect to layer k's pre-activation
         let g = dS.reshape([n * m, 1]) as tf.Tensor2D;
         for (let k = layers - 1; k >= 1; k--) {
@@ -108,7 +113,8 @@ function reluMlpAllPairs(dx: number, layers: number): (...inputs: tf.Tensor[]) =
         const gC = tf.matMul(tf.ones([1, n]), g.reshape([n, m * h0])).reshape([m, h0]) as tf.Tensor2D;
         dW[0] = tf.concat([tf.matMul(sx, gA, true, false), tf.matMul(sy, gC, true, false)], 0) as tf.Tensor2D;
         db[0] = tf.matMul(tf.ones([1, n]), gA).reshape([h0]);
-        const sw0x = sw[0].slice([0, 0], [dx, h0]), sw0y = sw[0].slice([dx, 0], [sw[0].shape[0] - dx, h0]);
+        const sw0x = sw[0].slice([0, 0], [dx, h0]),
+          sw0y = sw[0].slice([dx, 0], [sw[0].shape[0] - dx, h0]);
         const grads: tf.Tensor[] = [tf.matMul(gA, sw0x, false, true), tf.matMul(gC, sw0y, false, true)];
         for (let k = 0; k < layers; k++) grads.push(dW[k], db[k]);
         return grads;
@@ -121,7 +127,14 @@ function reluMlpAllPairs(dx: number, layers: number): (...inputs: tf.Tensor[]) =
 export class ConcatCritic implements Critic {
   readonly kind = 'concat';
   readonly net: Mlp;
-  constructor(readonly dx: number, readonly dy: number, hidden: number[], rng: Rng, activation: Activation = 'relu', init: CriticInit = 'pytorch') {
+  constructor(
+    readonly dx: number,
+    readonly dy: number,
+    hidden: number[],
+    rng: Rng,
+    activation: Activation = 'relu',
+    init: CriticInit = 'pytorch',
+  ) {
     this.net = new Mlp({ sizes: [dx + dy, ...hidden, 1], activation }, rng, 'critic');
     if (init === 'keras') kerasInit(this.net, rng);
   }
@@ -194,7 +207,15 @@ export class SeparableCritic implements Critic {
   readonly kind = 'separable';
   readonly fx: Mlp;
   readonly fy: Mlp;
-  constructor(readonly dx: number, readonly dy: number, hidden: number[], embedding: number, rng: Rng, activation: Activation = 'relu', init: CriticInit = 'pytorch') {
+  constructor(
+    readonly dx: number,
+    readonly dy: number,
+    hidden: number[],
+    embedding: number,
+    rng: Rng,
+    activation: Activation = 'relu',
+    init: CriticInit = 'pytorch',
+  ) {
     this.fx = new Mlp({ sizes: [dx, ...hidden, embedding], activation }, rng, 'critic.phiX');
     this.fy = new Mlp({ sizes: [dy, ...hidden, embedding], activation }, rng, 'critic.phiY');
     if (init === 'keras') for (const net of [this.fx, this.fy]) kerasInit(net, rng);
@@ -220,7 +241,10 @@ export class SeparableCritic implements Critic {
 export class BilinearCritic implements Critic {
   readonly kind = 'bilinear';
   readonly w: tf.Variable<tf.Rank.R2>;
-  constructor(readonly dx: number, readonly dy: number) {
+  constructor(
+    readonly dx: number,
+    readonly dy: number,
+  ) {
     this.w = ownedVariable(tf.zeros([dx, dy]) as tf.Tensor2D);
   }
   get variables() {

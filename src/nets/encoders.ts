@@ -51,7 +51,11 @@ export class StochasticEncoder {
   readonly noiseStd: number;
   readonly noiseDim: number;
 
-  constructor(cfg: EncoderConfig, readonly inputDim: number, rng: Rng) {
+  constructor(
+    cfg: EncoderConfig,
+    readonly inputDim: number,
+    rng: Rng,
+  ) {
     this.kind = cfg.kind;
     this.zDim = cfg.zDim;
     this.noiseStd = cfg.noiseStd ?? DEFAULT_NOISE_STD;

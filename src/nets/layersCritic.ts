@@ -15,9 +15,11 @@ export function layersCritic(model: tf.LayersModel, dims?: { xDim: number; yDim:
     throw new Error(`layersCritic: the model's input has ${width} columns, expected xDim + yDim = ${dims.xDim} + ${dims.yDim}`);
   }
   const outShape = model.outputs?.[0]?.shape;
-  if (outShape && outShape.length === 2 && outShape[1] !== 1) throw new Error(`layersCritic: the model must output one score per row ([n, 1]), got [${outShape.join(', ')}]`);
+  if (outShape && outShape.length === 2 && outShape[1] !== 1)
+    throw new Error(`layersCritic: the model must output one score per row ([n, 1]), got [${outShape.join(', ')}]`);
   const check = (x: tf.Tensor2D, y: tf.Tensor2D) => {
-    if (width !== null && x.shape[1] + y.shape[1] !== width) throw new Error(`layersCritic: x has ${x.shape[1]} and y ${y.shape[1]} columns; the model takes ${width}`);
+    if (width !== null && x.shape[1] + y.shape[1] !== width)
+      throw new Error(`layersCritic: x has ${x.shape[1]} and y ${y.shape[1]} columns; the model takes ${width}`);
   };
   const score = (xy: tf.Tensor2D): tf.Tensor1D => {
     const out = model.apply(xy) as tf.Tensor;

@@ -67,7 +67,11 @@ export class Mlp {
    * runs are comparable with the PyTorch peer and the papers' reference code.
    */
   /** `name` appears in error messages; tfjs variable names stay auto-generated (they must be unique per process). */
-  constructor(readonly spec: MlpSpec, rng: Rng, readonly name = 'mlp') {
+  constructor(
+    readonly spec: MlpSpec,
+    rng: Rng,
+    readonly name = 'mlp',
+  ) {
     const { sizes } = spec;
     if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
       throw new Error(`${name}: layer sizes must be at least two positive integers, got ${JSON.stringify(sizes)}`);

@@ -26,14 +26,17 @@ export interface AnnotatedGridOptions {
 
 /** The grid as a PNG. */
 export function annotatedGrid(o: AnnotatedGridOptions): Buffer {
-  const R = o.rowLabels.length, C = o.colLabels.length;
+  const R = o.rowLabels.length,
+    C = o.colLabels.length;
   if (o.values.length !== R || o.values.some((r) => r.length !== C)) throw new Error(`annotatedGrid: values must be ${R}×${C} (rows × columns)`);
   const measure = createCanvas(10, 10).getContext('2d');
   const width = (s: string, font: string) => {
     measure.font = font;
     return measure.measureText(s).width;
   };
-  const labelFont = `13px ${FONT}`, cellFont = `12px ${FONT}`, titleFont = `bold 15px ${FONT}`;
+  const labelFont = `13px ${FONT}`,
+    cellFont = `12px ${FONT}`,
+    titleFont = `bold 15px ${FONT}`;
   const text = o.text ?? o.values.map((r) => r.map((v) => (Number.isFinite(v) ? v.toFixed(2) : '–')));
   const cellW = Math.ceil(Math.max(64, ...o.colLabels.map((l) => width(l, labelFont) + 12), ...text.flat().map((t) => width(t, cellFont) + 12)));
   const cellH = 28;

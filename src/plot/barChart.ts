@@ -51,7 +51,8 @@ export interface BarChartOptions {
 const GROUP = 0.8; // share of a category slot taken by its bars
 
 function prepare(o: BarChartOptions) {
-  let lo = 0, hi = 0;
+  let lo = 0,
+    hi = 0;
   for (const s of o.series)
     for (let i = 0; i < Math.min(s.values.length, o.categories.length); i++) {
       const v = s.values[i];
@@ -99,7 +100,8 @@ export function barChart(o: BarChartOptions, render: RenderOptions = {}): Buffer
   const L = layoutAxes(ctx, { left: 0, top: 0, right: fig.width, bottom: fig.height }, p.spec);
   drawAxes(ctx, L, p.spec);
   const ns = Math.max(1, o.series.length);
-  const groupW = (L.x.map(1) - L.x.map(0)) * GROUP, barW = groupW / ns;
+  const groupW = (L.x.map(1) - L.x.map(0)) * GROUP,
+    barW = groupW / ns;
   const base = L.y.map(Math.min(Math.max(0, L.y.domain[0]), L.y.domain[1]));
   const labels: { text: string; x: number; y: number; below: boolean }[] = [];
   withClip(ctx, L.area, () => {
@@ -115,10 +117,18 @@ export function barChart(o: BarChartOptions, render: RenderOptions = {}): Buffer
         const yv = L.y.map(v);
         const inset = barW > 6 ? 1 : 0; // a hairline between neighbouring bars
         ctx.fillStyle = color;
-        ctx.fillRect(x + inset, Math.max(L.area.top - 2, Math.min(base, yv)), Math.max(1, barW - 2 * inset), Math.min(L.area.bottom - L.area.top + 4, Math.abs(yv - base)));
+        ctx.fillRect(
+          x + inset,
+          Math.max(L.area.top - 2, Math.min(base, yv)),
+          Math.max(1, barW - 2 * inset),
+          Math.min(L.area.bottom - L.area.top + 4, Math.abs(yv - base)),
+        );
         const e = errorAt(s, i);
         if (e > 0) {
-          const cx = x + barW / 2, y0 = L.y.map(v - e), y1 = L.y.map(v + e), cap = Math.min(5, barW / 3);
+          const cx = x + barW / 2,
+            y0 = L.y.map(v - e),
+            y1 = L.y.map(v + e),
+            cap = Math.min(5, barW / 3);
           ctx.strokeStyle = '#222222';
           ctx.lineWidth = 1.3;
           ctx.beginPath();

@@ -96,7 +96,8 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
 export function logTicks(lo: number, hi: number, count = 6): number[] {
   if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   if (lo > hi) [lo, hi] = [hi, lo];
-  const e0 = Math.floor(Math.log10(lo)), e1 = Math.ceil(Math.log10(hi));
+  const e0 = Math.floor(Math.log10(lo)),
+    e1 = Math.ceil(Math.log10(hi));
   const decades = e1 - e0;
   const inRange = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
   const every = Math.max(1, Math.ceil(decades / Math.max(1, count)));
@@ -150,7 +151,8 @@ export function formatNumber(v: number, step?: number): string {
  * [0, 1] (or [1, 10] with `positiveOnly`).
  */
 export function finiteRange(arrays: ArrayLike<number>[], pad = 0.05, positiveOnly = false): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const a of arrays)
     for (let i = 0; i < a.length; i++) {
       const v = a[i];
@@ -160,7 +162,8 @@ export function finiteRange(arrays: ArrayLike<number>[], pad = 0.05, positiveOnl
     }
   if (lo === Infinity) return positiveOnly ? [1, 10] : [0, 1];
   if (positiveOnly) {
-    const l0 = Math.log10(lo), l1 = Math.log10(hi);
+    const l0 = Math.log10(lo),
+      l1 = Math.log10(hi);
     if (l0 === l1) return [lo / Math.sqrt(10), hi * Math.sqrt(10)];
     const p = (l1 - l0) * pad;
     return [10 ** (l0 - p), 10 ** (l1 + p)];
@@ -196,7 +199,8 @@ export function makeScale(domain: [number, number], range: [number, number], log
   if (log && !(d0 > 0 && d1 > 0)) [d0, d1] = [1, 10];
   if (!(d1 > d0)) [d0, d1] = d0 === 0 || !Number.isFinite(d0) ? [-0.5, 0.5] : [d0 - Math.abs(d0) * 0.1, d0 + Math.abs(d0) * 0.1];
   const [r0, r1] = range;
-  const t0 = log ? Math.log10(d0) : d0, t1 = log ? Math.log10(d1) : d1;
+  const t0 = log ? Math.log10(d0) : d0,
+    t1 = log ? Math.log10(d1) : d1;
   const k = (r1 - r0) / (t1 - t0);
   const map = log
     ? (v: number) => (v > 0 && Number.isFinite(v) ? r0 + (Math.log10(v) - t0) * k : NaN)
@@ -236,7 +240,8 @@ export function measuringContext(): SKRSContext2D {
 /** Shortens `s` with an ellipsis until it fits `maxWidth` pixels in the context's current font. */
 export function fitText(ctx: DrawContext, s: string, maxWidth: number): string {
   if (ctx.measureText(s).width <= maxWidth) return s;
-  let lo = 0, hi = s.length;
+  let lo = 0,
+    hi = s.length;
   // binary search on the kept prefix length: long labels in big legends stay cheap
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
@@ -284,12 +289,18 @@ export interface LegendEntry {
   muted?: boolean;
 }
 
-const LEGEND_ROW = 18, LEGEND_SWATCH = 24, LEGEND_PAD = 8;
+const LEGEND_ROW = 18,
+  LEGEND_SWATCH = 24,
+  LEGEND_PAD = 8;
 
 /** Width the legend box needs for `entries`, capped at `maxWidth`. */
 export function legendWidth(ctx: DrawContext, entries: LegendEntry[], maxWidth: number): number {
   if (entries.length === 0) return 0;
-  const text = maxTextWidth(ctx, entries.map((e) => e.label), FONTS.legend);
+  const text = maxTextWidth(
+    ctx,
+    entries.map((e) => e.label),
+    FONTS.legend,
+  );
   return Math.min(maxWidth, Math.ceil(2 * LEGEND_PAD + LEGEND_SWATCH + 6 + text));
 }
 
@@ -312,7 +323,9 @@ export function drawLegend(ctx: DrawContext, entries: LegendEntry[], x: number, 
   ctx.font = FONTS.legend;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
-  const sx = x + LEGEND_PAD, tx = sx + LEGEND_SWATCH + 6, textMax = width - (tx - x) - LEGEND_PAD;
+  const sx = x + LEGEND_PAD,
+    tx = sx + LEGEND_SWATCH + 6,
+    textMax = width - (tx - x) - LEGEND_PAD;
   shown.forEach((e, i) => {
     const cy = y + LEGEND_PAD + LEGEND_ROW / 2 - 2 + i * LEGEND_ROW;
     drawSwatch(ctx, e, sx, cy);
@@ -346,7 +359,12 @@ function drawSwatch(ctx: DrawContext, e: LegendEntry, x: number, cy: number): vo
     const cx = x + LEGEND_SWATCH / 2;
     ctx.lineWidth = 1.2;
     ctx.beginPath();
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+    for (const [dx, dy] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ]) {
       ctx.moveTo(cx + 2 * dx, cy + 2 * dy);
       ctx.lineTo(cx + 6 * dx, cy + 6 * dy);
     }
@@ -428,19 +446,25 @@ const TICK_LEN = 4;
  * of them overlaps the area. Text is measured with `ctx` (any context; nothing is drawn).
  */
 export function layoutAxes(ctx: DrawContext, box: Rect, spec: AxesSpec): PlotLayout {
-  const boxW = box.right - box.left, boxH = box.bottom - box.top;
+  const boxW = box.right - box.left,
+    boxH = box.bottom - box.top;
   const top = box.top + (spec.title ? 38 : 12);
   const entries = spec.legend ?? [];
   const legendW = entries.length ? legendWidth(ctx, entries, Math.max(110, Math.min(280, boxW * 0.32))) : 0;
   const reserve = Math.max(0, spec.reserveRight ?? 0);
   let right = box.right - (legendW ? legendW + 16 : 18) - reserve;
   // categorical labels rotate when they do not fit their slot; the rotated labels need room below
-  let xTickAngle = 0, catExtra = 0;
+  let xTickAngle = 0,
+    catExtra = 0;
   let categories = spec.xCategories;
-  if (categories && categories.length) {
+  if (categories?.length) {
     const guessLeft = box.left + 60;
     const slot = ((right - guessLeft) / Math.max(1e-9, spec.xDomain[1] - spec.xDomain[0])) * minGap(categories.map((c) => c.value));
-    const widest = maxTextWidth(ctx, categories.map((c) => c.label), FONTS.tick);
+    const widest = maxTextWidth(
+      ctx,
+      categories.map((c) => c.label),
+      FONTS.tick,
+    );
     if (widest > slot - 8) {
       xTickAngle = -Math.PI / 6;
       const maxLen = Math.max(40, (boxH * 0.3) / Math.sin(Math.PI / 6));
@@ -454,8 +478,12 @@ export function layoutAxes(ctx: DrawContext, box: Rect, spec: AxesSpec): PlotLay
   const yCount = (h: number) => Math.max(2, Math.min(10, Math.round(h / 55)));
   let y = makeScale(spec.yDomain, [bottom, top], spec.yLog);
   let yTicks = scaleTicks(y, yCount(bottom - top));
-  const yLabelW = maxTextWidth(ctx, yTicks.map((t) => t.label), FONTS.tick);
-  let left = box.left + 8 + (spec.yLabel ? 22 : 0) + yLabelW + TICK_LEN + 4;
+  const yLabelW = maxTextWidth(
+    ctx,
+    yTicks.map((t) => t.label),
+    FONTS.tick,
+  );
+  const left = box.left + 8 + (spec.yLabel ? 22 : 0) + yLabelW + TICK_LEN + 4;
   if (right - left < 20) right = left + 20;
   let area: Rect = { left, top, right, bottom: Math.max(top + 20, bottom) };
   if (spec.equalAspect && !spec.yLog) area = equalAspectArea(area, spec.xDomain, spec.yDomain);
@@ -466,7 +494,21 @@ export function layoutAxes(ctx: DrawContext, box: Rect, spec: AxesSpec): PlotLay
   const xTicks = categories ?? numericXTicks(ctx, x, area.right - area.left);
   const legend = legendW ? { left: area.right + 16, top: area.top, right: area.right + 16 + legendW, bottom: area.bottom } : null;
   const reserved = reserve ? { left: box.right - reserve, top: area.top, right: box.right, bottom: area.bottom } : null;
-  const yLabelX = Math.max(box.left + 4, area.left - TICK_LEN - 4 - Math.max(yLabelW, maxTextWidth(ctx, yTicks.map((t) => t.label), FONTS.tick)) - 22);
+  const yLabelX = Math.max(
+    box.left + 4,
+    area.left -
+      TICK_LEN -
+      4 -
+      Math.max(
+        yLabelW,
+        maxTextWidth(
+          ctx,
+          yTicks.map((t) => t.label),
+          FONTS.tick,
+        ),
+      ) -
+      22,
+  );
   return { box, area, x, y, xTicks, yTicks, xTickAngle, legend, reserved, yLabelX };
 }
 
@@ -482,19 +524,27 @@ function numericXTicks(ctx: DrawContext, x: Scale, width: number): Tick[] {
   for (let count = Math.max(2, Math.min(12, Math.floor(width / 80))); ; count--) {
     const ticks = scaleTicks(x, count);
     if (count <= 2 || ticks.length < 2) return ticks;
-    const widest = maxTextWidth(ctx, ticks.map((t) => t.label), FONTS.tick);
+    const widest = maxTextWidth(
+      ctx,
+      ticks.map((t) => t.label),
+      FONTS.tick,
+    );
     const gap = Math.abs(x.map(ticks[1].value) - x.map(ticks[0].value));
     if (widest + 14 <= gap) return ticks;
   }
 }
 
 function equalAspectArea(a: Rect, xd: [number, number], yd: [number, number]): Rect {
-  const w = a.right - a.left, h = a.bottom - a.top;
-  const dx = xd[1] - xd[0], dy = yd[1] - yd[0];
+  const w = a.right - a.left,
+    h = a.bottom - a.top;
+  const dx = xd[1] - xd[0],
+    dy = yd[1] - yd[0];
   if (!(dx > 0) || !(dy > 0) || !Number.isFinite(dx) || !Number.isFinite(dy)) return a;
   const unit = Math.max(dx / w, dy / h); // data units per pixel, the larger fits both
-  const nw = dx / unit, nh = dy / unit;
-  const l = a.left + (w - nw) / 2, t = a.top + (h - nh) / 2;
+  const nw = dx / unit,
+    nh = dy / unit;
+  const l = a.left + (w - nw) / 2,
+    t = a.top + (h - nh) / 2;
   return { left: l, top: t, right: l + nw, bottom: t + nh };
 }
 
@@ -553,7 +603,8 @@ export function drawAxes(ctx: DrawContext, L: PlotLayout, spec: AxesSpec): void 
     ctx.restore();
   }
   if (spec.title) drawTitle(ctx, spec.title, L.box, spec.titleFont ?? FONTS.title, (area.left + area.right) / 2);
-  if (L.legend && spec.legend?.length) drawLegend(ctx, spec.legend, L.legend.left, L.legend.top, L.legend.right - L.legend.left, L.legend.bottom - L.legend.top);
+  if (L.legend && spec.legend?.length)
+    drawLegend(ctx, spec.legend, L.legend.left, L.legend.top, L.legend.right - L.legend.left, L.legend.bottom - L.legend.top);
   ctx.restore();
 }
 
@@ -605,8 +656,10 @@ function crispH(ctx: DrawContext, y: number, x0: number, x1: number): void {
  * far outside float precision, and dashing it would take forever.
  */
 export function clipSegment(x0: number, y0: number, x1: number, y1: number, r: Rect): [number, number, number, number] | null {
-  let t0 = 0, t1 = 1;
-  const dx = x1 - x0, dy = y1 - y0;
+  let t0 = 0,
+    t1 = 1;
+  const dx = x1 - x0,
+    dy = y1 - y0;
   const edges: [number, number][] = [
     [-dx, x0 - r.left],
     [dx, r.right - x0],
@@ -643,9 +696,12 @@ export function inflate(r: Rect, m: number): Rect {
 export function tracePolyline(ctx: DrawContext, px: ArrayLike<number>, py: ArrayLike<number>, bounds: Rect): number[] {
   const isolated: number[] = [];
   const n = Math.min(px.length, py.length);
-  let penX = NaN, penY = NaN, run = 0;
+  let penX = NaN,
+    penY = NaN,
+    run = 0;
   for (let i = 0; i < n; i++) {
-    const x = px[i], y = py[i];
+    const x = px[i],
+      y = py[i];
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
       if (run === 1) isolated.push(i - 1);
       run = 0;
@@ -668,5 +724,5 @@ export function tracePolyline(ctx: DrawContext, px: ArrayLike<number>, py: Array
 
 /** Clamps a pixel coordinate to ±1e6: far outside any canvas, still exact for Skia's floats. */
 export function clampPx(p: number): number {
-  return p < -1e6 ? -1e6 : p > 1e6 ? 1e6 : p;
+  return p < -1e6 ? -1e6 : Math.min(p, 1e6);
 }

@@ -26,8 +26,17 @@ import {
 // matplotlib's viridis at t = 0, 0.1, …, 1; linear interpolation between them stays within a
 // level or two of the full 256-entry table and keeps luminance monotone
 const VIRIDIS: readonly (readonly [number, number, number])[] = [
-  [68, 1, 84], [72, 36, 117], [65, 68, 135], [53, 95, 141], [42, 120, 142], [33, 145, 140],
-  [34, 168, 132], [68, 191, 112], [122, 209, 81], [189, 223, 38], [253, 231, 37],
+  [68, 1, 84],
+  [72, 36, 117],
+  [65, 68, 135],
+  [53, 95, 141],
+  [42, 120, 142],
+  [33, 145, 140],
+  [34, 168, 132],
+  [68, 191, 112],
+  [122, 209, 81],
+  [189, 223, 38],
+  [253, 231, 37],
 ];
 
 /** Colour of cells with no finite value. */
@@ -37,7 +46,9 @@ export const MISSING_COLOR: readonly [number, number, number] = [208, 208, 208];
 export function viridis(t: number): [number, number, number] {
   const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
-  const f = u - i, a = VIRIDIS[i], b = VIRIDIS[i + 1];
+  const f = u - i,
+    a = VIRIDIS[i],
+    b = VIRIDIS[i + 1];
   return [Math.round(a[0] + f * (b[0] - a[0])), Math.round(a[1] + f * (b[1] - a[1])), Math.round(a[2] + f * (b[2] - a[2]))];
 }
 
@@ -70,11 +81,13 @@ export interface HeatmapOptions extends HeatmapPanel {
 }
 
 function finiteMinMax(v: ArrayLike<number>): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) {
-    if (v[i] < lo) lo = v[i];
-    if (v[i] > hi) hi = v[i];
-  }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < v.length; i++)
+    if (Number.isFinite(v[i])) {
+      if (v[i] < lo) lo = v[i];
+      if (v[i] > hi) hi = v[i];
+    }
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
@@ -89,8 +102,10 @@ function colorRange(values: ArrayLike<number>, vmin?: number, vmax?: number): [n
 
 /** Paints the grid into `area` pixel by pixel (nearest cell), so that cells are exact and seamless. */
 function paintGrid(ctx: DrawContext, area: Rect, p: HeatmapPanel, lo: number, hi: number): void {
-  const aw = Math.round(area.right - area.left), ah = Math.round(area.bottom - area.top);
-  const W = Math.max(0, Math.floor(p.width)), H = Math.max(0, Math.floor(p.height));
+  const aw = Math.round(area.right - area.left),
+    ah = Math.round(area.bottom - area.top);
+  const W = Math.max(0, Math.floor(p.width)),
+    H = Math.max(0, Math.floor(p.height));
   if (aw <= 0 || ah <= 0) return;
   const img = ctx.createImageData(aw, ah);
   const d = img.data;
@@ -113,7 +128,8 @@ function paintGrid(ctx: DrawContext, area: Rect, p: HeatmapPanel, lo: number, hi
   ctx.putImageData(img, Math.round(area.left), Math.round(area.top));
 }
 
-const BAR_GAP = 16, BAR_W = 14;
+const BAR_GAP = 16,
+  BAR_W = 14;
 
 function colorbarTicks(lo: number, hi: number, h: number): Tick[] {
   return scaleTicks(makeScale([lo, hi], [h, 0]), Math.max(2, Math.min(8, Math.round(h / 50))));
@@ -121,13 +137,19 @@ function colorbarTicks(lo: number, hi: number, h: number): Tick[] {
 
 /** Pixels a colour bar with these ticks and label needs right of the plot. */
 function colorbarWidth(ticks: Tick[], label?: string): number {
-  const w = maxTextWidth(measuringContext(), ticks.map((t) => t.label), FONTS.tick);
+  const w = maxTextWidth(
+    measuringContext(),
+    ticks.map((t) => t.label),
+    FONTS.tick,
+  );
   return Math.ceil(BAR_GAP + BAR_W + 4 + 4 + w + (label ? 24 : 0) + 8);
 }
 
 /** A vertical colour bar for [lo, hi] between `top` and `bottom`, starting at x = `left`. */
 function drawColorbar(ctx: DrawContext, left: number, top: number, bottom: number, lo: number, hi: number, ticks: Tick[], label?: string): void {
-  const x = Math.round(left + BAR_GAP), t = Math.round(top), h = Math.round(bottom - top);
+  const x = Math.round(left + BAR_GAP),
+    t = Math.round(top),
+    h = Math.round(bottom - top);
   if (h <= 0) return;
   const img = ctx.createImageData(BAR_W, h);
   for (let i = 0; i < h; i++) {
@@ -239,8 +261,10 @@ export function heatmapPanels(panels: HeatmapPanel[], opts: HeatmapPanelsOptions
   const titleH = opts.title ? 34 : 0;
   const anyXLabel = panels.some((p) => p.xLabel);
   const anyYLabel = panels.some((p) => p.yLabel);
-  const boxW = size + 78 + (anyYLabel ? 22 : 0), boxH = size + 34 + 8 + 20 + 8 + (anyXLabel ? 22 : 0);
-  let lo = 0, hi = 1;
+  const boxW = size + 78 + (anyYLabel ? 22 : 0),
+    boxH = size + 34 + 8 + 20 + 8 + (anyXLabel ? 22 : 0);
+  let lo = 0,
+    hi = 1;
   if (mode === 'shared') {
     const all: number[] = [];
     for (const p of panels) for (let i = 0; i < p.values.length; i++) if (Number.isFinite(p.values[i])) all.push(p.values[i]);

@@ -58,14 +58,16 @@ export function imageGridLayout(count: number, o: ImageGridOptions): ImageGridLa
   const pad = Math.max(0, Math.floor(o.padding ?? 2));
   const cols = Math.max(1, Math.floor(o.cols ?? Math.ceil(Math.sqrt(Math.max(1, n)))));
   const rows = Math.max(1, Math.ceil(n / cols));
-  const tw = o.width * scale, th = o.height * scale;
+  const tw = o.width * scale,
+    th = o.height * scale;
   const ctx = measuringContext();
   const labelW = o.rowLabels?.length ? Math.ceil(Math.min(200, maxTextWidth(ctx, o.rowLabels, FONTS.label)) + 12) : 0;
   const gridW = labelW + cols * tw + (cols + 1) * pad;
   // a title wider than the grid widens the canvas (up to 1000 px) rather than being cut short
   const titleW = o.title ? Math.ceil(Math.min(1000, maxTextWidth(ctx, [o.title], FONTS.title) + 24)) : 0;
   const width = Math.max(gridW, titleW);
-  const ox = Math.floor((width - gridW) / 2) + labelW, oy = o.title ? TITLE_H : 0;
+  const ox = Math.floor((width - gridW) / 2) + labelW,
+    oy = o.title ? TITLE_H : 0;
   return {
     width,
     height: oy + rows * th + (rows + 1) * pad,
@@ -97,7 +99,9 @@ export function imageGrid(images: ArrayLike<number>[] | ArrayLike<number>, o: Im
     const all = images as ArrayLike<number>;
     if (all.length % per !== 0) throw new RangeError(`imageGrid: ${all.length} values are not a whole number of ${o.height}·${o.width}·${c} images`);
     const sub = (k: number): ArrayLike<number> =>
-      ArrayBuffer.isView(all) && 'subarray' in all ? (all as unknown as Float32Array).subarray(k * per, (k + 1) * per) : Array.prototype.slice.call(all, k * per, (k + 1) * per);
+      ArrayBuffer.isView(all) && 'subarray' in all
+        ? (all as unknown as Float32Array).subarray(k * per, (k + 1) * per)
+        : Array.prototype.slice.call(all, k * per, (k + 1) * per);
     for (let k = 0; k < all.length / per; k++) list.push(sub(k));
   }
   const L = imageGridLayout(list.length, o);

@@ -88,8 +88,11 @@ function expand(s: LineSeries, logY: boolean) {
   const n = Math.min(s.x.length, s.y.length);
   const ok = (i: number) => Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]) && (!logY || s.y[i] > 0);
   const sd = (i: number) => (s.std && i < s.std.length && Number.isFinite(s.std[i]) ? Math.abs(s.std[i]) : NaN);
-  const xs: number[] = [], ys: number[] = [], corner: boolean[] = [];
-  const lo: number[] | null = s.std ? [] : null, hi: number[] | null = s.std ? [] : null;
+  const xs: number[] = [],
+    ys: number[] = [],
+    corner: boolean[] = [];
+  const lo: number[] | null = s.std ? [] : null,
+    hi: number[] | null = s.std ? [] : null;
   const push = (x: number, y: number, d: number, isCorner = false) => {
     xs.push(x);
     ys.push(y);
@@ -114,7 +117,12 @@ function prepare(o: LineChartOptions): Prepared {
   const logY = o.logY ?? false;
   const series = o.series.map((s, i) => ({ s, color: s.color ?? paletteColor(s.colorIndex ?? i), ...expand(s, logY) }));
   const refs = (o.refLines ?? []).filter((r) => Number.isFinite(r.y) && (!logY || r.y > 0));
-  const xRange = usableRange(o.xRange, () => finiteRange(series.map((p) => p.xs), 0));
+  const xRange = usableRange(o.xRange, () =>
+    finiteRange(
+      series.map((p) => p.xs),
+      0,
+    ),
+  );
   const yRange = usableRange(
     o.yRange,
     () => {
@@ -191,7 +199,8 @@ export function linePanels(panels: LineChartOptions[], opts: LinePanelsOptions =
   const fig = createFigure(cols * pw, titleH + rows * ph, render);
   if (opts.title) drawTitle(fig.ctx, opts.title, { left: 0, top: 0, right: fig.width, bottom: titleH }, FONTS.figureTitle);
   panels.forEach((o, i) => {
-    const left = (i % cols) * pw, top = titleH + Math.floor(i / cols) * ph;
+    const left = (i % cols) * pw,
+      top = titleH + Math.floor(i / cols) * ph;
     const panel: LineChartOptions = { ...o, legend: o.legend ?? o.series.length + (o.refLines ?? []).filter((r) => r.name).length > 1 };
     drawLineChart(fig.ctx, { left, top, right: left + pw, bottom: top + ph }, prepare(panel), panel, FONTS.panelTitle);
   });
@@ -207,7 +216,8 @@ function drawLineChart(ctx: DrawContext, box: Rect, p: Prepared, o: LineChartOpt
     // bands first, so that every line stays visible on top of every band
     for (const s of p.series) if (s.lo && s.hi) fillBand(ctx, L, s.xs, s.lo, s.hi, s.color);
     for (const s of p.series) {
-      const px = s.xs.map((v) => L.x.map(v)), py = s.ys.map((v) => L.y.map(v));
+      const px = s.xs.map((v) => L.x.map(v)),
+        py = s.ys.map((v) => L.y.map(v));
       const lw = s.s.lineWidth ?? 2;
       ctx.strokeStyle = s.color;
       ctx.fillStyle = s.color;

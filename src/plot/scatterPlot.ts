@@ -118,7 +118,8 @@ function axesSpec(o: ScatterOptions, legend: LegendEntry[]): AxesSpec {
 }
 
 /** Half-length of a marker's arms and the free gap at its centre, in pixels. */
-const MARKER_ARM = 7, MARKER_GAP = 3;
+const MARKER_ARM = 7,
+  MARKER_GAP = 3;
 
 function drawPoints(ctx: DrawContext, L: PlotLayout, o: ScatterOptions): void {
   withClip(ctx, L.area, () => {
@@ -129,10 +130,16 @@ function drawPoints(ctx: DrawContext, L: PlotLayout, o: ScatterOptions): void {
       ctx.lineWidth = 1.2;
       ctx.beginPath();
       for (let i = 0; 2 * i + 1 < o.markers.length; i++) {
-        const x = L.x.map(o.markers[2 * i]), y = L.y.map(o.markers[2 * i + 1]);
+        const x = L.x.map(o.markers[2 * i]),
+          y = L.y.map(o.markers[2 * i + 1]);
         const m = MARKER_ARM + 1;
         if (!(x >= L.area.left - m && x <= L.area.right + m && y >= L.area.top - m && y <= L.area.bottom + m)) continue;
-        for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        for (const [dx, dy] of [
+          [1, 0],
+          [-1, 0],
+          [0, 1],
+          [0, -1],
+        ]) {
           ctx.moveTo(x + dx * MARKER_GAP, y + dy * MARKER_GAP);
           ctx.lineTo(x + dx * MARKER_ARM, y + dy * MARKER_ARM);
         }
@@ -144,7 +151,8 @@ function drawPoints(ctx: DrawContext, L: PlotLayout, o: ScatterOptions): void {
       const r = g.size ?? 2;
       ctx.globalAlpha = Math.min(1, Math.max(0, g.alpha ?? 0.6));
       for (let i = 0; 2 * i + 1 < g.points.length; i++) {
-        const x = L.x.map(g.points[2 * i]), y = L.y.map(g.points[2 * i + 1]);
+        const x = L.x.map(g.points[2 * i]),
+          y = L.y.map(g.points[2 * i + 1]);
         // off-area points are skipped rather than clipped: cheaper, and huge coordinates never reach Skia
         if (!(x >= L.area.left - r && x <= L.area.right + r && y >= L.area.top - r && y <= L.area.bottom + r)) continue;
         const c = g.colorIndex && i < g.colorIndex.length ? g.colorIndex[i] : NaN;
@@ -188,7 +196,8 @@ export interface ScatterPanelsOptions {
  * one legend for all of them on the right (entries deduplicated by label and colour).
  */
 export function scatterPanels(panels: ScatterOptions[], opts: ScatterPanelsOptions = {}, render: RenderOptions = {}): Buffer {
-  const pw = opts.panelWidth ?? SIZES.panel[0], ph = opts.panelHeight ?? SIZES.panel[1];
+  const pw = opts.panelWidth ?? SIZES.panel[0],
+    ph = opts.panelHeight ?? SIZES.panel[1];
   const titleH = opts.title ? 34 : 0;
   const legend: LegendEntry[] = [];
   for (const p of panels) for (const e of legendEntries(p)) if (!legend.some((x) => x.label === e.label && x.color === e.color)) legend.push(e);

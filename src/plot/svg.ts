@@ -57,7 +57,19 @@ export function fontAttributes(font: string): string {
 export class SvgContext implements DrawContext {
   private readonly body: string[] = [];
   private readonly stack: State[] = [];
-  private s: State = { fill: '#000000', stroke: '#000000', lineWidth: 1, lineJoin: 'miter', dash: [], alpha: 1, font: '10px sans-serif', align: 'left', baseline: 'alphabetic', m: [1, 0, 0, 1, 0, 0], groups: 0 };
+  private s: State = {
+    fill: '#000000',
+    stroke: '#000000',
+    lineWidth: 1,
+    lineJoin: 'miter',
+    dash: [],
+    alpha: 1,
+    font: '10px sans-serif',
+    align: 'left',
+    baseline: 'alphabetic',
+    m: [1, 0, 0, 1, 0, 0],
+    groups: 0,
+  };
   private d: string[] = [];
   /** the path is one full circle (drawn as <circle>, the common case in scatter plots). */
   private circle: { cx: number; cy: number; r: number } | null = null;
@@ -142,7 +154,9 @@ export class SvgContext implements DrawContext {
     m[5] += m[1] * x + m[3] * y;
   }
   rotate(angle: number): void {
-    const [a, b, c, d] = this.s.m, cos = Math.cos(angle), sin = Math.sin(angle);
+    const [a, b, c, d] = this.s.m,
+      cos = Math.cos(angle),
+      sin = Math.sin(angle);
     this.s.m[0] = a * cos + c * sin;
     this.s.m[1] = b * cos + d * sin;
     this.s.m[2] = c * cos - a * sin;
@@ -252,7 +266,8 @@ export class SvgContext implements DrawContext {
   private rectElement(x: number, y: number, w: number, h: number): string {
     const m = this.s.m;
     if (m[0] === 1 && m[1] === 0 && m[2] === 0 && m[3] === 1) {
-      const x0 = Math.min(x, x + w) + m[4], y0 = Math.min(y, y + h) + m[5];
+      const x0 = Math.min(x, x + w) + m[4],
+        y0 = Math.min(y, y + h) + m[5];
       return `<rect x="${svgNum(x0)}" y="${svgNum(y0)}" width="${svgNum(Math.abs(w))}" height="${svgNum(Math.abs(h))}"/>`;
     }
     return `<path d="M${this.pt(x, y)}L${this.pt(x + w, y)}L${this.pt(x + w, y + h)}L${this.pt(x, y + h)}Z"/>`;
@@ -303,7 +318,8 @@ export class SvgContext implements DrawContext {
   }
 
   createImageData(width: number, height: number): PixelData {
-    const w = Math.max(1, Math.floor(width)), h = Math.max(1, Math.floor(height));
+    const w = Math.max(1, Math.floor(width)),
+      h = Math.max(1, Math.floor(height));
     return { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
   }
   /** The pixels as an embedded PNG at (x, y), one image pixel per unit (like putImageData, not transformed). */

@@ -39,14 +39,16 @@ function writeRunPage(dir: string, assets: string, up?: { href: string; label: s
 
 export function buildReport(target: string): ReportResult {
   const dir = resolve(target);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`report: ${target} is not a directory; expected a run directory, a sweep directory or an outputs directory`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ConfigError(`report: ${target} is not a directory; expected a run directory, a sweep directory or an outputs directory`);
   if (isSweepDir(dir)) {
     const files = copyAssets(dir);
     const sweep = readSweep(dir);
     // each cell gets its own page, sharing the sweep's copy of the bundle
     for (const c of sweep.cells) {
       const cellDir = join(dir, c.relDir);
-      if (c.relDir.startsWith('cells') && isRunDir(cellDir)) files.push(writeRunPage(cellDir, `../../${ASSETS_DIR}`, { href: '../../index.html', label: `the sweep ${sweep.id}` }));
+      if (c.relDir.startsWith('cells') && isRunDir(cellDir))
+        files.push(writeRunPage(cellDir, `../../${ASSETS_DIR}`, { href: '../../index.html', label: `the sweep ${sweep.id}` }));
     }
     const page = new RunDir(dir).write('index.html', sweepPage(sweep, ASSETS_DIR));
     return { kind: 'sweep', page, files: [page, ...files] };
@@ -57,7 +59,10 @@ export function buildReport(target: string): ReportResult {
     return { kind: 'run', page, files: [page, ...files] };
   }
   const entries = findRuns(dir);
-  if (entries.length === 0) throw new ConfigError(`report: no run or sweep directories under ${target} (a run directory holds run.json, summary.json or metrics.jsonl; a sweep directory holds sweep.json)`);
+  if (entries.length === 0)
+    throw new ConfigError(
+      `report: no run or sweep directories under ${target} (a run directory holds run.json, summary.json or metrics.jsonl; a sweep directory holds sweep.json)`,
+    );
   const page = new RunDir(dir).write('index.html', indexPage(target, entries));
   return { kind: 'index', page, files: [page] };
 }

@@ -58,7 +58,10 @@ export function metricSvg(c: MetricChart, index: number): string {
   const last = Math.max(1, ...c.series.flatMap((s) => s.points.map((p) => p.step)));
   const unit = niceStep(last, 5);
   const xRange: [number, number] = [Math.min(0, ...c.series.flatMap((s) => s.points.map((p) => p.step))), Math.ceil(last / unit) * unit];
-  const svg = lineChart({ series, xLabel: 'step', yLabel: c.metric, xRange, width: METRIC_CHART[0], height: METRIC_CHART[1], legend: c.series.length > 1 }, { format: 'svg' }).toString('utf8');
+  const svg = lineChart(
+    { series, xLabel: 'step', yLabel: c.metric, xRange, width: METRIC_CHART[0], height: METRIC_CHART[1], legend: c.series.length > 1 },
+    { format: 'svg' },
+  ).toString('utf8');
   return svg
     .replace(/^<\?xml[^>]*>\n/, '')
     .replace(/(id="|url\(#)clip(\d+)/g, `$1chart${index}-clip$2`)
@@ -66,7 +69,13 @@ export function metricSvg(c: MetricChart, index: number): string {
 }
 
 function embedScatter(c: SweepChart) {
-  return { kind: 'scatter', id: c.id, metric: c.metric, xLabel: c.xLabel, series: c.series.map((s) => ({ name: s.name, points: s.points.map((p) => (p.seed >= 0 ? [p.x, p.y, p.seed] : [p.x, p.y])) })) };
+  return {
+    kind: 'scatter',
+    id: c.id,
+    metric: c.metric,
+    xLabel: c.xLabel,
+    series: c.series.map((s) => ({ name: s.name, points: s.points.map((p) => (p.seed >= 0 ? [p.x, p.y, p.seed] : [p.x, p.y])) })),
+  };
 }
 
 const STYLE = `
@@ -102,7 +111,10 @@ function notesBlock(notes: string[]): string {
 }
 
 function factsTable(rows: [string, unknown][]): string {
-  return `<table class="facts">${rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(fmt(v))}</td></tr>`).join('')}</table>`;
+  return `<table class="facts">${rows
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(fmt(v))}</td></tr>`)
+    .join('')}</table>`;
 }
 
 function objectTable(rows: Json[], columns?: string[]): string {
@@ -116,7 +128,10 @@ function objectTable(rows: Json[], columns?: string[]): string {
 function gallery(images: string[], prefix = ''): string {
   if (images.length === 0) return '<p>No figures.</p>';
   return `<div class="gallery">${images
-    .map((f) => `<figure><a href="${escapeHtml(encodeURI(prefix + f))}"><img src="${escapeHtml(encodeURI(prefix + f))}" alt="${escapeHtml(f)}"></a><figcaption>${escapeHtml(f)}</figcaption></figure>`)
+    .map(
+      (f) =>
+        `<figure><a href="${escapeHtml(encodeURI(prefix + f))}"><img src="${escapeHtml(encodeURI(prefix + f))}" alt="${escapeHtml(f)}"></a><figcaption>${escapeHtml(f)}</figcaption></figure>`,
+    )
     .join('')}</div>`;
 }
 
@@ -151,7 +166,13 @@ export function runPage(r: RunData, _assets?: string, up?: { href: string; label
               .map((c) => {
                 const pts = c.series.reduce((a, x) => a + x.points.length, 0);
                 const bad = c.series.filter((x) => x.nonFinite > 0).map((x) => `${x.name}: ${x.nonFinite} non-finite value(s) not drawn`);
-                return chartBox(c.id, c.metric, [`${plural(c.series.length, 'series', 'series')}, ${plural(pts, 'point', 'points')}`, ...bad].join('; '), pts, metricSvg(c, charts.indexOf(c)));
+                return chartBox(
+                  c.id,
+                  c.metric,
+                  [`${plural(c.series.length, 'series', 'series')}, ${plural(pts, 'point', 'points')}`, ...bad].join('; '),
+                  pts,
+                  metricSvg(c, charts.indexOf(c)),
+                );
               })
               .join('')}</div>`,
         )
@@ -228,7 +249,16 @@ ${compTable}
 <h2>Metrics across the grid</h2>
 <p class="caption">one point per seed and the mean over seeds; x = ${escapeHtml(grid[0]?.key ?? '')}</p>
 <noscript><p>The charts need JavaScript; the table above does not.</p></noscript>
-<div class="charts">${charts.map((c) => chartBox(c.id, c.metric, c.categories ? '' : '', c.series.reduce((a, x) => a + x.points.length, 0))).join('')}</div>
+<div class="charts">${charts
+    .map((c) =>
+      chartBox(
+        c.id,
+        c.metric,
+        c.categories ? '' : '',
+        c.series.reduce((a, x) => a + x.points.length, 0),
+      ),
+    )
+    .join('')}</div>
 <h2>Cells</h2>
 ${cellsTable}
 <h2>Figures</h2>

@@ -48,7 +48,11 @@ export function metricCharts(records: MetricRecord[]): MetricChart[] {
     // a label that is the same on every line ("setting": "default") names nothing: leave it out
     const varying = allLabelKeys.filter((k) => new Set(recs.map((r) => r[k])).size > 1);
     const labelKeys = varying.length ? varying : allLabelKeys;
-    const seriesName = (r: MetricRecord) => labelKeys.map((k) => r[k]).filter((v) => typeof v === 'string').join(' · ');
+    const seriesName = (r: MetricRecord) =>
+      labelKeys
+        .map((k) => r[k])
+        .filter((v) => typeof v === 'string')
+        .join(' · ');
     const metrics = [...new Set(recs.flatMap((r) => Object.keys(r).filter((k) => k !== 'step' && (typeof r[k] === 'number' || r[k] === null))))];
     const hasEstimate = metrics.some((m) => ESTIMATE_KEYS.has(m));
     for (const metric of metrics) {

@@ -63,7 +63,10 @@ function readJson(dir: string, name: string, notes: string[], required: boolean)
 }
 
 const asObject = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const pngs = (dir: string) => readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.png')).sort();
+const pngs = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.toLowerCase().endsWith('.png'))
+    .sort();
 
 export function readRun(dir: string): RunData {
   const notes: string[] = [];
@@ -72,13 +75,15 @@ export function readRun(dir: string): RunData {
   // a run still going (or killed) has no summary yet: say so, do not call it an error (and a
   // summary that exists but cannot be read has its own note from readJson, not this one)
   const summary = asObject(readJson(dir, 'summary.json', notes, false));
-  if (!existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'run.json'))) notes.push('summary.json is missing: the run is still going, or was killed before it could write one');
+  if (!existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'run.json')))
+    notes.push('summary.json is missing: the run is still going, or was killed before it could write one');
   const tableJson = readJson(dir, 'table.json', notes, false);
   const table = (Array.isArray(tableJson) ? tableJson : Array.isArray(summary?.rows) ? summary.rows : undefined) as Json[] | undefined;
   const metricsPath = join(dir, 'metrics.jsonl');
   let metrics: MetricsLog = { records: [], problems: [] };
   if (existsSync(metricsPath)) metrics = parseMetricsLog(readFileSync(metricsPath, 'utf8'));
-  else if (summary?.status === 'failed' || summary?.status === 'interrupted') notes.push(`nothing was logged: the run ${summary.status} before its first logged step`);
+  else if (summary?.status === 'failed' || summary?.status === 'interrupted')
+    notes.push(`nothing was logged: the run ${summary.status} before its first logged step`);
   else if (summary) notes.push('metrics.jsonl is missing');
   return { dir, id: basename(dir), run, config, summary, table, metrics, images: pngs(dir), notes };
 }
@@ -172,7 +177,9 @@ export function findRuns(root: string, maxDepth = 4): IndexEntry[] {
 
 function sweepPlan(s: Json | undefined): string | undefined {
   if (!s || !Array.isArray(s.grid)) return undefined;
-  const grid = (s.grid as { key?: unknown; values?: unknown }[]).map((g) => `${String(g.key)} ∈ {${Array.isArray(g.values) ? g.values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ') : ''}}`);
+  const grid = (s.grid as { key?: unknown; values?: unknown }[]).map(
+    (g) => `${String(g.key)} ∈ {${Array.isArray(g.values) ? g.values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ') : ''}}`,
+  );
   return `${grid.join(' × ')}${Array.isArray(s.seeds) ? `; seeds ${s.seeds.join(', ')}` : ''}`;
 }
 

@@ -26,7 +26,12 @@ export const DEFAULT_DIVERGENCE_LIMIT = 1e4;
 
 /** A run that left the plausible range: `field` was `value` at `step` (non-finite, or beyond the limit). */
 export class DivergenceError extends Error {
-  constructor(readonly step: number, readonly field: string, readonly value: number, message: string) {
+  constructor(
+    readonly step: number,
+    readonly field: string,
+    readonly value: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'DivergenceError';
   }
@@ -40,8 +45,18 @@ export class NonFiniteError extends DivergenceError {
 }
 
 export class LimitExceededError extends DivergenceError {
-  constructor(step: number, field: string, value: number, readonly limit: number) {
-    super(step, field, value, `"${field}" reached ${value.toPrecision(4)} at step ${step}, beyond the divergence limit ±${limit} (divergenceLimit); stopping (metrics up to the previous step are kept)`);
+  constructor(
+    step: number,
+    field: string,
+    value: number,
+    readonly limit: number,
+  ) {
+    super(
+      step,
+      field,
+      value,
+      `"${field}" reached ${value.toPrecision(4)} at step ${step}, beyond the divergence limit ±${limit} (divergenceLimit); stopping (metrics up to the previous step are kept)`,
+    );
     this.name = 'LimitExceededError';
   }
 }

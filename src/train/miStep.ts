@@ -8,7 +8,6 @@ import type { Critic } from '../nets/critics.js';
 import type { MIEstimator } from '../mi/interface.js';
 import { requireFinite, type PairBatch } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
-import { criticScores } from './criticScores.js';
 import { estimatorTerm, trainCritic } from '../mi/miRegularizer.js';
 
 export interface MiStepNumbers {

@@ -13,7 +13,9 @@ export interface OptimizerConfig {
 }
 
 const unit = () => z.number().min(0).max(1);
-const learningRate = positive().optional().describe("the step size. Default: the task's (and for mi.optimizer, discriminator.optimizer: this run's optimizer's).");
+const learningRate = positive()
+  .optional()
+  .describe("the step size. Default: the task's (and for mi.optimizer, discriminator.optimizer: this run's optimizer's).");
 
 /** An optimizer as JSON; the learning rate (and Adam's β's) default to the task's choice, so they carry no default here. */
 export const optimizerSchema = z
@@ -29,7 +31,12 @@ export const optimizerSchema = z
       obj({ kind: z.literal('sgd').describe('plain gradient descent.'), learningRate }),
       obj({ kind: z.literal('rmsprop').describe('RMSProp.'), learningRate }),
     ],
-    { error: (iss) => (iss.code === 'invalid_union' ? `unknown optimizer ${JSON.stringify((iss.input as { kind?: unknown }).kind)}; expected one of ${OPTIMIZER_KINDS.join(', ')}` : undefined) },
+    {
+      error: (iss) =>
+        iss.code === 'invalid_union'
+          ? `unknown optimizer ${JSON.stringify((iss.input as { kind?: unknown }).kind)}; expected one of ${OPTIMIZER_KINDS.join(', ')}`
+          : undefined,
+    },
   )
   .describe('an optimizer: { "kind": "adam" | "sgd" | "rmsprop", "learningRate", … } (beta1/beta2 for adam only).')
   .meta({ id: 'optimizer' });

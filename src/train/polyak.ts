@@ -81,7 +81,8 @@ export class PolyakAverage {
     for (const [i, s] of this.shadow.entries()) {
       const a = byName.get(`${prefix}/${i}`);
       if (!a) throw new Error(`checkpoint: Polyak average ${prefix}/${i} is missing`);
-      if (a.shape.join('x') !== s.shape.join('x')) throw new Error(`checkpoint: Polyak average ${prefix}/${i} has shape [${a.shape}], the model's is [${s.shape}]`);
+      if (a.shape.join('x') !== s.shape.join('x'))
+        throw new Error(`checkpoint: Polyak average ${prefix}/${i} has shape [${a.shape}], the model's is [${s.shape}]`);
       tf.tidy(() => s.assign(savedToTensor(a)));
     }
     this.t = steps.data[0];

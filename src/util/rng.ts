@@ -99,7 +99,8 @@ export class Rng {
   setState(s: { a: number; b: number; c: number; d: number; spareNormal: number | null }): void {
     for (const k of ['a', 'b', 'c', 'd'] as const) {
       // the words are 32-bit patterns, held signed or unsigned depending on the last operation
-      if (!Number.isInteger(s?.[k]) || s[k] < -0x80000000 || s[k] > 0xffffffff) throw new Error(`Rng state.${k} must be a 32-bit integer, got ${JSON.stringify(s?.[k])}`);
+      if (!Number.isInteger(s?.[k]) || s[k] < -0x80000000 || s[k] > 0xffffffff)
+        throw new Error(`Rng state.${k} must be a 32-bit integer, got ${JSON.stringify(s?.[k])}`);
     }
     [this.a, this.b, this.c, this.d] = [s.a, s.b, s.c, s.d];
     this.spareNormal = s.spareNormal ?? null;

@@ -17,7 +17,9 @@ describe('backend selection', () => {
       installed = false;
     }
     if (installed) return; // on a machine that has tfjs-node this case cannot occur
-    await expect(initBackend({ requested: 'node' })).rejects.toThrow(/backend "node" was requested but cannot load: .*To install it: npm install @tensorflow\/tfjs-node@4\.22\.0/);
+    await expect(initBackend({ requested: 'node' })).rejects.toThrow(
+      /backend "node" was requested but cannot load: .*To install it: npm install @tensorflow\/tfjs-node@4\.22\.0/,
+    );
   });
   it('reports the backend it chose (the test setup forces wasm)', async () => {
     const info = await initBackend({ requested: 'wasm' });

@@ -46,7 +46,8 @@ function cpuKernel(name: string, inputs: Record<string, Arr>, attrs: Record<stri
 /** |actual − expected| ≤ rel · max(1, max|expected|) elementwise. */
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel = 1e-5) {
   expect(actual.length).toBe(expected.length);
-  let scale = 1, worst = 0;
+  let scale = 1,
+    worst = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
   expect(worst).toBeLessThanOrEqual(rel * scale);
@@ -58,7 +59,8 @@ function shapesFor(m: number, k: number, n: number, tA: boolean, tB: boolean, ba
 
 /** tf.matMul on wasm (our kernel) against the cpu BatchMatMul kernel. */
 function checkAgainstCpu(aShape: number[], bShape: number[], tA: boolean, tB: boolean, seed: number) {
-  const a = rand(prod(aShape), seed), b = rand(prod(bShape), seed + 1);
+  const a = rand(prod(aShape), seed),
+    b = rand(prod(bShape), seed + 1);
   const got = tf.tidy(() => {
     const c = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), tA, tB);
     return { shape: c.shape, values: c.dataSync() };
@@ -75,7 +77,23 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
     expect(tf.getBackend()).toBe('wasm');
     registerWasmKernelFixes(native.blas);
     expect(wasmMatMulKernels()).toBe('openblas');
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: true, InfoboundAdamInPlace: true, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true, Concat: true });
+    expect(wasmKernelFixesRegistered()).toEqual({
+      BatchMatMul: true,
+      _FusedMatMul: true,
+      UnsortedSegmentSum: true,
+      InfoboundAdam: true,
+      InfoboundAdamInPlace: true,
+      InfoboundDenseForward: true,
+      InfoboundDenseBackward: true,
+      InfoboundLogMeanExp: true,
+      InfoboundLogMeanExpGrad: true,
+      InfoboundSumOfSquares: true,
+      InfoboundAddScaled: true,
+      Identity: true,
+      Cast: true,
+      GatherV2: true,
+      Concat: true,
+    });
   });
 
   it('runs OpenBLAS with the core type named for this CPU (not its own misdetection)', () => {
@@ -92,7 +110,19 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
       for (let c = 0; c < 16; c++) {
         const kind = c % 4;
         const nb = 2 + r.int(3);
-        const [bA, bB] = kind === 0 ? [[], []] : kind === 1 ? [[nb], [nb]] : kind === 2 ? (r.uniform() < 0.5 ? [[1], [nb]] : [[nb], [1]]) : [[2, 3], [2, 3]];
+        const [bA, bB] =
+          kind === 0
+            ? [[], []]
+            : kind === 1
+              ? [[nb], [nb]]
+              : kind === 2
+                ? r.uniform() < 0.5
+                  ? [[1], [nb]]
+                  : [[nb], [1]]
+                : [
+                    [2, 3],
+                    [2, 3],
+                  ];
         const { aShape, bShape } = shapesFor(dim(), dim(), dim(), tA, tB, bA, bB);
         checkAgainstCpu(aShape, bShape, tA, tB, 2000 + c);
       }
@@ -106,8 +136,10 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
   });
 
   it('broadcasts batch dims per axis ([2,1,…]·[1,3,…]) as numpy does (float64 reference)', () => {
-    const aShape = [2, 1, 4, 5], bShape = [1, 3, 5, 6];
-    const a = rand(prod(aShape), 40), b = rand(prod(bShape), 41);
+    const aShape = [2, 1, 4, 5],
+      bShape = [1, 3, 5, 6];
+    const a = rand(prod(aShape), 40),
+      b = rand(prod(bShape), 41);
     const got = tf.tidy(() => {
       const c = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape));
       return { shape: c.shape, values: c.dataSync() };
@@ -157,9 +189,11 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
         { m: 4, k: 6, n: 5, bA: [3], bB: [1], bias: [4, 5] },
       ];
       for (const [ci, c] of cases.entries()) {
-        const tA = r.uniform() < 0.5, tB = r.uniform() < 0.5;
+        const tA = r.uniform() < 0.5,
+          tB = r.uniform() < 0.5;
         const { aShape, bShape } = shapesFor(c.m, c.k, c.n, tA, tB, c.bA, c.bB);
-        const a = rand(prod(aShape), 800 + ci), b = rand(prod(bShape), 900 + ci);
+        const a = rand(prod(aShape), 800 + ci),
+          b = rand(prod(bShape), 900 + ci);
         const bias = c.bias ? rand(prod(c.bias), 1000 + ci) : null;
         const alpha = Float32Array.from({ length: c.n }, (_, j) => 0.1 + 0.1 * j);
         const attrs = { transposeA: tA, transposeB: tB, activation, leakyreluAlpha: 0.15 };
@@ -190,10 +224,14 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
   const grads = (a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], w: Float32Array, tA: boolean, tB: boolean, bias: Float32Array | null) =>
     tf.tidy(() => {
       const f = (...[x, y, z]: tf.Tensor[]) => {
-        const c = z ? tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: tA, transposeB: tB, bias: z, activation: 'relu' }) : tf.matMul(x, y, tA, tB);
+        const c = z
+          ? tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: tA, transposeB: tB, bias: z, activation: 'relu' })
+          : tf.matMul(x, y, tA, tB);
         return tf.sum(tf.mul(c, tf.tensor(w, c.shape)));
       };
-      return tf.grads(f)([tf.tensor(a, aShape), tf.tensor(b, bShape), ...(bias ? [tf.tensor1d(bias)] : [])]).map((g) => g.dataSync());
+      return tf
+        .grads(f)([tf.tensor(a, aShape), tf.tensor(b, bShape), ...(bias ? [tf.tensor1d(bias)] : [])])
+        .map((g) => g.dataSync());
     });
 
   for (const [tA, tB] of COMBOS) {
@@ -201,7 +239,10 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
       it(`${fused ? 'fused relu matmul with bias' : 'matMul'} transposeA=${tA}, transposeB=${tB}: gradients equal the cpu backend's`, async () => {
         const [m, k, n] = [23, 31, 17];
         const { aShape, bShape } = shapesFor(m, k, n, tA, tB);
-        const a = rand(m * k, 60), b = rand(k * n, 61), w = rand(m * n, 62), bias = fused ? rand(n, 63) : null;
+        const a = rand(m * k, 60),
+          b = rand(k * n, 61),
+          w = rand(m * n, 62),
+          bias = fused ? rand(n, 63) : null;
         const onWasm = grads(a, aShape, b, bShape, w, tA, tB, bias);
         await tf.setBackend('cpu');
         try {
@@ -215,8 +256,15 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
   }
 
   it('the gradient of tf.gather (rows of a matrix, repeated indices) equals the cpu backend', async () => {
-    const x = rand(6 * 4, 70), w = rand(8 * 4, 71), idx = [5, 0, 5, 2, 2, 2, 1, 3];
-    const run = () => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32')), tf.tensor2d(w, [8, 4]))))(tf.tensor2d(x, [6, 4])).dataSync());
+    const x = rand(6 * 4, 70),
+      w = rand(8 * 4, 71),
+      idx = [5, 0, 5, 2, 2, 2, 1, 3];
+    const run = () =>
+      tf.tidy(() =>
+        tf
+          .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32')), tf.tensor2d(w, [8, 4]))))(tf.tensor2d(x, [6, 4]))
+          .dataSync(),
+      );
     const onWasm = run();
     await tf.setBackend('cpu');
     try {
@@ -227,8 +275,10 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
   });
 
   it('leaks neither tensors nor wasm buffers over 100 rounds of every path', () => {
-    const a = tf.tensor2d(rand(64 * 8, 10), [64, 8]), b = tf.tensor2d(rand(64 * 8, 11), [64, 8]);
-    const a3 = tf.tensor3d(rand(2 * 5 * 8, 14), [2, 5, 8]), col = tf.ones([5, 1]);
+    const a = tf.tensor2d(rand(64 * 8, 10), [64, 8]),
+      b = tf.tensor2d(rand(64 * 8, 11), [64, 8]);
+    const a3 = tf.tensor3d(rand(2 * 5 * 8, 14), [2, 5, 8]),
+      col = tf.ones([5, 1]);
     const round = () =>
       tf.tidy(() => {
         tf.matMul(a, b, true, false);

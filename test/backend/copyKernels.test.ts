@@ -33,10 +33,11 @@ function randomCase(r: Rng, c: number): Case {
   return { shape, dtype, values, idxShape, idx, axis, batchDims };
 }
 
-const gather = (k: Case) => tf.tidy(() => {
-  const y = tf.gather(tf.tensor(k.values, k.shape, k.dtype), tf.tensor(k.idx, k.idxShape, 'int32'), k.axis, k.batchDims);
-  return { shape: y.shape, values: Array.from(y.dataSync()) };
-});
+const gather = (k: Case) =>
+  tf.tidy(() => {
+    const y = tf.gather(tf.tensor(k.values, k.shape, k.dtype), tf.tensor(k.idx, k.idxShape, 'int32'), k.axis, k.batchDims);
+    return { shape: y.shape, values: Array.from(y.dataSync()) };
+  });
 
 describe('GatherV2 on wasm', () => {
   it('equals the cpu kernel on 60 random cases (ranks 1–4, every axis, batchDims 0 and 1, float32/int32/bool, repeated indices)', async () => {
@@ -60,7 +61,8 @@ describe('GatherV2 on wasm', () => {
 
   it('an index outside the axis is an error naming it, and leaves no buffer behind', () => {
     const ids = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-    const x = tf.ones([3, 2]), bad = tf.tensor1d([0, 3], 'int32');
+    const x = tf.ones([3, 2]),
+      bad = tf.tensor1d([0, 3], 'int32');
     const before = ids();
     expect(() => tf.gather(x, bad)).toThrow(/index value 3 is not in \[0, 2\]/);
     expect(ids()).toBe(before);
@@ -77,13 +79,18 @@ function randomConcat(r: Rng, c: number): ConcatCase {
   const count = 2 + r.int(3);
   const shapes = Array.from({ length: count }, (_, i) => base.map((d, k) => (k === axis ? (c % 5 === 0 && i === 1 ? 0 : 1 + r.int(c % 4 === 0 ? 90 : 6)) : d)));
   const dtype = (['float32', 'int32', 'bool'] as const)[c % 3];
-  const values = shapes.map((s) => Array.from({ length: s.reduce((p, d) => p * d, 1) }, () => (dtype === 'bool' ? r.int(2) : dtype === 'int32' ? r.int(100) : r.normal())));
+  const values = shapes.map((s) =>
+    Array.from({ length: s.reduce((p, d) => p * d, 1) }, () => (dtype === 'bool' ? r.int(2) : dtype === 'int32' ? r.int(100) : r.normal())),
+  );
   return { shapes, dtype, values, axis };
 }
 
 const concat = (k: ConcatCase) =>
   tf.tidy(() => {
-    const y = tf.concat(k.values.map((v, i) => tf.tensor(v, k.shapes[i], k.dtype)), k.axis);
+    const y = tf.concat(
+      k.values.map((v, i) => tf.tensor(v, k.shapes[i], k.dtype)),
+      k.axis,
+    );
     return { shape: y.shape, values: Array.from(y.dataSync()) };
   });
 
@@ -96,13 +103,20 @@ describe('Concat on wasm', () => {
     got.forEach((g, i) => expect(g).toEqual(ref[i]));
   });
 
-  it('gradients through concat and gather (a concat critic\'s input with shuffled rows) equal the cpu backend\'s', async () => {
+  it("gradients through concat and gather (a concat critic's input with shuffled rows) equal the cpu backend's", async () => {
     const r = new Rng(5);
-    const x = Array.from({ length: 8 * 3 }, () => r.normal()), y = Array.from({ length: 8 * 2 }, () => r.normal()), w = Array.from({ length: 8 * 5 }, () => r.normal());
+    const x = Array.from({ length: 8 * 3 }, () => r.normal()),
+      y = Array.from({ length: 8 * 2 }, () => r.normal()),
+      w = Array.from({ length: 8 * 5 }, () => r.normal());
     const perm = [3, 1, 7, 0, 2, 6, 5, 4];
     const grads = () =>
       tf.tidy(() =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.concat([a, tf.gather(b, tf.tensor1d(perm, 'int32'))], 1), tf.tensor2d(w, [8, 5]))))([tf.tensor2d(x, [8, 3]), tf.tensor2d(y, [8, 2])]).map((g) => Array.from(g.dataSync())),
+        tf
+          .grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.concat([a, tf.gather(b, tf.tensor1d(perm, 'int32'))], 1), tf.tensor2d(w, [8, 5]))))([
+            tf.tensor2d(x, [8, 3]),
+            tf.tensor2d(y, [8, 2]),
+          ])
+          .map((g) => Array.from(g.dataSync())),
       );
     expect(grads()).toEqual(await onCpu(grads));
   });

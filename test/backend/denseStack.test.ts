@@ -76,7 +76,9 @@ function evaluate(net: Net, fused: boolean): { y: Float32Array; grads: Float32Ar
       const bs = b.map((t) => (t ? args[k++] : null));
       return tf.sum(tf.mul(stack(args[0], ws, bs), probe)) as tf.Scalar;
     };
-    const grads = tf.grads(f)([x, ...w, ...withBias]).map((g) => g.dataSync() as Float32Array);
+    const grads = tf
+      .grads(f)([x, ...w, ...withBias])
+      .map((g) => g.dataSync() as Float32Array);
     return { y, grads };
   });
 }
@@ -94,7 +96,8 @@ async function onCpu<T>(f: () => T): Promise<T> {
 /** |actual − expected| ≤ rel · max(1, max|expected|) elementwise. */
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel = 1e-5) {
   expect(actual.length).toBe(expected.length);
-  let scale = 1, worst = 0;
+  let scale = 1,
+    worst = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
   expect(worst).toBeLessThanOrEqual(rel * scale);
@@ -129,7 +132,11 @@ describe('fused dense layer stack on wasm', () => {
       });
 
       it('the critic and GAN shapes of the benchmarks (40-256-256-1 at batch 64, 2-256-256-2 at 256) match the cpu kernels', async () => {
-        for (const [seed, n, sizes] of [[1, 64, [40, 256, 256, 1]], [2, 256, [2, 256, 256, 2]], [3, 100, [784, 128, 64]]] as const) {
+        for (const [seed, n, sizes] of [
+          [1, 64, [40, 256, 256, 1]],
+          [2, 256, [2, 256, 256, 2]],
+          [3, 100, [784, 128, 64]],
+        ] as const) {
           const net = makeNet(seed, n, [...sizes], 'relu', 'linear');
           const got = evaluate(net, true);
           const ref = await onCpu(() => evaluate(net, false));
@@ -153,7 +160,9 @@ describe('fused dense layer stack on wasm', () => {
         const backward = profile.kernels.filter((k) => k.name === DENSE_BACKWARD);
         expect(backward.length).toBe(1);
         expect(backward[0].outputShapes).toEqual([[16, 3]]);
-        const lastOnly = await tf.profile(() => tf.tidy(() => void tf.variableGrads(() => tf.sum(d.apply(tf.tensor2d(net.x, [net.n, 3]))) as tf.Scalar, [d.weights[2], d.biases[2]])));
+        const lastOnly = await tf.profile(() =>
+          tf.tidy(() => void tf.variableGrads(() => tf.sum(d.apply(tf.tensor2d(net.x, [net.n, 3]))) as tf.Scalar, [d.weights[2], d.biases[2]])),
+        );
         expect(lastOnly.kernels.filter((k) => k.name === DENSE_BACKWARD)[0].outputShapes).toEqual([[8, 1], [1]]);
         d.dispose();
       });
@@ -164,7 +173,8 @@ describe('fused dense layer stack on wasm', () => {
           tf.tidy(() => {
             const w = net.w.map((wi, i) => tf.variable(tf.tensor2d(wi, [net.sizes[i], net.sizes[i + 1]])));
             const b = net.b.map((bi) => tf.variable(tf.tensor1d(bi as Float32Array)));
-            const x1 = tf.tensor2d(net.x, [12, 6]), x2 = tf.reverse(x1, 0) as tf.Tensor2D;
+            const x1 = tf.tensor2d(net.x, [12, 6]),
+              x2 = tf.reverse(x1, 0) as tf.Tensor2D;
             const pass = (x: tf.Tensor2D) => (fused ? (denseStack(x, w, b, 'relu', 'linear') as tf.Tensor) : perLayer(net, x, w, b));
             const g = tf.variableGrads(() => tf.sub(tf.mean(pass(x1)), tf.logSumExp(pass(x2))) as tf.Scalar, [...w, ...b]);
             const out = [...w, ...b].map((v) => g.grads[v.name].dataSync() as Float32Array);
@@ -219,7 +229,9 @@ describe('fused dense layer stack on wasm', () => {
         const x = tf.tensor2d(net.x, [6, 3]);
         const inner = (xx: tf.Tensor) => tf.grad((x2: tf.Tensor) => tf.sum(tf.square(m.apply(x2 as tf.Tensor2D))))(xx);
         const g1 = inner(x).dataSync();
-        const g2 = tf.grad((xx: tf.Tensor) => tf.sum(tf.square(inner(xx))))(x).dataSync();
+        const g2 = tf
+          .grad((xx: tf.Tensor) => tf.sum(tf.square(inner(xx))))(x)
+          .dataSync();
         m.dispose();
         return [g1, g2];
       });
@@ -231,7 +243,8 @@ describe('fused dense layer stack on wasm', () => {
 
   it('declines (null) off wasm, for activations it lacks, and for empty batches', async () => {
     use(PATHS[0]);
-    const w = [tf.ones([3, 4]) as tf.Tensor2D], b = [tf.zeros([4]) as tf.Tensor1D];
+    const w = [tf.ones([3, 4]) as tf.Tensor2D],
+      b = [tf.zeros([4]) as tf.Tensor1D];
     expect(denseStack(tf.ones([2, 3]) as tf.Tensor2D, w, b, 'tanh', 'linear')).toBeNull();
     expect(denseStack(tf.ones([0, 3]) as tf.Tensor2D, w, b, 'relu', 'linear')).toBeNull();
     const onCpuResult = await onCpu(() => denseStack(tf.ones([2, 3]) as tf.Tensor2D, [tf.ones([3, 4]) as tf.Tensor2D], [null], 'relu', 'linear'));
@@ -247,7 +260,8 @@ describe('fused dense layer stack on wasm', () => {
       const m = new Mlp({ sizes: [2, 64, 64, 1] }, new Rng(4), 'reg');
       const opt = tf.train.adam(1e-2);
       const losses: number[] = [];
-      for (let i = 0; i < 20; i++) losses.push((opt.minimize(() => tf.losses.meanSquaredError(y, m.apply(x)) as tf.Scalar, true, m.variables) as tf.Scalar).dataSync()[0]);
+      for (let i = 0; i < 20; i++)
+        losses.push((opt.minimize(() => tf.losses.meanSquaredError(y, m.apply(x)) as tf.Scalar, true, m.variables) as tf.Scalar).dataSync()[0]);
       tf.dispose([x, y]);
       m.dispose();
       opt.dispose();

@@ -24,8 +24,14 @@ if (!native.blas) console.warn(`fused Adam not tested: ${native.reason}`);
 function trainMlp(steps: number, opts: { beta1: number; lr: number }) {
   const rng = new Rng(5);
   const net = new Mlp({ sizes: [12, 32, 3] }, rng, 'adam-test');
-  const x = tf.tensor2d(Float32Array.from({ length: 40 * 12 }, () => rng.normal()), [40, 12]);
-  const y = tf.tensor2d(Float32Array.from({ length: 40 * 3 }, () => rng.normal()), [40, 3]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 40 * 12 }, () => rng.normal()),
+    [40, 12],
+  );
+  const y = tf.tensor2d(
+    Float32Array.from({ length: 40 * 3 }, () => rng.normal()),
+    [40, 3],
+  );
   const opt = tf.train.adam(opts.lr, opts.beta1, 0.999, 1e-8);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -34,7 +40,11 @@ function trainMlp(steps: number, opts: { beta1: number; lr: number }) {
     l.dispose();
   }
   const weights = net.variables.map((v) => v.dataSync().slice());
-  const st = opt as unknown as { accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[]; iterations: number };
+  const st = opt as unknown as {
+    accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+    accumulatedSecondMoment: { variable: tf.Variable }[];
+    iterations: number;
+  };
   const moments = [...st.accumulatedFirstMoment, ...st.accumulatedSecondMoment].map((m) => m.variable.dataSync().slice());
   // moment variables named "<variable>/m" in variable order, as the stock optimizer names them (getWeights)
   const names = st.accumulatedFirstMoment.map((m, i) => m.originalName === `${net.variables[i].name}/m`);
@@ -47,7 +57,8 @@ function trainMlp(steps: number, opts: { beta1: number; lr: number }) {
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number) {
   expect(actual.length).toBe(expected.length);
-  let scale = 0, worst = 0;
+  let scale = 0,
+    worst = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
   expect(worst).toBeLessThanOrEqual(rel * Math.max(scale, 1e-30));
@@ -75,7 +86,7 @@ describe.skipIf(!native.blas)('fused Adam and the native kernels in training', (
     expectClose(fused.losses, stock.losses, 1e-5);
   });
 
-  it('one in-place kernel call per optimizer step updates every variable; a tensor sharing a variable\'s buffer keeps its values (that step writes new buffers instead)', async () => {
+  it("one in-place kernel call per optimizer step updates every variable; a tensor sharing a variable's buffer keeps its values (that step writes new buffers instead)", async () => {
     registerWasmKernelFixes(native.blas);
     const net = new Mlp({ sizes: [4, 8, 1] }, new Rng(2), 'adam-inplace');
     const x = tf.ones([6, 4]) as tf.Tensor2D;

@@ -17,12 +17,16 @@ const use = (path: 'native' | 'portable') => registerWasmKernelFixes(path === 'n
 /** A model's worth of gradient shapes (GAN generator 2-256-256-2) with random entries. */
 function gradientSet(seed: number): { shape: number[]; values: Float32Array }[] {
   const r = new Rng(seed);
-  return [[2, 256], [256], [256, 256], [256], [256, 2], [2]].map((shape) => ({ shape, values: Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r.normal() * 0.01) }));
+  return [[2, 256], [256], [256, 256], [256], [256, 2], [2]].map((shape) => ({
+    shape,
+    values: Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r.normal() * 0.01),
+  }));
 }
 
 const run = (a: ReturnType<typeof gradientSet>, b: ReturnType<typeof gradientSet>, s: number, composite: boolean) =>
   tf.tidy(() => {
-    const ta = a.map((g) => tf.tensor(g.values, g.shape)), tb = b.map((g) => tf.tensor(g.values, g.shape));
+    const ta = a.map((g) => tf.tensor(g.values, g.shape)),
+      tb = b.map((g) => tf.tensor(g.values, g.shape));
     const scale = tf.scalar(s);
     const norm = composite ? tf.addN(ta.map((t) => tf.sum(tf.square(t)))) : sumOfSquares(ta);
     const sum = composite ? ta.map((t, i) => tf.add(t, tf.mul(tb[i], scale))) : addScaled(ta, tb, scale);
@@ -44,7 +48,8 @@ describe('gradient-set kernels on wasm', () => {
   for (const path of PATHS) {
     it(`${path}: the squared norm is the cpu composite's to float32 rounding, a + s·b is bitwise the cpu's`, async () => {
       use(path);
-      const a = gradientSet(1), b = gradientSet(2);
+      const a = gradientSet(1),
+        b = gradientSet(2);
       for (const s of [1, 0.37, -2.5e-3]) {
         const got = run(a, b, s, false);
         const ref = await onCpu(() => run(a, b, s, true));
@@ -55,7 +60,8 @@ describe('gradient-set kernels on wasm', () => {
 
     it(`${path}: one kernel call each for six tensors (tfjs composites: 14 and 12), and nothing left behind`, async () => {
       use(path);
-      const a = gradientSet(3), b = gradientSet(4);
+      const a = gradientSet(3),
+        b = gradientSet(4);
       const p = await tf.profile(() => void run(a, b, 0.5, false));
       const names = p.kernels.map((k) => k.name).filter((k) => k.startsWith('Infobound'));
       expect(names).toEqual([SUM_OF_SQUARES, ADD_SCALED]);
@@ -67,7 +73,11 @@ describe('gradient-set kernels on wasm', () => {
   }
 
   it('under a gradient tape the composites run (the kernels have no gradient): d/dx Σx² = 2x', () => {
-    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => sumOfSquares([x]))(tf.tensor1d([1, -3])).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => sumOfSquares([x]))(tf.tensor1d([1, -3]))
+        .dataSync(),
+    );
     expect(Array.from(g)).toEqual([2, -6]);
   });
 

@@ -33,7 +33,12 @@ const valueAndGrad = (v: Float32Array, composite: boolean) =>
 
 describe('tail ops on wasm', () => {
   it('logMeanExp equals the float64 value log((1/n) Σ e^v) over scales from 1e-3 to 80 (where e^v overflows float32)', () => {
-    for (const [seed, scale, shift] of [[1, 1e-3, 0], [2, 1, 0], [3, 10, -5], [4, 1, 80]] as const) {
+    for (const [seed, scale, shift] of [
+      [1, 1e-3, 0],
+      [2, 1, 0],
+      [3, 10, -5],
+      [4, 1, 80],
+    ] as const) {
       const v = rand(64, seed, scale, shift);
       let m = -Infinity;
       v.forEach((x) => (m = Math.max(m, x)));
@@ -68,7 +73,9 @@ describe('tail ops on wasm', () => {
       const g = tf.tidy(() => {
         const x = tf.tensor1d([0, 0]);
         // the inner gradient's forward pass runs at gradient depth 2; detach keeps the outer one first-order
-        return tf.grad((v: tf.Tensor) => tf.add(tf.sum(v), tf.sum(detach(tf.grad((y: tf.Tensor) => logMeanExp(y as tf.Tensor1D))(v)))))(x).dataSync();
+        return tf
+          .grad((v: tf.Tensor) => tf.add(tf.sum(v), tf.sum(detach(tf.grad((y: tf.Tensor) => logMeanExp(y as tf.Tensor1D))(v)))))(x)
+          .dataSync();
       });
       expect(Array.from(g)).toEqual([1, 1]);
       expect(calls).toBe(0);

@@ -28,17 +28,26 @@ const COMBOS = [
  * broadcast where one side is 1. Returns the values and the output shape.
  */
 function matmul64(a: ArrayLike<number>, aShape: number[], b: ArrayLike<number>, bShape: number[], tA: boolean, tB: boolean) {
-  const ra = aShape.length, rb = bShape.length;
-  const [ar, ac] = aShape.slice(ra - 2), [br, bc] = bShape.slice(rb - 2);
-  const ab = aShape.slice(0, ra - 2), bb = bShape.slice(0, rb - 2);
+  const ra = aShape.length,
+    rb = bShape.length;
+  const [ar, ac] = aShape.slice(ra - 2),
+    [br, bc] = bShape.slice(rb - 2);
+  const ab = aShape.slice(0, ra - 2),
+    bb = bShape.slice(0, rb - 2);
   if (ab.length !== bb.length) throw new Error('test helper: batch ranks must match');
   const outBatch = ab.map((d, i) => Math.max(d, bb[i]));
-  const m = tA ? ac : ar, k = tA ? ar : ac, n = tB ? br : bc;
+  const m = tA ? ac : ar,
+    k = tA ? ar : ac,
+    n = tB ? br : bc;
   const batch = prod(outBatch);
   const out = new Float64Array(batch * m * n);
   for (let p = 0; p < batch; p++) {
     // unravel p over outBatch, then ravel over each operand's batch dims with broadcasting
-    let rem = p, pa = 0, pb = 0, sa = 1, sb = 1;
+    let rem = p,
+      pa = 0,
+      pb = 0,
+      sa = 1,
+      sb = 1;
     for (let d = outBatch.length - 1; d >= 0; d--) {
       const idx = rem % outBatch[d];
       rem = Math.floor(rem / outBatch[d]);
@@ -47,7 +56,8 @@ function matmul64(a: ArrayLike<number>, aShape: number[], b: ArrayLike<number>, 
       sa *= ab[d];
       sb *= bb[d];
     }
-    const ao = pa * ar * ac, bo = pb * br * bc;
+    const ao = pa * ar * ac,
+      bo = pb * br * bc;
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
         let s = 0;
@@ -95,7 +105,8 @@ function shapesFor(m: number, k: number, n: number, tA: boolean, tB: boolean, ba
 }
 
 function checkMatMul(aShape: number[], bShape: number[], tA: boolean, tB: boolean, seed: number) {
-  const a = rand(prod(aShape), seed), b = rand(prod(bShape), seed + 1);
+  const a = rand(prod(aShape), seed),
+    b = rand(prod(bShape), seed + 1);
   record(aShape, bShape, tA, tB);
   const got = tf.tidy(() => {
     const c = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), tA, tB);
@@ -111,7 +122,23 @@ beforeAll(() => {
   // this file tests the portable kernels (the native OpenBLAS ones: blasKernels.test.ts)
   registerWasmKernelFixes(null);
   expect(wasmMatMulKernels()).toBe('portable');
-  expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true, Concat: true });
+  expect(wasmKernelFixesRegistered()).toEqual({
+    BatchMatMul: true,
+    _FusedMatMul: true,
+    UnsortedSegmentSum: true,
+    InfoboundAdam: false,
+    InfoboundAdamInPlace: false,
+    InfoboundDenseForward: true,
+    InfoboundDenseBackward: true,
+    InfoboundLogMeanExp: true,
+    InfoboundLogMeanExpGrad: true,
+    InfoboundSumOfSquares: true,
+    InfoboundAddScaled: true,
+    Identity: true,
+    Cast: true,
+    GatherV2: true,
+    Concat: true,
+  });
 });
 
 describe('wasm matmul with explicit transposes', () => {
@@ -168,10 +195,19 @@ describe('wasm matmul with explicit transposes', () => {
   for (const [tA, tB] of COMBOS) {
     it(`fused matmul with transposeA=${tA}, transposeB=${tB}, bias and relu equals relu(op(A)·op(B) + bias)`, () => {
       const { aShape, bShape } = shapesFor(20, 12, 8, tA, tB, [2], [2]);
-      const a = rand(prod(aShape), 5), b = rand(prod(bShape), 6), bias = rand(8, 7);
+      const a = rand(prod(aShape), 5),
+        b = rand(prod(bShape), 6),
+        bias = rand(8, 7);
       const got = tf.tidy(() =>
         tf.fused
-          .matMul({ a: tf.tensor3d(a, aShape as [number, number, number]), b: tf.tensor3d(b, bShape as [number, number, number]), transposeA: tA, transposeB: tB, bias: tf.tensor1d(bias), activation: 'relu' })
+          .matMul({
+            a: tf.tensor3d(a, aShape as [number, number, number]),
+            b: tf.tensor3d(b, bShape as [number, number, number]),
+            transposeA: tA,
+            transposeB: tB,
+            bias: tf.tensor1d(bias),
+            activation: 'relu',
+          })
           .dataSync(),
       );
       const ref = matmul64(a, aShape, b, bShape, tA, tB).values.map((v, i) => Math.max(0, v + bias[i % 8]));
@@ -190,14 +226,17 @@ describe('wasm matmul with explicit transposes', () => {
   ];
   for (const [activation, f] of ACTIVATIONS) {
     it(`fused matmul with batches [2|1,…]·[1|2,…], bias and ${activation} (the stock kernel's batch bias is repaired)`, () => {
-      const n = 5, alpha = Float32Array.from({ length: n }, (_, j) => 0.1 + 0.1 * j), bias = rand(n, 90);
+      const n = 5,
+        alpha = Float32Array.from({ length: n }, (_, j) => 0.1 + 0.1 * j),
+        bias = rand(n, 90);
       for (const [bA, bB, tB] of [
         [2, 2, false],
         [1, 2, true],
         [2, 1, false],
       ] as const) {
         const { aShape, bShape } = shapesFor(4, 6, n, false, tB, [bA], [bB]);
-        const a = rand(prod(aShape), 91), b = rand(prod(bShape), 92);
+        const a = rand(prod(aShape), 91),
+          b = rand(prod(bShape), 92);
         const got = tf.tidy(() =>
           tf.fused
             .matMul({
@@ -218,16 +257,45 @@ describe('wasm matmul with explicit transposes', () => {
   }
 
   it('fused matmul passes leakyreluAlpha and PReLU weights through', () => {
-    const a = rand(9 * 6, 11), b = rand(4 * 9, 12), bias = rand(4, 13), alpha = Float32Array.from([0.1, 0.2, 0.3, 0.4]);
+    const a = rand(9 * 6, 11),
+      b = rand(4 * 9, 12),
+      bias = rand(4, 13),
+      alpha = Float32Array.from([0.1, 0.2, 0.3, 0.4]);
     const ref = matmul64(a, [1, 9, 6], b, [1, 4, 9], true, true).values.map((v, i) => v + bias[i % 4]);
     const leaky = tf.tidy(() =>
-      tf.fused.matMul({ a: tf.tensor2d(a, [9, 6]), b: tf.tensor2d(b, [4, 9]), transposeA: true, transposeB: true, bias: tf.tensor1d(bias), activation: 'leakyrelu', leakyreluAlpha: 0.3 }).dataSync(),
+      tf.fused
+        .matMul({
+          a: tf.tensor2d(a, [9, 6]),
+          b: tf.tensor2d(b, [4, 9]),
+          transposeA: true,
+          transposeB: true,
+          bias: tf.tensor1d(bias),
+          activation: 'leakyrelu',
+          leakyreluAlpha: 0.3,
+        })
+        .dataSync(),
     );
-    expectClose(leaky, ref.map((v) => (v > 0 ? v : 0.3 * v)));
+    expectClose(
+      leaky,
+      ref.map((v) => (v > 0 ? v : 0.3 * v)),
+    );
     const prelu = tf.tidy(() =>
-      tf.fused.matMul({ a: tf.tensor2d(a, [9, 6]), b: tf.tensor2d(b, [4, 9]), transposeA: true, transposeB: true, bias: tf.tensor1d(bias), activation: 'prelu', preluActivationWeights: tf.tensor1d(alpha) }).dataSync(),
+      tf.fused
+        .matMul({
+          a: tf.tensor2d(a, [9, 6]),
+          b: tf.tensor2d(b, [4, 9]),
+          transposeA: true,
+          transposeB: true,
+          bias: tf.tensor1d(bias),
+          activation: 'prelu',
+          preluActivationWeights: tf.tensor1d(alpha),
+        })
+        .dataSync(),
     );
-    expectClose(prelu, ref.map((v, i) => (v > 0 ? v : alpha[i % 4] * v)));
+    expectClose(
+      prelu,
+      ref.map((v, i) => (v > 0 ? v : alpha[i % 4] * v)),
+    );
   });
 
   it('int32 operands still get the stock error, without leaking the copies', () => {
@@ -247,7 +315,9 @@ describe('matmul gradients on wasm', () => {
           : tf.matMul(x, y, tA, tB);
         return tf.sum(tf.mul(c, tf.tensor(w, c.shape)));
       };
-      return tf.grads(f)([tf.tensor(a, aShape), tf.tensor(b, bShape)]).map((g) => g.dataSync());
+      return tf
+        .grads(f)([tf.tensor(a, aShape), tf.tensor(b, bShape)])
+        .map((g) => g.dataSync());
     });
 
   /** float64: with G = W, d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, transposed back when flagged. */
@@ -264,7 +334,10 @@ describe('matmul gradients on wasm', () => {
       it(`${fused ? 'fused (linear, bias) ' : ''}matMul transposeA=${tA}, transposeB=${tB}: gradients equal float64 and the cpu backend`, async () => {
         const [m, k, n] = [13, 21, 10];
         const { aShape, bShape } = shapesFor(m, k, n, tA, tB);
-        const a = rand(m * k, 20), b = rand(k * n, 21), w = rand(m * n, 22), bias = fused ? rand(n, 23) : undefined;
+        const a = rand(m * k, 20),
+          b = rand(k * n, 21),
+          w = rand(m * n, 22),
+          bias = fused ? rand(n, 23) : undefined;
         const onWasm = grads(a, aShape, b, bShape, w, tA, tB, bias);
         const ref = grads64(a, aShape, b, bShape, w, tA, tB);
         expectClose(onWasm[0], ref[0]);
@@ -283,14 +356,19 @@ describe('matmul gradients on wasm', () => {
   }
 
   it('an MLP layer stack: gradients of a relu network match the cpu backend', async () => {
-    const x = rand(16 * 30, 30), w1 = rand(30 * 128, 31), w2 = rand(128 * 7, 32), b1 = rand(128, 33);
+    const x = rand(16 * 30, 30),
+      w1 = rand(30 * 128, 31),
+      w2 = rand(128 * 7, 32),
+      b1 = rand(128, 33);
     const run = () =>
       tf.tidy(() => {
         const f = (p: tf.Tensor, q: tf.Tensor) => {
           const h = tf.fused.matMul({ a: tf.tensor2d(x, [16, 30]), b: p as tf.Tensor2D, bias: tf.tensor1d(b1), activation: 'relu' });
           return tf.sum(tf.square(tf.matMul(h, q as tf.Tensor2D)));
         };
-        return tf.grads(f)([tf.tensor2d(w1, [30, 128]), tf.tensor2d(w2, [128, 7])]).map((g) => g.dataSync());
+        return tf
+          .grads(f)([tf.tensor2d(w1, [30, 128]), tf.tensor2d(w2, [128, 7])])
+          .map((g) => g.dataSync());
       });
     const onWasm = run();
     await tf.setBackend('cpu');
@@ -316,7 +394,8 @@ describe('UnsortedSegmentSum on wasm (gradient of tf.gather)', () => {
   }
 
   it('float32 x with 1-D ids, repeated, missing and out-of-range segments', () => {
-    const xShape = [9, 3, 2], x = rand(prod(xShape), 40);
+    const xShape = [9, 3, 2],
+      x = rand(prod(xShape), 40);
     const ids = [4, 0, 4, 2, -1, 0, 7, 4, 5]; // 7 ≥ numSegments and −1 are dropped; 1, 3 stay empty
     const got = tf.tidy(() => {
       const r = tf.unsortedSegmentSum(tf.tensor(x, xShape), tf.tensor1d(ids, 'int32'), 6);
@@ -329,7 +408,7 @@ describe('UnsortedSegmentSum on wasm (gradient of tf.gather)', () => {
 
   it('int32 x sums exactly in int32', () => {
     const xShape = [6, 4];
-    const x = Array.from({ length: 24 }, (_, i) => (i * 7919) % 1000 - 500);
+    const x = Array.from({ length: 24 }, (_, i) => ((i * 7919) % 1000) - 500);
     const ids = [1, 1, 0, 2, 1, 0];
     const got = tf.tidy(() => {
       const r = tf.unsortedSegmentSum(tf.tensor2d(x, [6, 4], 'int32'), tf.tensor1d(ids, 'int32'), 3);
@@ -353,20 +432,27 @@ describe('UnsortedSegmentSum on wasm (gradient of tf.gather)', () => {
   it('the gradient of sum(w ⊙ gather(x, idx)) scatters w back, adding repeated indices', () => {
     const idx = [2, 0, 2, 3];
     const w = [1, 10, 100, 1000];
-    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d(idx, 'int32')), tf.tensor1d(w))))(tf.tensor1d([0, 0, 0, 0, 0])).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d(idx, 'int32')), tf.tensor1d(w))))(tf.tensor1d([0, 0, 0, 0, 0]))
+        .dataSync(),
+    );
     expect(Array.from(g)).toEqual([10, 0, 101, 1000, 0]);
   });
 
   for (const axis of [0, 1]) {
     it(`tf.grad of a gather-based loss on axis ${axis} (random x, repeated indices) equals the float64 gradient`, () => {
-      const xShape = [7, 5], x = rand(35, 50 + axis);
+      const xShape = [7, 5],
+        x = rand(35, 50 + axis);
       const r = new Rng(60 + axis);
       const idx = Array.from({ length: 11 }, () => r.int(xShape[axis]));
       const gShape = axis === 0 ? [11, 5] : [7, 11];
       const w = rand(prod(gShape), 70 + axis);
       // loss = Σ w ⊙ gather(x)²  ⇒  dL/dx[p] = Σ over gathered copies of x[p]: 2·x[p]·w
       const got = tf.tidy(() =>
-        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.square(tf.gather(t, tf.tensor1d(idx, 'int32'), axis)), tf.tensor(w, gShape))))(tf.tensor2d(x, [7, 5])).dataSync(),
+        tf
+          .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.square(tf.gather(t, tf.tensor1d(idx, 'int32'), axis)), tf.tensor(w, gShape))))(tf.tensor2d(x, [7, 5]))
+          .dataSync(),
       );
       const ref = new Float64Array(35);
       for (let i = 0; i < gShape[0]; i++)
@@ -379,7 +465,11 @@ describe('UnsortedSegmentSum on wasm (gradient of tf.gather)', () => {
   }
 
   it('works on rows of a matrix with 2-D indices (the IB’s shuffled z)', () => {
-    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.gather(x, tf.tensor2d([1, 1, 0, 1], [2, 2], 'int32'))))(tf.zeros([2, 3])).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => tf.sum(tf.gather(x, tf.tensor2d([1, 1, 0, 1], [2, 2], 'int32'))))(tf.zeros([2, 3]))
+        .dataSync(),
+    );
     expect(Array.from(g)).toEqual([1, 1, 1, 3, 3, 3]);
   });
 });
@@ -388,9 +478,12 @@ describe('housekeeping', () => {
   afterAll(() => registerWasmKernelFixes());
 
   it('leaks neither tensors nor wasm buffers over 100 rounds of every path', () => {
-    const a = tf.tensor2d(rand(128 * 8, 10), [128, 8]), b = tf.tensor2d(rand(128 * 8, 11), [128, 8]);
-    const c = tf.tensor2d(rand(8 * 130, 12), [130, 8]), v = tf.tensor2d(rand(8, 13), [1, 8]);
-    const a3 = tf.tensor3d(rand(2 * 5 * 8, 14), [2, 5, 8]), e = tf.tensor2d(rand(5 * 128, 15), [5, 128]);
+    const a = tf.tensor2d(rand(128 * 8, 10), [128, 8]),
+      b = tf.tensor2d(rand(128 * 8, 11), [128, 8]);
+    const c = tf.tensor2d(rand(8 * 130, 12), [130, 8]),
+      v = tf.tensor2d(rand(8, 13), [1, 8]);
+    const a3 = tf.tensor3d(rand(2 * 5 * 8, 14), [2, 5, 8]),
+      e = tf.tensor2d(rand(5 * 128, 15), [5, 128]);
     const idx = tf.tensor1d([3, 1, 3, 0], 'int32');
     const round = () =>
       tf.tidy(() => {
@@ -420,7 +513,8 @@ describe('housekeeping', () => {
   it('Identity and same-dtype Cast share the buffer (no copy); disposing the source keeps the clone; other casts convert', () => {
     const ids = backendIds();
     const a = tf.tensor1d([1.5, -2.25, 3]);
-    const b = tf.clone(a), c = tf.cast(a, 'float32');
+    const b = tf.clone(a),
+      c = tf.cast(a, 'float32');
     expect(backendIds()).toBe(ids + 1); // one buffer, three tensors
     a.dispose();
     expect(Array.from(b.dataSync())).toEqual([1.5, -2.25, 3]);
@@ -439,16 +533,49 @@ describe('housekeeping', () => {
     registerWasmKernelFixes();
     expect(kernels()).toEqual(before);
     kernels().forEach((k, i) => expect(k).toBe(before[i]));
-    const got = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1, 0], [0, 1]]), true, false).dataSync());
+    const got = tf.tidy(() =>
+      tf
+        .matMul(
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+          tf.tensor2d([
+            [1, 0],
+            [0, 1],
+          ]),
+          true,
+          false,
+        )
+        .dataSync(),
+    );
     expect(Array.from(got)).toEqual([1, 3, 2, 4]);
   });
 
   it('the stock kernels, restored, give the same products (and the fixes come back)', () => {
-    const aShape = [3, 20, 130], bShape = [3, 11, 20];
-    const a = tf.tensor(rand(prod(aShape), 80), aShape), b = tf.tensor(rand(prod(bShape), 81), bShape);
+    const aShape = [3, 20, 130],
+      bShape = [3, 11, 20];
+    const a = tf.tensor(rand(prod(aShape), 80), aShape),
+      b = tf.tensor(rand(prod(bShape), 81), bShape);
     const fixed = tf.tidy(() => tf.matMul(a, b, true, true).dataSync());
     restoreStockWasmKernels();
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: false, _FusedMatMul: false, UnsortedSegmentSum: false, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: false, InfoboundDenseBackward: false, InfoboundLogMeanExp: false, InfoboundLogMeanExpGrad: false, InfoboundSumOfSquares: false, InfoboundAddScaled: false, Identity: false, Cast: false, GatherV2: false, Concat: false });
+    expect(wasmKernelFixesRegistered()).toEqual({
+      BatchMatMul: false,
+      _FusedMatMul: false,
+      UnsortedSegmentSum: false,
+      InfoboundAdam: false,
+      InfoboundAdamInPlace: false,
+      InfoboundDenseForward: false,
+      InfoboundDenseBackward: false,
+      InfoboundLogMeanExp: false,
+      InfoboundLogMeanExpGrad: false,
+      InfoboundSumOfSquares: false,
+      InfoboundAddScaled: false,
+      Identity: false,
+      Cast: false,
+      GatherV2: false,
+      Concat: false,
+    });
     try {
       const stock = tf.tidy(() => tf.matMul(a, b, true, true).dataSync());
       expectClose(fixed, stock);
@@ -456,7 +583,9 @@ describe('housekeeping', () => {
       // (rows after the first get the bias' last element). If this fails, tfjs fixed it and the
       // repair in wasmMatMul.ts can go.
       const wrong = tf.tidy(() => {
-        const x = tf.ones([2, 2, 1]), y = tf.ones([2, 1, 2]), bias = tf.tensor1d([10, 20]);
+        const x = tf.ones([2, 2, 1]),
+          y = tf.ones([2, 1, 2]),
+          bias = tf.tensor1d([10, 20]);
         return tf.fused.matMul({ a: x, b: y, bias }).dataSync();
       });
       expect(Array.from(wrong)).not.toEqual([11, 21, 11, 21, 11, 21, 11, 21]);
@@ -464,6 +593,22 @@ describe('housekeeping', () => {
       registerWasmKernelFixes();
       tf.dispose([a, b]);
     }
-    expect(wasmKernelFixesRegistered()).toEqual({ BatchMatMul: true, _FusedMatMul: true, UnsortedSegmentSum: true, InfoboundAdam: false, InfoboundAdamInPlace: false, InfoboundDenseForward: true, InfoboundDenseBackward: true, InfoboundLogMeanExp: true, InfoboundLogMeanExpGrad: true, InfoboundSumOfSquares: true, InfoboundAddScaled: true, Identity: true, Cast: true, GatherV2: true, Concat: true });
+    expect(wasmKernelFixesRegistered()).toEqual({
+      BatchMatMul: true,
+      _FusedMatMul: true,
+      UnsortedSegmentSum: true,
+      InfoboundAdam: false,
+      InfoboundAdamInPlace: false,
+      InfoboundDenseForward: true,
+      InfoboundDenseBackward: true,
+      InfoboundLogMeanExp: true,
+      InfoboundLogMeanExpGrad: true,
+      InfoboundSumOfSquares: true,
+      InfoboundAddScaled: true,
+      Identity: true,
+      Cast: true,
+      GatherV2: true,
+      Concat: true,
+    });
   });
 });

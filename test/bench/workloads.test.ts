@@ -11,9 +11,36 @@ import { createWorkload } from '../../bench/workloads.js';
 
 describe('benchmark workloads', () => {
   it('matmul FLOPs from shapes: 2·m·k·n with and without transposes and batch dims', () => {
-    expect(matmulFlops({ name: 'BatchMatMul', inputShapes: [[64, 40], [40, 256]], outputShapes: [[64, 256]] })).toBe(2 * 64 * 40 * 256);
-    expect(matmulFlops({ name: '_FusedMatMul', inputShapes: [[40, 64], [256, 40]], outputShapes: [[64, 256]] })).toBe(2 * 64 * 40 * 256);
-    expect(matmulFlops({ name: 'BatchMatMul', inputShapes: [[3, 5, 7], [3, 7, 2]], outputShapes: [[3, 5, 2]] })).toBe(2 * 3 * 5 * 7 * 2);
+    expect(
+      matmulFlops({
+        name: 'BatchMatMul',
+        inputShapes: [
+          [64, 40],
+          [40, 256],
+        ],
+        outputShapes: [[64, 256]],
+      }),
+    ).toBe(2 * 64 * 40 * 256);
+    expect(
+      matmulFlops({
+        name: '_FusedMatMul',
+        inputShapes: [
+          [40, 64],
+          [256, 40],
+        ],
+        outputShapes: [[64, 256]],
+      }),
+    ).toBe(2 * 64 * 40 * 256);
+    expect(
+      matmulFlops({
+        name: 'BatchMatMul',
+        inputShapes: [
+          [3, 5, 7],
+          [3, 7, 2],
+        ],
+        outputShapes: [[3, 5, 2]],
+      }),
+    ).toBe(2 * 3 * 5 * 7 * 2);
     expect(matmulFlops({ name: 'Add', inputShapes: [[5], [5]], outputShapes: [[5]] })).toBe(0);
   });
 

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, INFOBOUND_BACKEND: 'wasm' }, timeout: 120_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, INFOBOUND_BACKEND: 'wasm' },
+    timeout: 120_000,
+  });
 
 describe('infobound CLI', () => {
   it('help lists the commands', () => {
@@ -18,7 +22,18 @@ describe('infobound CLI', () => {
   it('run writes the run directory and prints where it is', () => {
     const dir = mkdtempSync(join(tmpdir(), 'infobound-cli-'));
     const exp = join(dir, 'cli-tiny.json');
-    writeFileSync(exp, JSON.stringify({ task: 'mi-benchmark', steps: 30, logEvery: 10, batchSize: 16, data: { kind: 'gaussian', dim: 1, rho: 0.5 }, critic: { kind: 'concat', hidden: [8] }, estimators: ['mine'] }));
+    writeFileSync(
+      exp,
+      JSON.stringify({
+        task: 'mi-benchmark',
+        steps: 30,
+        logEvery: 10,
+        batchSize: 16,
+        data: { kind: 'gaussian', dim: 1, rho: 0.5 },
+        critic: { kind: 'concat', hidden: [8] },
+        estimators: ['mine'],
+      }),
+    );
     const r = cli(['run', exp, '--out', join(dir, 'out'), '--seed', '4']);
     expect(r.stderr + r.stdout).toMatch(/on backend wasm/);
     expect(r.status).toBe(0);

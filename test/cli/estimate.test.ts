@@ -17,7 +17,8 @@ const env = { ...process.env, INFOBOUND_BACKEND: 'wasm' };
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'estimate', ...args], { env });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -43,7 +44,8 @@ describe('infobound estimate', () => {
     expect(a.status).toBe(0);
     expect(b.status).toBe(0);
     expect(a.stdout.trim().split('\n')).toHaveLength(1);
-    const ra = JSON.parse(a.stdout), rb = JSON.parse(b.stdout);
+    const ra = JSON.parse(a.stdout),
+      rb = JSON.parse(b.stdout);
     expect(ra.estimate).toBe(rb.estimate);
     expect(ra.perSeed[0].curves).toEqual(rb.perSeed[0].curves);
     expect(ra).toMatchObject({ nTrain: 200, nTest: 200, estimator: 'mine', inputs: { x: { shape: [400, 1] }, y: { shape: [400, 2] } } });
@@ -61,14 +63,21 @@ describe('infobound estimate', () => {
     const summary = JSON.parse(readFileSync(join(rd, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('completed');
     expect(summary.metrics.nTest).toBe(200);
-    const lines = readFileSync(join(rd, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(rd, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4); // 2 evaluations × 2 seeds
     expect(lines[0]).toMatchObject({ seed: 0, step: 20 });
   });
 
   it('Ctrl-C stops after the current step: exit 130, the result so far, an interrupted summary', async () => {
     const out = p('interrupted');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'estimate', p('x.npy'), p('y.npy'), '--steps', '1000000', '--patience', 'none', '--out', out], { env });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'estimate', p('x.npy'), p('y.npy'), '--steps', '1000000', '--patience', 'none', '--out', out],
+      { env },
+    );
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     // wait until training runs (the progress label on stderr), then interrupt
@@ -89,7 +98,11 @@ describe('infobound estimate', () => {
       ['row counts differ', () => [p('x.npy'), write('short.csv', '1,2\n3,4\n5,6\n')], /row counts differ: .*x\.npy has 400 rows, .*short\.csv has 3/],
       ['NaN', () => [p('x.npy'), write('nan.csv', 'a\n1\n2\nnan\n')], /nan\.csv: NaN at row 3 \(line 4\), column 1; expected finite numbers/],
       ['Inf in .npy', () => [fx('f8_nan.npy'), fx('f8_nan.npy')], /f8_nan\.npy: NaN at row 2, column 2/],
-      ['non-numeric CSV cell', () => [write('text.csv', '1,2\n3,oops\n4,5\n'), '--x-cols', '0', '--y-cols', '1'], /text\.csv line 2, column 2: "oops" is not a number/],
+      [
+        'non-numeric CSV cell',
+        () => [write('text.csv', '1,2\n3,oops\n4,5\n'), '--x-cols', '0', '--y-cols', '1'],
+        /text\.csv line 2, column 2: "oops" is not a number/,
+      ],
       ['unsupported npy dtype', () => [fx('complex_1d.npy'), p('y.npy')], /complex_1d\.npy: unsupported npy dtype "<c16"/],
       ['Fortran order', () => [fx('fortran_2d.npy'), p('y.npy')], /fortran_2d\.npy: Fortran-order \(column-major\) arrays are not supported/],
       ['empty file', () => [write('empty.csv', ''), p('y.npy')], /empty\.csv has no data rows/],

@@ -9,8 +9,7 @@ import { cmdEval } from '../../src/cli/eval.js';
 import { msssim } from '../../src/eval/msssim.js';
 import { Rng } from '../../src/util/rng.js';
 
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
 
 /** Writes grey levels 0…255 (row-major) as an RGB PNG with R = G = B, so BT.601 luma = level / 255 exactly. */
 function writeGreyPng(path: string, levels: Uint8Array, width: number, height: number): void {
@@ -25,7 +24,8 @@ function writeGreyPng(path: string, levels: Uint8Array, width: number, height: n
 describe('infobound eval msssim <a.png> <b.png>', () => {
   const dir = mkdtempSync(join(tmpdir(), 'infobound-eval-'));
   const rng = new Rng(1);
-  const a = new Uint8Array(28 * 28), b = new Uint8Array(28 * 28);
+  const a = new Uint8Array(28 * 28),
+    b = new Uint8Array(28 * 28);
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
       const v = 255 * Math.exp(-((x - 14) ** 2 + (y - 12) ** 2) / 40);
@@ -33,7 +33,9 @@ describe('infobound eval msssim <a.png> <b.png>', () => {
       b[y * 28 + x] = Math.max(0, Math.min(255, Math.round(v + 20 * rng.normal())));
     }
   }
-  const pa = join(dir, 'a.png'), pb = join(dir, 'b.png'), small = join(dir, 'small.png');
+  const pa = join(dir, 'a.png'),
+    pb = join(dir, 'b.png'),
+    small = join(dir, 'small.png');
   writeGreyPng(pa, a, 28, 28);
   writeGreyPng(pb, b, 28, 28);
   writeGreyPng(small, new Uint8Array(20 * 28), 20, 28);
@@ -42,7 +44,12 @@ describe('infobound eval msssim <a.png> <b.png>', () => {
     const r = cli(['eval', 'msssim', pa, pb]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const expected = msssim(Float64Array.from(a, (v) => v / 255), Float64Array.from(b, (v) => v / 255), 28, 28).value;
+    const expected = msssim(
+      Float64Array.from(a, (v) => v / 255),
+      Float64Array.from(b, (v) => v / 255),
+      28,
+      28,
+    ).value;
     expect(expected).toBeGreaterThan(0.3);
     expect(expected).toBeLessThan(0.99);
     const m = /^MS-SSIM (\d\.\d{6})$/m.exec(r.stdout);

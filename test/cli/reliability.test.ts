@@ -61,7 +61,11 @@ const json = (dir: string, name: string, v: unknown) => {
 const NO_TRACE = /\n\s+at /;
 const runDirs = (out: string, exp: string) => (existsSync(join(out, exp)) ? readdirSync(join(out, exp)).map((d) => join(out, exp, d)) : []);
 const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-const metricsLines = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const metricsLines = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 /** A one-line user error: exit 2, `infobound: <message>`, no stack trace, nothing written under `out`. */
 async function expectUserError(args: string[], message: RegExp, out?: string, o: RunOpts = {}) {
@@ -74,8 +78,26 @@ async function expectUserError(args: string[], message: RegExp, out?: string, o:
   return r;
 }
 
-const tinyMi = { task: 'mi-benchmark', steps: 40, logEvery: 10, batchSize: 16, data: { kind: 'gaussian', dim: 1, rho: 0.5 }, critic: { kind: 'concat', hidden: [8] }, estimators: ['mine'] };
-const tinyGan = { task: 'gan', steps: 50, logEvery: 10, batchSize: 32, data: { kind: 'grid' }, generator: { hidden: [16] }, discriminator: { hidden: [16] }, mi: { beta: 0 }, evaluation: { samples: 200, every: 50 } };
+const tinyMi = {
+  task: 'mi-benchmark',
+  steps: 40,
+  logEvery: 10,
+  batchSize: 16,
+  data: { kind: 'gaussian', dim: 1, rho: 0.5 },
+  critic: { kind: 'concat', hidden: [8] },
+  estimators: ['mine'],
+};
+const tinyGan = {
+  task: 'gan',
+  steps: 50,
+  logEvery: 10,
+  batchSize: 32,
+  data: { kind: 'grid' },
+  generator: { hidden: [16] },
+  discriminator: { hidden: [16] },
+  mi: { beta: 0 },
+  evaluation: { samples: 200, every: 50 },
+};
 /** IB on 400 digits, 8 steps an epoch: an epoch takes a fraction of a second. */
 const tinyIb = (epochs: number) => ({
   task: 'ib',
@@ -100,11 +122,19 @@ describe.concurrent('the CLI refuses bad flags with one line naming the flag (ex
   });
   it('an unknown --backend', async () => {
     const out = join(tmp(), 'out');
-    await expectUserError(['run', 'mi-onehot', '--backend', 'tpu', '--out', out], /--backend: unknown backend "tpu"; expected one of node-gpu, node, wasm, cpu/, out);
+    await expectUserError(
+      ['run', 'mi-onehot', '--backend', 'tpu', '--out', out],
+      /--backend: unknown backend "tpu"; expected one of node-gpu, node, wasm, cpu/,
+      out,
+    );
   });
   it.skipIf(existsSync('node_modules/@tensorflow/tfjs-node'))('a backend that is not installed: the install hint, no trace', async () => {
     const out = join(tmp(), 'out');
-    await expectUserError(['run', 'mi-onehot', '--backend', 'node', '--out', out], /backend "node" was requested but cannot load: .*To install it: npm install @tensorflow\/tfjs-node@/, out);
+    await expectUserError(
+      ['run', 'mi-onehot', '--backend', 'node', '--out', out],
+      /backend "node" was requested but cannot load: .*To install it: npm install @tensorflow\/tfjs-node@/,
+      out,
+    );
   });
   it('--out on a file, and under a file', async () => {
     const dir = tmp();
@@ -120,7 +150,12 @@ describe.concurrent('the CLI refuses bad flags with one line naming the flag (ex
     chmodSync(dir, 0o555);
     chmodSync(join(dir, '..'), 0o755);
     const uid = process.getuid?.() === 0 ? 65534 : undefined;
-    await expectUserError(['run', 'mi-onehot', '--out', join(dir, 'out')], /--out .*locked\/out: cannot write in .*locked \(permission denied\)/, join(dir, 'out'), { uid });
+    await expectUserError(
+      ['run', 'mi-onehot', '--out', join(dir, 'out')],
+      /--out .*locked\/out: cannot write in .*locked \(permission denied\)/,
+      join(dir, 'out'),
+      { uid },
+    );
   });
   it('--out /proc/x: refused (a virtual file system), not a hang', async () => {
     const t = performance.now();
@@ -149,10 +184,26 @@ describe.concurrent('the CLI refuses bad flags with one line naming the flag (ex
 
 describe.concurrent('configs are checked at load time, naming the field (exit 2, no run directory)', { timeout: 100_000 }, () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['steps: 1e15 (more per-step statistics than memory holds)', { ...tinyMi, steps: 1e15 }, /^infobound: steps: 1000000000000000 needs about [\d.]+ GiB for the per-step estimates/m],
-    ['data.dim: 1e7 (a critic larger than memory)', { ...tinyMi, data: { kind: 'gaussian', dim: 1e7, rho: 0.5 } }, /^infobound: data\.dim: 10000000 needs about [\d.]+ GiB for the critic of mine/m],
-    ['evaluation.snapshots beyond the run', { ...tinyGan, evaluation: { snapshots: [99999] } }, /^infobound: evaluation\.snapshots: step 99999 is beyond the run's 50 steps$/m],
-    ['evaluation.minCount above evaluation.samples', { ...tinyGan, evaluation: { samples: 200, minCount: 1e9 } }, /^infobound: evaluation\.minCount: 1000000000 exceeds evaluation\.samples = 200/m],
+    [
+      'steps: 1e15 (more per-step statistics than memory holds)',
+      { ...tinyMi, steps: 1e15 },
+      /^infobound: steps: 1000000000000000 needs about [\d.]+ GiB for the per-step estimates/m,
+    ],
+    [
+      'data.dim: 1e7 (a critic larger than memory)',
+      { ...tinyMi, data: { kind: 'gaussian', dim: 1e7, rho: 0.5 } },
+      /^infobound: data\.dim: 10000000 needs about [\d.]+ GiB for the critic of mine/m,
+    ],
+    [
+      'evaluation.snapshots beyond the run',
+      { ...tinyGan, evaluation: { snapshots: [99999] } },
+      /^infobound: evaluation\.snapshots: step 99999 is beyond the run's 50 steps$/m,
+    ],
+    [
+      'evaluation.minCount above evaluation.samples',
+      { ...tinyGan, evaluation: { samples: 200, minCount: 1e9 } },
+      /^infobound: evaluation\.minCount: 1000000000 exceeds evaluation\.samples = 200/m,
+    ],
     ['a missing task', { steps: 10 }, /^infobound: task is missing in .*\.json; expected one of mi-benchmark, /m],
   ];
   for (const [what, cfg, message] of cases) {
@@ -167,7 +218,11 @@ describe.concurrent('configs are checked at load time, naming the field (exit 2,
     const p = join(dir, 'inf.json');
     writeFileSync(p, JSON.stringify(tinyMi).replace('"steps":40', '"steps":1e999'));
     await expectUserError(['run', p, '--out', join(dir, 'out')], /^infobound: steps: got 1e999 \(not a finite number\) in .*inf\.json$/m, join(dir, 'out'));
-    await expectUserError(['run', json(dir, 'ok', tinyMi), '--set', 'data.rho=-1e999', '--out', join(dir, 'out')], /^infobound: --set data\.rho: got -1e999 \(not a finite number\)$/m, join(dir, 'out'));
+    await expectUserError(
+      ['run', json(dir, 'ok', tinyMi), '--set', 'data.rho=-1e999', '--out', join(dir, 'out')],
+      /^infobound: --set data\.rho: got -1e999 \(not a finite number\)$/m,
+      join(dir, 'out'),
+    );
   });
 });
 
@@ -176,7 +231,13 @@ describe.concurrent('divergence, failures and finished runs', { timeout: 100_000
     // SGD at lr 10 on 1-D Gaussians: MINE's critic runs off within a few steps, SMILE's clipped one does not
     const dir = tmp();
     const out = join(dir, 'out');
-    const cfg = { ...tinyMi, name: 'three', steps: 60, optimizer: { kind: 'sgd', learningRate: 10 }, estimators: ['smile', 'mine', { kind: 'smile', clip: 2 }] };
+    const cfg = {
+      ...tinyMi,
+      name: 'three',
+      steps: 60,
+      optimizer: { kind: 'sgd', learningRate: 10 },
+      estimators: ['smile', 'mine', { kind: 'smile', clip: 2 }],
+    };
     const r = await cli(['run', json(dir, 'three', cfg), '--out', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/estimator mine: diverged at step \d+ \(\w+ = /);
@@ -185,7 +246,11 @@ describe.concurrent('divergence, failures and finished runs', { timeout: 100_000
     const s = summaryOf(run);
     expect(s.status).toBe('completed-with-failures');
     expect(s.failures).toEqual([expect.objectContaining({ setting: 'default', estimator: 'mine', quantity: expect.any(String) })]);
-    expect(s.rows.map((x: { estimator: string; mean: number | null }) => [x.estimator, x.mean === null])).toEqual([['smile', false], ['mine', true], ['smile(tau=2)', false]]);
+    expect(s.rows.map((x: { estimator: string; mean: number | null }) => [x.estimator, x.mean === null])).toEqual([
+      ['smile', false],
+      ['mine', true],
+      ['smile(tau=2)', false],
+    ]);
     expect(readFileSync(join(run, 'table.md'), 'utf8')).toMatch(/\| default \| mine \| [\d.]+ \| \*\*diverged\*\* at step \d+/);
     expect(existsSync(join(run, 'estimate.png'))).toBe(true);
   });
@@ -195,7 +260,12 @@ describe.concurrent('divergence, failures and finished runs', { timeout: 100_000
     // its first step, while β = 0 (no MI term, no estimate) trains to the end
     const dir = tmp();
     const out = join(dir, 'out');
-    const r = await cli(['run', json(dir, 'gv', { ...tinyGan, name: 'gv', mi: { beta: 1, critic: { kind: 'concat', hidden: [8] } }, vary: { 'mi.beta': [0, 1] }, divergenceLimit: 1e-9 }), '--out', out]);
+    const r = await cli([
+      'run',
+      json(dir, 'gv', { ...tinyGan, name: 'gv', mi: { beta: 1, critic: { kind: 'concat', hidden: [8] } }, vary: { 'mi.beta': [0, 1] }, divergenceLimit: 1e-9 }),
+      '--out',
+      out,
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/setting beta=1: diverged at step 0 \((mi|jointTerm) = /);
     const [run] = runDirs(out, 'gv');
@@ -229,7 +299,10 @@ describe.concurrent('SIGINT and SIGTERM stop a run after the current step', { ti
     ['an IB', (dir) => ['run', json(dir, 'ib', { ...tinyIb(2000), name: 'ib' }), '--set', 'logEvery=1']],
   ];
   for (const [what, args] of runs) {
-    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    for (const [sig, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
       it(`${sig} stops ${what}: exit ${code}, "interrupted", metrics kept`, async () => {
         const dir = tmp();
         const out = join(dir, 'out');

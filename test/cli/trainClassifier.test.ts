@@ -12,7 +12,8 @@ import { idxBytes } from '../data/idxFixtures.js';
 
 /** n images of class i % 10: a bright bar on row 3 + 2·class, plus noise (learnable by a tiny MLP without shifts, which would move the bar to a neighbour's row). */
 function writeBars(dir: string, prefix: string, n: number, rng: Rng): void {
-  const px = new Uint8Array(n * 784), labels = new Uint8Array(n);
+  const px = new Uint8Array(n * 784),
+    labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 10;
     for (let k = 0; k < 784; k++) px[i * 784 + k] = Math.floor(40 * rng.uniform());
@@ -32,7 +33,9 @@ describe('infobound train-classifier', () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(await cmdTrainClassifier(['--data', 'idx', '--dir', data, '--epochs', '3', '--hidden', '16', '--batch-size', '20', '--shift', '0', '--out', out])).toBe(0);
+      expect(
+        await cmdTrainClassifier(['--data', 'idx', '--dir', data, '--epochs', '3', '--hidden', '16', '--batch-size', '20', '--shift', '0', '--out', out]),
+      ).toBe(0);
     } finally {
       write.mockRestore();
       err.mockRestore();

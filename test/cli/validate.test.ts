@@ -12,7 +12,10 @@ import { BROKEN_FILES } from '../fixtures/brokenExperiments.js';
 
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, INFOBOUND_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, INFOBOUND_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -41,7 +44,9 @@ describe.concurrent('infobound validate and schema', { timeout: 100_000 }, () =>
     }
   });
   it('every shipped experiment (by name, as `run` takes it): "ok", exit 0', async () => {
-    const names = readdirSync('experiments').filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const names = readdirSync('experiments')
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     const r = await cli(['validate', ...names]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -10,7 +10,9 @@ describe('parseConfigJson', () => {
     expect(parseConfigJson('{"a": [1, -2.5e3, "1e999"], "b": {"c": null}}', 'x.json')).toEqual({ a: [1, -2500, '1e999'], b: { c: null } });
   });
   it('names the path and the literal of a number that overflows a double (1e999 → Infinity)', () => {
-    expect(() => parseConfigJson('{"name": "1e999 in a string", "data": {"levels": [1, -1e999]}}', 'x.json')).toThrow('data.levels[1]: got -1e999 (not a finite number) in x.json');
+    expect(() => parseConfigJson('{"name": "1e999 in a string", "data": {"levels": [1, -1e999]}}', 'x.json')).toThrow(
+      'data.levels[1]: got -1e999 (not a finite number) in x.json',
+    );
   });
   it('leaves syntax errors to the caller (a SyntaxError)', () => {
     expect(() => parseConfigJson('{"a": ', 'x.json')).toThrow(SyntaxError);
@@ -23,7 +25,9 @@ describe('resource and consistency checks', () => {
     expect(memoryBudget()).toBeGreaterThan(0);
   });
   it('a size beyond the budget names the field and the size', () => {
-    expect(() => checkFitsMemory('steps', 1e15, 1.6e16, 'the per-step estimates')).toThrow(/^steps: 1000000000000000 needs about 14901161\.2 GiB for the per-step estimates, more than a run can allocate here/);
+    expect(() => checkFitsMemory('steps', 1e15, 1.6e16, 'the per-step estimates')).toThrow(
+      /^steps: 1000000000000000 needs about 14901161\.2 GiB for the per-step estimates, more than a run can allocate here/,
+    );
     expect(() => checkFitsMemory('steps', 1000, 16_000, 'the per-step estimates')).not.toThrow();
   });
   it('a threshold above its count, and steps beyond the run, are named', () => {

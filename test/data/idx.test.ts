@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseIdx, readIdxFile } from '../../src/data/idx.js';
 import { idxBytes } from './idxFixtures.js';
 
-
 /** Big-endian bytes of `values` written with a DataView setter of `width` bytes. */
 function be(values: number[], width: number, set: (v: DataView, o: number, x: number) => void): Uint8Array {
   const b = new Uint8Array(values.length * width);
@@ -66,7 +65,9 @@ describe('parseIdx', () => {
 
   it('a truncated file names the file and the expected and actual byte counts', () => {
     expect(() => parseIdx(idxBytes(0x08, [2, 3], [1, 2]), 'imgs.idx')).toThrow('imgs.idx: truncated data (expected 18 bytes for ubyte dims [2, 3], got 14)');
-    expect(() => parseIdx(idxBytes(0x0c, [2], [0, 0, 0, 1, 0, 0]), 'ints.idx')).toThrow('ints.idx: truncated data (expected 16 bytes for i32 dims [2], got 14)');
+    expect(() => parseIdx(idxBytes(0x0c, [2], [0, 0, 0, 1, 0, 0]), 'ints.idx')).toThrow(
+      'ints.idx: truncated data (expected 16 bytes for i32 dims [2], got 14)',
+    );
     expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 2]), 'h.idx')).toThrow('h.idx: truncated header (expected 16 bytes for 3 dims, got 8)');
   });
 

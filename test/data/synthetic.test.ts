@@ -14,12 +14,18 @@ describe('correlated Gaussians', () => {
   });
   it('samples have unit variances and correlation ρ per coordinate (n = 50k, 4 standard errors)', () => {
     const b = correlatedGaussians({ dim: 2, rho: -0.7 }).sample(50_000, new Rng(1), 0);
-    let sxy = 0, sxx = 0, syy = 0;
-    for (let i = 0; i < b.x.length; i++) { sxy += b.x[i] * b.y[i]; sxx += b.x[i] ** 2; syy += b.y[i] ** 2; }
+    let sxy = 0,
+      sxx = 0,
+      syy = 0;
+    for (let i = 0; i < b.x.length; i++) {
+      sxy += b.x[i] * b.y[i];
+      sxx += b.x[i] ** 2;
+      syy += b.y[i] ** 2;
+    }
     const n = b.x.length;
     expect(Math.abs(sxx / n - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
     expect(Math.abs(syy / n - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
-    expect(Math.abs(sxy / Math.sqrt(sxx * syy) + 0.7)).toBeLessThan(4 * (1 - 0.49) / Math.sqrt(n));
+    expect(Math.abs(sxy / Math.sqrt(sxx * syy) + 0.7)).toBeLessThan((4 * (1 - 0.49)) / Math.sqrt(n));
   });
   it('rejects ρ outside (−1, 1) naming the field', () => {
     expect(() => correlatedGaussians({ dim: 2, rho: 1 })).toThrow(/data\.rho must be in \(-1, 1\), got 1/);
@@ -55,8 +61,12 @@ describe('one-hot pairs', () => {
 describe('25 Gaussians', () => {
   it('has centres {-4,-2,0,2,4}² (25 of them)', () => {
     const c = gridCentres(5, 2);
-    const xs = new Set<number>(), ys = new Set<number>();
-    for (let k = 0; k < 25; k++) { xs.add(c[2 * k]); ys.add(c[2 * k + 1]); }
+    const xs = new Set<number>(),
+      ys = new Set<number>();
+    for (let k = 0; k < 25; k++) {
+      xs.add(c[2 * k]);
+      ys.add(c[2 * k + 1]);
+    }
     expect([...xs].sort((a, b) => a - b)).toEqual([-4, -2, 0, 2, 4]);
     expect([...ys].sort((a, b) => a - b)).toEqual([-4, -2, 0, 2, 4]);
   });
@@ -65,10 +75,14 @@ describe('25 Gaussians', () => {
     const s = g.sample(10_000, new Rng(4));
     const seen = new Set<number>();
     for (let i = 0; i < 10_000; i++) {
-      let best = 0, bd = Infinity;
+      let best = 0,
+        bd = Infinity;
       for (let k = 0; k < 25; k++) {
         const d = Math.hypot(s[2 * i] - g.centres[2 * k], s[2 * i + 1] - g.centres[2 * k + 1]);
-        if (d < bd) { bd = d; best = k; }
+        if (d < bd) {
+          bd = d;
+          best = k;
+        }
       }
       expect(bd).toBeLessThan(6 * 0.05);
       seen.add(best);
@@ -80,7 +94,7 @@ describe('25 Gaussians', () => {
 describe('swiss roll', () => {
   it('lies in [-2, 2]² at the default scale and noise 0', () => {
     const s = swissRoll({ noise: 0 }).sample(5000, new Rng(5));
-    for (const v of s) expect(Math.abs(v)).toBeLessThanOrEqual(4.5 * Math.PI / 7.5 + 1e-6);
+    for (const v of s) expect(Math.abs(v)).toBeLessThanOrEqual((4.5 * Math.PI) / 7.5 + 1e-6);
   });
   it('is reproducible: the same seed gives the same points', () => {
     expect(Array.from(swissRoll().sample(10, new Rng(6)))).toEqual(Array.from(swissRoll().sample(10, new Rng(6))));

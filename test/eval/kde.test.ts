@@ -23,7 +23,8 @@ describe('Gaussian KDE', () => {
   });
   it('integrates to 1 over a grid that covers the samples (Riemann sum, 1 %)', () => {
     const kde = new GaussianKde(normals(500, 2, 5), 2, 'silverman');
-    const res = 120, grid = kde.densityGrid([-6, 6], [-6, 6], res);
+    const res = 120,
+      grid = kde.densityGrid([-6, 6], [-6, 6], res);
     const cell = (12 / res) ** 2;
     expect(grid.reduce((a, v) => a + v, 0) * cell).toBeCloseTo(1, 2);
   });
@@ -33,7 +34,8 @@ describe('Gaussian KDE', () => {
 });
 
 describe('mode coverage (VEEGAN/PacGAN protocol)', () => {
-  const centres = gridCentres(5, 2), std = 0.05;
+  const centres = gridCentres(5, 2),
+    std = 0.05;
   it('counts exactly: 3 modes with 20 samples each at their centres, 10 far-off samples', () => {
     const pts: number[] = [];
     for (const k of [0, 7, 24]) for (let i = 0; i < 20; i++) pts.push(centres[2 * k] + 0.01, centres[2 * k + 1]);
@@ -53,7 +55,8 @@ describe('mode coverage (VEEGAN/PacGAN protocol)', () => {
     expect(modeCoverage(pts, centres, std, { minCount: 19 }).modes).toBe(1);
   });
   it('samples from the true mixture cover all 25 modes evenly (KL < 0.02)', () => {
-    const r = new Rng(6), pts: number[] = [];
+    const r = new Rng(6),
+      pts: number[] = [];
     for (let i = 0; i < 2500; i++) {
       const k = r.int(25);
       pts.push(centres[2 * k] + std * r.normal(), centres[2 * k + 1] + std * r.normal());

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_SIZE, loadEmbeddedMnist } from '../../src/data/mnist.js';
-import { DEFAULT_CLASSIFIER_DIR, loadMnistClassifier, serializeClassifier, shiftedBatch, trainMnistClassifier, type ClassifierMeta } from '../../src/eval/mnistClassifier.js';
+import {
+  DEFAULT_CLASSIFIER_DIR,
+  loadMnistClassifier,
+  serializeClassifier,
+  shiftedBatch,
+  trainMnistClassifier,
+  type ClassifierMeta,
+} from '../../src/eval/mnistClassifier.js';
 import { RunDir } from '../../src/io/runDir.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
@@ -29,7 +36,9 @@ describe('the shipped classifier, models/mnist-classifier', () => {
 
   it('a missing model names the path and the command that trains it', async () => {
     const dir = join(tmpdir(), 'no-such-classifier');
-    await expect(loadMnistClassifier(dir)).rejects.toThrow(/MNIST classifier not found: missing .*no-such-classifier\/model\.json.*infobound train-classifier --out .*no-such-classifier/);
+    await expect(loadMnistClassifier(dir)).rejects.toThrow(
+      /MNIST classifier not found: missing .*no-such-classifier\/model\.json.*infobound train-classifier --out .*no-such-classifier/,
+    );
   });
 
   it('defaults to models/mnist-classifier in the package root', () => {
@@ -79,7 +88,7 @@ describe('training', () => {
     // with shift 2 the pixel lands at (5 + dy, 7 + dx), |dy|, |dx| ≤ 2, and nowhere else
     for (let seed = 0; seed < 10; seed++) {
       shiftedBatch(src, [0], 2, new Rng(seed), out);
-      const at = out.findIndex((v) => v === 1);
+      const at = out.indexOf(1);
       expect(Math.abs(Math.floor(at / 28) - 5)).toBeLessThanOrEqual(2);
       expect(Math.abs((at % 28) - 7)).toBeLessThanOrEqual(2);
       expect(out.reduce((s, v) => s + v, 0)).toBe(1);
@@ -89,7 +98,15 @@ describe('training', () => {
   it('trains through runLoop without leaking tensors, reproducibly from the seed', async () => {
     // synthetic images: this checks the loop's bookkeeping, not what it learns
     const rng = new Rng(8);
-    const fake = (n: number) => ({ name: 'fake', images: Float32Array.from({ length: n * IMAGE_SIZE }, () => rng.uniform()), labels: Int32Array.from({ length: n }, (_, i) => i % 10), n, height: 28 as const, width: 28 as const, numClasses: 10 as const });
+    const fake = (n: number) => ({
+      name: 'fake',
+      images: Float32Array.from({ length: n * IMAGE_SIZE }, () => rng.uniform()),
+      labels: Int32Array.from({ length: n }, (_, i) => i % 10),
+      n,
+      height: 28 as const,
+      width: 28 as const,
+      numClasses: 10 as const,
+    });
     const small = fake(192);
     const test = fake(64);
     const before = tf.memory().numTensors;

@@ -7,7 +7,7 @@ import { Rng } from '../../src/util/rng.js';
 /** A deterministic smooth test image in [0, 1]: a few Gaussian blobs and a ramp. */
 function blobs(h: number, w: number, seed: number): Float64Array {
   const rng = new Rng(seed);
-  const centres = Array.from({ length: 5 }, () => [rng.uniform() * h, rng.uniform() * w, 2 + rng.uniform() * h / 6, 0.3 + 0.5 * rng.uniform()]);
+  const centres = Array.from({ length: 5 }, () => [rng.uniform() * h, rng.uniform() * w, 2 + (rng.uniform() * h) / 6, 0.3 + 0.5 * rng.uniform()]);
   const img = new Float64Array(h * w);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -29,7 +29,8 @@ function noisy(img: Float64Array, sigma: number, noise: Float64Array): Float64Ar
  * with the coarsest term the mean SSIM map and each term clamped at 0.
  */
 function referenceMsssim(a: Float64Array, b: Float64Array, h: number, w: number, scales: number, win: number, sigma: number, weights: number[]): number {
-  const c1 = (0.01 * 1) ** 2, c2 = (0.03 * 1) ** 2;
+  const c1 = (0.01 * 1) ** 2,
+    c2 = (0.03 * 1) ** 2;
   const r = (win - 1) / 2;
   const kernel: number[][] = [];
   let ksum = 0;
@@ -42,38 +43,52 @@ function referenceMsssim(a: Float64Array, b: Float64Array, h: number, w: number,
     }
     kernel.push(row);
   }
-  let x = Array.from(a), y = Array.from(b), H = h, W = w;
+  let x = Array.from(a),
+    y = Array.from(b),
+    H = h,
+    W = w;
   let result = 1;
   for (let s = 0; s < scales; s++) {
-    let sumCs = 0, sumSsim = 0, count = 0;
+    let sumCs = 0,
+      sumSsim = 0,
+      count = 0;
     for (let cy = r; cy < H - r; cy++) {
       for (let cx = r; cx < W - r; cx++) {
-        let mx = 0, my = 0;
-        for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
-          const k = kernel[dy + r][dx + r] / ksum;
-          mx += k * x[(cy + dy) * W + cx + dx];
-          my += k * y[(cy + dy) * W + cx + dx];
-        }
-        let vx = 0, vy = 0, cov = 0;
-        for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
-          const k = kernel[dy + r][dx + r] / ksum;
-          const ex = x[(cy + dy) * W + cx + dx] - mx, ey = y[(cy + dy) * W + cx + dx] - my;
-          vx += k * ex * ex;
-          vy += k * ey * ey;
-          cov += k * ex * ey;
-        }
+        let mx = 0,
+          my = 0;
+        for (let dy = -r; dy <= r; dy++)
+          for (let dx = -r; dx <= r; dx++) {
+            const k = kernel[dy + r][dx + r] / ksum;
+            mx += k * x[(cy + dy) * W + cx + dx];
+            my += k * y[(cy + dy) * W + cx + dx];
+          }
+        let vx = 0,
+          vy = 0,
+          cov = 0;
+        for (let dy = -r; dy <= r; dy++)
+          for (let dx = -r; dx <= r; dx++) {
+            const k = kernel[dy + r][dx + r] / ksum;
+            const ex = x[(cy + dy) * W + cx + dx] - mx,
+              ey = y[(cy + dy) * W + cx + dx] - my;
+            vx += k * ex * ex;
+            vy += k * ey * ey;
+            cov += k * ex * ey;
+          }
         const cs = (2 * cov + c2) / (vx + vy + c2);
         sumCs += cs;
-        sumSsim += cs * (2 * mx * my + c1) / (mx * mx + my * my + c1);
+        sumSsim += (cs * (2 * mx * my + c1)) / (mx * mx + my * my + c1);
         count++;
       }
     }
     const term = s === scales - 1 ? sumSsim / count : sumCs / count;
     result *= Math.pow(Math.max(0, term), weights[s]);
-    const nh = Math.floor(H / 2), nw = Math.floor(W / 2);
+    const nh = Math.floor(H / 2),
+      nw = Math.floor(W / 2);
     const half = (img: number[]) => {
       const out: number[] = [];
-      for (let i = 0; i < nh; i++) for (let j = 0; j < nw; j++) out.push((img[2 * i * W + 2 * j] + img[2 * i * W + 2 * j + 1] + img[(2 * i + 1) * W + 2 * j] + img[(2 * i + 1) * W + 2 * j + 1]) / 4);
+      for (let i = 0; i < nh; i++)
+        for (let j = 0; j < nw; j++)
+          out.push((img[2 * i * W + 2 * j] + img[2 * i * W + 2 * j + 1] + img[(2 * i + 1) * W + 2 * j] + img[(2 * i + 1) * W + 2 * j + 1]) / 4);
       return out;
     };
     x = half(x);
@@ -130,7 +145,8 @@ describe('msssim', () => {
   });
 
   it('is symmetric: MS-SSIM(a, b) = MS-SSIM(b, a)', () => {
-    const ab = msssim(a28, b28, 28, 28).value, ba = msssim(b28, a28, 28, 28).value;
+    const ab = msssim(a28, b28, 28, 28).value,
+      ba = msssim(b28, a28, 28, 28).value;
     expect(ab).toBeLessThan(0.99);
     expect(ab).toBeGreaterThan(0.5);
     expect(Math.abs(ab - ba)).toBeLessThan(1e-14);
@@ -162,7 +178,8 @@ describe('msssim', () => {
   });
 
   it('matches the independent float64 reference with the standard five scales at 176x176 to 1e-6', () => {
-    const a = blobs(176, 176, 21), b = blobs(176, 176, 22);
+    const a = blobs(176, 176, 21),
+      b = blobs(176, 176, 22);
     const expected = referenceMsssim(a, b, 176, 176, 5, 11, 1.5, [...MSSSIM_WEIGHTS]);
     const got = msssim(a, b, 176, 176);
     expect(got.scales).toBe(5);
@@ -197,7 +214,8 @@ describe('msssim', () => {
 
 describe('ssim (single scale)', () => {
   it('of two constant images is the luminance term alone: (2μaμb + C1) / (μa² + μb² + C1), cs = 1', () => {
-    const a = new Float64Array(20 * 20).fill(0.3), b = new Float64Array(20 * 20).fill(0.5);
+    const a = new Float64Array(20 * 20).fill(0.3),
+      b = new Float64Array(20 * 20).fill(0.5);
     const c1 = 0.01 ** 2;
     const r = ssim(a, b, 20, 20);
     expect(r.cs).toBeCloseTo(1, 12);
@@ -206,7 +224,12 @@ describe('ssim (single scale)', () => {
 
   it('a constant shift x + c leaves contrast-structure at 1 and lowers only luminance', () => {
     const a = blobs(28, 28, 4).map((v) => 0.5 * v);
-    const r = ssim(a, a.map((v) => v + 0.2), 28, 28);
+    const r = ssim(
+      a,
+      a.map((v) => v + 0.2),
+      28,
+      28,
+    );
     expect(r.cs).toBeCloseTo(1, 10);
     expect(r.luminance).toBeLessThan(1);
     expect(r.value).toBeLessThan(1);

@@ -19,7 +19,13 @@ describe('reconstructionError: mean over samples of ‖x − x̂‖₂', () => {
 
   it('is c·√dim when x̂ = x + c·1 (every sample off by c in every coordinate)', () => {
     const c = 0.25;
-    expect(reconstructionError(x, x.map((v) => v + c), dim)).toBeCloseTo(c * Math.sqrt(dim), 4);
+    expect(
+      reconstructionError(
+        x,
+        x.map((v) => v + c),
+        dim,
+      ),
+    ).toBeCloseTo(c * Math.sqrt(dim), 4);
   });
 
   it('averages per-sample distances (not the distance of the pooled error): samples off by 3–4–0 and 0 give (5 + 0) / 2', () => {

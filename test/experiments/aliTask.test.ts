@@ -41,7 +41,10 @@ describe('ali task', () => {
       for (const f of ['samples', 'latent', 'curves']) expect(existsSync(join(o.dir, `${f}-variant=${v}.png`)), `${f} ${v}`).toBe(true);
     }
     expect(existsSync(join(o.dir, 'recon-error.png'))).toBe(true);
-    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // 30 steps, logEvery 10: steps 0, 9, 19, 29; evaluations at 15 and 30
     expect(lines.filter((l) => l.type === 'train' && l.setting === 'variant=ali-mi')).toHaveLength(4);
     expect(lines.filter((l) => l.type === 'eval' && l.setting === 'variant=alice-adv')).toHaveLength(2);
@@ -73,7 +76,9 @@ describe('ali task', () => {
     expect(m(a.dir)).toEqual(m(b.dir));
   });
   it('config errors name the field and what was expected', () => {
-    expect(() => prepareConfig(tiny({ vary: { variant: ['ali', 'alice'] } }), {})).toThrow(/variant: unknown value "alice"; expected one of ali, alice-l2, alice-adv, ali-mi/);
+    expect(() => prepareConfig(tiny({ vary: { variant: ['ali', 'alice'] } }), {})).toThrow(
+      /variant: unknown value "alice"; expected one of ali, alice-l2, alice-adv, ali-mi/,
+    );
     expect(() => prepareConfig(tiny({ encoder: { hidden: [4], noise: -1 } }), {})).toThrow(/encoder\.noise must be ≥ 0, got -1/);
     expect(() => prepareConfig(tiny({ alice: { lambda: 0 } }), {})).toThrow(/alice\.lambda must be > 0, got 0/);
     expect(() => prepareConfig(tiny({ mi: { beta: 0 }, vary: { variant: ['ali-mi'] } }), {})).toThrow(/mi\.beta must be > 0 for variant "ali-mi"/);
@@ -82,10 +87,14 @@ describe('ali task', () => {
     expect(() => prepareConfig(tiny({ discriminator: { hiden: [4] } }), {})).toThrow(/discriminator\.hiden: unknown key/);
     expect(() => prepareConfig(tiny({ discriminator: { hidden: [4], dropout: 0.95 } }), {})).toThrow(/discriminator\.dropout must be ≤ 0\.9, got 0\.95/);
     expect(() => prepareConfig(tiny({ discriminator: { hidden: [4], inputNoise: -1 } }), {})).toThrow(/discriminator\.inputNoise must be ≥ 0, got -1/);
-    expect(() => prepareConfig(tiny({ discriminator: { hidden: [4], optimizer: { learningRate: 0 } } }), {})).toThrow(/discriminator\.optimizer\.learningRate must be > 0, got 0/);
+    expect(() => prepareConfig(tiny({ discriminator: { hidden: [4], optimizer: { learningRate: 0 } } }), {})).toThrow(
+      /discriminator\.optimizer\.learningRate must be > 0, got 0/,
+    );
   });
   it("discriminator.dropout / inputNoise / optimizer reach D (its own learning rate, the shared optimizer's other fields)", () => {
-    const c = prepareConfig(tiny({ discriminator: { hidden: [4], dropout: 0.2, inputNoise: 0.1, optimizer: { learningRate: 0.0001 } } }), {}).cfg as { settings: { cfg: { discriminator: Record<string, unknown>; optimizer: Record<string, unknown> } }[] };
+    const c = prepareConfig(tiny({ discriminator: { hidden: [4], dropout: 0.2, inputNoise: 0.1, optimizer: { learningRate: 0.0001 } } }), {}).cfg as {
+      settings: { cfg: { discriminator: Record<string, unknown>; optimizer: Record<string, unknown> } }[];
+    };
     const s = c.settings[0].cfg;
     expect(s.discriminator).toMatchObject({ hidden: [4], dropout: 0.2, inputNoise: 0.1, optimizer: { kind: 'adam', learningRate: 0.0001, beta1: 0.5 } });
     expect(s.optimizer.learningRate).toBe(0.001);
@@ -93,7 +102,15 @@ describe('ali task', () => {
     expect(d.settings[0].cfg.discriminator).toMatchObject({ dropout: 0, inputNoise: 0, optimizer: { learningRate: 0.001 } });
   });
   it('grid: D dropout and input noise train end to end', async () => {
-    const o = await runExperiment(tiny({ steps: 6, discriminator: { hidden: [16], dropout: 0.2, inputNoise: 0.1 }, vary: { variant: ['ali', 'ali-mi'] }, evaluation: { every: 6, samples: 200, reconSamples: 100 } }), { out: out(), progress: silentProgress, backend: 'wasm' });
+    const o = await runExperiment(
+      tiny({
+        steps: 6,
+        discriminator: { hidden: [16], dropout: 0.2, inputNoise: 0.1 },
+        vary: { variant: ['ali', 'ali-mi'] },
+        evaluation: { every: 6, samples: 200, reconSamples: 100 },
+      }),
+      { out: out(), progress: silentProgress, backend: 'wasm' },
+    );
     expect(o.error).toBeUndefined();
     expect(o.status).toBe('completed');
   });
@@ -109,7 +126,8 @@ describe('pca2 (the 2-D latent view)', () => {
   it('recovers the two directions of a rank-2 cloud in 5-D up to the variance ordering (float64 reference)', () => {
     // x = 3·a·e1 + 1·b·e3 (+ the mean (1, …, 1)): PC1 = ±3a, PC2 = ±b exactly.
     const rng = new Rng(1);
-    const n = 200, d = 5;
+    const n = 200,
+      d = 5;
     const x = new Float32Array(n * d).fill(1);
     // a, b centred and orthogonal in float64, so the sample covariance is exactly diag(9·|a|², 0, |b|², 0, 0)/(n−1)
     const centre = (v: number[]) => v.map((t) => t - v.reduce((s, u) => s + u, 0) / n);

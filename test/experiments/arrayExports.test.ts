@@ -28,7 +28,15 @@ describe('ArrayExports', () => {
     a.samples('default', 3000, points, 2);
     const trueMI = Float64Array.from([1, 1, 2]);
     const mine = Float64Array.from([0.9, Math.PI, NaN]);
-    a.perStep('estimates', 'default', [{ name: 'trueMI', values: trueMI }, { name: 'mine', values: mine }], 'steps');
+    a.perStep(
+      'estimates',
+      'default',
+      [
+        { name: 'trueMI', values: trueMI },
+        { name: 'mine', values: mine },
+      ],
+      'steps',
+    );
     const s = readNpy(out.path('samples-step3000.npy'));
     expect(s.dtype).toBe('<f4');
     expect(s.shape).toEqual([3, 2]);
@@ -62,7 +70,24 @@ s = np.load(sys.argv[1] + '/samples-step10.npy'); e = np.load(sys.argv[1] + '/es
 print(json.dumps({'s': [str(s.dtype), list(s.shape), s.tolist()], 'e': [str(e.dtype), list(e.shape), e.tolist()]}))`;
     const r = spawnSync('/usr/bin/python3', ['-c', code, out.dir], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ s: ['float32', [2, 2], [[1.5, -2], [0.25, 4]]], e: ['float64', [2, 2], [[0, 0.5], [1, 0.5]]] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      s: [
+        'float32',
+        [2, 2],
+        [
+          [1.5, -2],
+          [0.25, 4],
+        ],
+      ],
+      e: [
+        'float64',
+        [2, 2],
+        [
+          [0, 0.5],
+          [1, 0.5],
+        ],
+      ],
+    });
   });
 });
 
@@ -74,7 +99,16 @@ const run = async (cfg: Record<string, unknown>) => {
 
 describe('a tiny run writes its arrays with the shapes its config implies', () => {
   it('mi-benchmark: estimates.npy is steps × (step, trueMI, one column per estimator)', async () => {
-    const dir = await run({ name: 'a-mi', task: 'mi-benchmark', steps: 30, logEvery: 10, batchSize: 16, data: { kind: 'gaussian', dim: 1, rho: 0.5 }, critic: { kind: 'concat', hidden: [8] }, estimators: ['mine', 'nwj'] });
+    const dir = await run({
+      name: 'a-mi',
+      task: 'mi-benchmark',
+      steps: 30,
+      logEvery: 10,
+      batchSize: 16,
+      data: { kind: 'gaussian', dim: 1, rho: 0.5 },
+      critic: { kind: 'concat', hidden: [8] },
+      estimators: ['mine', 'nwj'],
+    });
     const e = readNpy(join(dir, 'estimates.npy'));
     expect(e.shape).toEqual([30, 4]);
     // true MI of 1-D Gaussians with ρ = 0.5: −½ log(1 − ρ²)
@@ -84,25 +118,71 @@ describe('a tiny run writes its arrays with the shapes its config implies', () =
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).files).toContain('estimates.npy');
   });
   it('gan: one samples-step<N>.npy per snapshot, evaluation.samples × 2', async () => {
-    const dir = await run({ name: 'a-gan', task: 'gan', steps: 20, logEvery: 10, batchSize: 32, data: { kind: 'grid' }, generator: { hidden: [8] }, discriminator: { hidden: [8] }, evaluation: { samples: 100, every: 10, snapshots: [10, 20] } });
+    const dir = await run({
+      name: 'a-gan',
+      task: 'gan',
+      steps: 20,
+      logEvery: 10,
+      batchSize: 32,
+      data: { kind: 'grid' },
+      generator: { hidden: [8] },
+      discriminator: { hidden: [8] },
+      evaluation: { samples: 100, every: 10, snapshots: [10, 20] },
+    });
     expect(shapeOf(dir, 'samples-step10.npy')).toEqual([100, 2]);
     expect(shapeOf(dir, 'samples-step20.npy')).toEqual([100, 2]);
   });
   it('infogan: the final samples and their categorical codes', async () => {
-    const dir = await run({ name: 'a-infogan', task: 'infogan', steps: 10, logEvery: 5, batchSize: 16, codes: { categorical: 4 }, data: { kind: 'grid', side: 2 }, generator: { hidden: [8] }, discriminator: { hidden: [8] }, mi: { head: { hidden: [8] } }, evaluation: { samples: 60, every: 10 } });
+    const dir = await run({
+      name: 'a-infogan',
+      task: 'infogan',
+      steps: 10,
+      logEvery: 5,
+      batchSize: 16,
+      codes: { categorical: 4 },
+      data: { kind: 'grid', side: 2 },
+      generator: { hidden: [8] },
+      discriminator: { hidden: [8] },
+      mi: { head: { hidden: [8] } },
+      evaluation: { samples: 60, every: 10 },
+    });
     expect(shapeOf(dir, 'samples-step10.npy')).toEqual([60, 2]);
     const codes = readNpy(join(dir, 'samples-step10-codes.npy'));
     expect(codes.shape).toEqual([60]);
     expect(Array.from(codes.data).every((c) => Number.isInteger(c) && c >= 0 && c < 4)).toBe(true);
   });
   it('ali (grid): the final samples, and F(x) of the held-out points with their modes', async () => {
-    const dir = await run({ name: 'a-ali', task: 'ali', steps: 10, logEvery: 5, batchSize: 16, latentDim: 3, data: { kind: 'grid', side: 2 }, generator: { hidden: [8] }, encoder: { hidden: [8] }, discriminator: { hidden: [8] }, reconDiscriminator: { hidden: [8] }, evaluation: { samples: 50, reconSamples: 40, minCount: 1 } });
+    const dir = await run({
+      name: 'a-ali',
+      task: 'ali',
+      steps: 10,
+      logEvery: 5,
+      batchSize: 16,
+      latentDim: 3,
+      data: { kind: 'grid', side: 2 },
+      generator: { hidden: [8] },
+      encoder: { hidden: [8] },
+      discriminator: { hidden: [8] },
+      reconDiscriminator: { hidden: [8] },
+      evaluation: { samples: 50, reconSamples: 40, minCount: 1 },
+    });
     expect(shapeOf(dir, 'samples-step10.npy')).toEqual([50, 2]);
     expect(shapeOf(dir, 'latents.npy')).toEqual([40, 3]);
     expect(shapeOf(dir, 'latents-labels.npy')).toEqual([40]);
   });
-  it('ib: μ(x) of every test image (testLimit × zDim) and the images\' classes', async () => {
-    const dir = await run({ name: 'a-ib', task: 'ib', epochs: 1, batchSize: 50, logEvery: 2, data: { kind: 'embedded', trainSize: 1000, testSize: 400, classes: [0, 1], trainLimit: 100, testLimit: 30 }, encoder: { kind: 'gaussian', hidden: [16], zDim: 4, noiseDim: 4 }, mi: { estimator: 'mine', critic: { kind: 'concat', hidden: [8] } }, evaluation: { samples: 2 }, checkpoint: false });
+  it("ib: μ(x) of every test image (testLimit × zDim) and the images' classes", async () => {
+    const dir = await run({
+      name: 'a-ib',
+      task: 'ib',
+      epochs: 1,
+      batchSize: 50,
+      logEvery: 2,
+      data: { kind: 'embedded', trainSize: 1000, testSize: 400, classes: [0, 1], trainLimit: 100, testLimit: 30 },
+      encoder: { kind: 'gaussian', hidden: [16], zDim: 4, noiseDim: 4 },
+      mi: { estimator: 'mine', critic: { kind: 'concat', hidden: [8] } },
+      evaluation: { samples: 2 },
+      checkpoint: false,
+    });
     expect(shapeOf(dir, 'latents.npy')).toEqual([30, 4]);
     const labels = Array.from(readNpy(join(dir, 'latents-labels.npy')).data);
     expect(labels).toHaveLength(30);

@@ -45,7 +45,12 @@ describe('figure output', () => {
   });
 
   it('puts each training curve in its own panel with its unit, leaving out curves with no finite value', () => {
-    const panels = curvePanels([0, 50], { dLoss: [1.4, 1.3], mi: [0.1, 0.5], clipScale: [NaN, NaN] }, ['dLoss', 'gLoss', 'mi', 'clipScale'], 'I(G(z); z) estimate');
+    const panels = curvePanels(
+      [0, 50],
+      { dLoss: [1.4, 1.3], mi: [0.1, 0.5], clipScale: [NaN, NaN] },
+      ['dLoss', 'gLoss', 'mi', 'clipScale'],
+      'I(G(z); z) estimate',
+    );
     expect(panels.map((p) => [p.title, p.yLabel])).toEqual([
       ['discriminator loss', 'D loss (nats)'],
       ['I(G(z); z) estimate', 'nats'],

@@ -30,9 +30,13 @@ describe('gan task', () => {
     const o = await runExperiment(tiny(), { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' });
     expect(o.status).toBe('completed');
     const summary = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8'));
-    for (const k of ['beta=0.modes', 'beta=1.modes', 'beta=1.highQualityPercent', 'beta=1.klToUniform', 'beta=1.kdeLogLikRealUnderGen']) expect(typeof summary.metrics[k]).toBe('number');
+    for (const k of ['beta=0.modes', 'beta=1.modes', 'beta=1.highQualityPercent', 'beta=1.klToUniform', 'beta=1.kdeLogLikRealUnderGen'])
+      expect(typeof summary.metrics[k]).toBe('number');
     for (const f of ['samples-beta=0.png', 'samples-beta=1.png', 'kde.png', 'modes.png', 'curves-beta=1.png']) expect(existsSync(join(o.dir, f))).toBe(true);
-    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const train1 = lines.filter((l) => l.type === 'train' && l.setting === 'beta=1');
     expect(train1.length).toBe(5);
     for (const k of ['advGradNorm', 'miGradNorm', 'clipScale']) expect(typeof train1[1][k]).toBe('number');
@@ -48,20 +52,47 @@ describe('gan task', () => {
   it('a negative β is rejected', () => {
     expect(() => prepareConfig(tiny({ vary: { 'mi.beta': [0, -1] } }), {})).toThrow(/mi\.beta must be ≥ 0, got -1/);
   });
-  it('mi.betaSchedule sets the regularizer\'s β at every step: a linear 1 → 0 over 40 steps logs β = 1 − step/40', async () => {
-    const o = await runExperiment(tiny({ vary: {}, mi: { beta: 1, betaSchedule: { kind: 'linear', to: 0 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } } }), { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' });
+  it("mi.betaSchedule sets the regularizer's β at every step: a linear 1 → 0 over 40 steps logs β = 1 − step/40", async () => {
+    const o = await runExperiment(
+      tiny({ vary: {}, mi: { beta: 1, betaSchedule: { kind: 'linear', to: 0 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } } }),
+      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
+    );
     expect(o.status).toBe('completed');
-    const train = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'train');
+    const train = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'train');
     for (const l of train) expect(l.beta).toBeCloseTo(1 - l.step / 40, 12);
   });
   it('a schedule that reaches β = 0 before the last step runs to the end (the clip scale is undefined at β = 0, not a divergence)', async () => {
-    const o = await runExperiment(tiny({ steps: 20, vary: {}, evaluation: { every: 20, samples: 300, snapshots: [20] }, mi: { beta: 1, betaSchedule: { kind: 'step', to: 0, start: 10 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } } }), { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' });
+    const o = await runExperiment(
+      tiny({
+        steps: 20,
+        vary: {},
+        evaluation: { every: 20, samples: 300, snapshots: [20] },
+        mi: { beta: 1, betaSchedule: { kind: 'step', to: 0, start: 10 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } },
+      }),
+      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
+    );
     expect(o.status).toBe('completed');
-    const last = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'train').pop();
+    const last = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'train')
+      .pop();
     expect([last.step, last.beta, last.clipScale]).toEqual([19, 0, null]);
   });
-  it('a schedule that starts at β = 0 still builds the statistics network; discriminator.optimizer is D\'s own', () => {
-    const { cfg } = prepareConfig(tiny({ vary: {}, mi: { beta: 0, betaSchedule: { kind: 'step', to: 1, start: 10 } }, discriminator: { hidden: [16], optimizer: { kind: 'adam', learningRate: 0.004 } } }), {});
+  it("a schedule that starts at β = 0 still builds the statistics network; discriminator.optimizer is D's own", () => {
+    const { cfg } = prepareConfig(
+      tiny({
+        vary: {},
+        mi: { beta: 0, betaSchedule: { kind: 'step', to: 1, start: 10 } },
+        discriminator: { hidden: [16], optimizer: { kind: 'adam', learningRate: 0.004 } },
+      }),
+      {},
+    );
     const s = (cfg as { settings: { cfg: GanSettingConfig }[] }).settings[0].cfg;
     expect(s.mi.betaSchedule).toEqual({ kind: 'step', to: 1, start: 10, end: 40 });
     expect([s.discriminator.optimizer.learningRate, s.optimizer.learningRate]).toEqual([0.004, 0.001]);
@@ -72,12 +103,18 @@ describe('gan task', () => {
   it('the result line says what each number means', () => {
     const { cfg } = prepareConfig(tiny({ vary: {}, mi: { beta: 1, betaSchedule: { kind: 'cosine', to: 0, end: 30 } } }), {});
     const s = (cfg as { settings: { cfg: GanSettingConfig }[] }).settings[0].cfg;
-    const line = resultLine('default', s, { step: 40, modes: 8, modesAnySample: 9, highQualityPercent: 81.25, klToUniform: 0.0123, kdeLogLikRealUnderGen: -1.5, kdeLogLikGenUnderReal: 0 }, samplerOf(s.data));
+    const line = resultLine(
+      'default',
+      s,
+      { step: 40, modes: 8, modesAnySample: 9, highQualityPercent: 81.25, klToUniform: 0.0123, kdeLogLikRealUnderGen: -1.5, kdeLogLikGenUnderReal: 0 },
+      samplerOf(s.data),
+    );
     expect(line).toBe(
-      'MINEGAN (β 1 → 0, cosine over steps 0–30) after 40 steps: modes 8/9 with ≥ 20 of 300 samples (9/9 with ≥ 1, PacGAN\'s count); high-quality 81.3% (samples within 3σ = 0.30 of a mode centre); KL(modes ‖ uniform) 0.012; KDE log-lik(real | G) -1.500',
+      "MINEGAN (β 1 → 0, cosine over steps 0–30) after 40 steps: modes 8/9 with ≥ 20 of 300 samples (9/9 with ≥ 1, PacGAN's count); high-quality 81.3% (samples within 3σ = 0.30 of a mode centre); KL(modes ‖ uniform) 0.012; KDE log-lik(real | G) -1.500",
     );
   });
   it('the shipped GAN experiments validate', () => {
-    for (const f of ['minegan-25gaussians', 'minegan-swissroll']) expect(() => prepareConfig(readExperimentFile(join('experiments', `${f}.json`)), {})).not.toThrow();
+    for (const f of ['minegan-25gaussians', 'minegan-swissroll'])
+      expect(() => prepareConfig(readExperimentFile(join('experiments', `${f}.json`)), {})).not.toThrow();
   });
 });

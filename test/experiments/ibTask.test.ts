@@ -30,7 +30,11 @@ const tiny = (over: Record<string, unknown> = {}) => ({
 });
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ib-task-'));
-const lines = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('ib task', () => {
   it('MINE-IB (gaussian encoder) on digits 0 vs 1 reaches < 5 % test error in 4 short epochs', async () => {
@@ -52,7 +56,14 @@ describe('ib task', () => {
   }, 60_000);
 
   it('interrupted after a step of epoch 2 and resumed: the same metrics.jsonl and the same final weights as an uninterrupted run', async () => {
-    const cfg = tiny({ epochs: 3, logEvery: 1, encoder: { kind: 'additive', hidden: [16], zDim: 4 }, mi: { beta: 0.001, estimator: 'mine', critic: { kind: 'concat', hidden: [8] } }, evaluation: { samples: 2 }, data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 40 } });
+    const cfg = tiny({
+      epochs: 3,
+      logEvery: 1,
+      encoder: { kind: 'additive', hidden: [16], zDim: 4 },
+      mi: { beta: 0.001, estimator: 'mine', critic: { kind: 'concat', hidden: [8] } },
+      evaluation: { samples: 2 },
+      data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 40 },
+    });
     const full = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm' });
     expect(full.status).toBe('completed');
     let polls = 0;
@@ -64,7 +75,8 @@ describe('ib task', () => {
     expect(resumed.status).toBe('completed');
     expect(resumed.dir).toBe(cut.dir);
     expect(readFileSync(join(cut.dir, 'metrics.jsonl'), 'utf8')).toBe(readFileSync(join(full.dir, 'metrics.jsonl'), 'utf8'));
-    const a = readCheckpoint(join(full.dir, 'checkpoint.bin')), b = readCheckpoint(join(cut.dir, 'checkpoint.bin'));
+    const a = readCheckpoint(join(full.dir, 'checkpoint.bin')),
+      b = readCheckpoint(join(cut.dir, 'checkpoint.bin'));
     expect(b.arrays.map((x) => x.name)).toEqual(a.arrays.map((x) => x.name));
     // the Polyak average (and its update count: 6 steps) is part of the checkpoint, compared bit for bit below
     expect(Array.from(a.arrays.find((x) => x.name === 'avg/model/steps')!.data)).toEqual([6]);
@@ -72,24 +84,42 @@ describe('ib task', () => {
     for (const [i, x] of a.arrays.entries()) expect(Buffer.from(b.arrays[i].data.buffer)).toEqual(Buffer.from(x.data.buffer));
     const run = JSON.parse(readFileSync(join(cut.dir, 'run.json'), 'utf8'));
     expect(run.resumes).toHaveLength(1);
-    expect(JSON.parse(readFileSync(join(cut.dir, 'summary.json'), 'utf8')).metrics).toEqual(JSON.parse(readFileSync(join(full.dir, 'summary.json'), 'utf8')).metrics);
+    expect(JSON.parse(readFileSync(join(cut.dir, 'summary.json'), 'utf8')).metrics).toEqual(
+      JSON.parse(readFileSync(join(full.dir, 'summary.json'), 'utf8')).metrics,
+    );
   }, 90_000);
 
   it('--resume with a different config names the differing field', async () => {
-    const cfg = tiny({ epochs: 1, data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 50 }, encoder: { hidden: [8], zDim: 2 } });
+    const cfg = tiny({
+      epochs: 1,
+      data: { kind: 'embedded', trainSize: 1000, testSize: 400, trainLimit: 100, testLimit: 50 },
+      encoder: { hidden: [8], zDim: 2 },
+    });
     const o = await runExperiment(cfg, { out: tmp(), progress: silentProgress, backend: 'wasm' });
-    await expect(runExperiment({ ...cfg, mi: { ...(cfg.mi as object), beta: 0.5 } }, { resume: o.dir, progress: silentProgress, backend: 'wasm' })).rejects.toThrow(/config differs from the run's config\.json at settings\.0\.cfg\.model\.beta/);
+    await expect(
+      runExperiment({ ...cfg, mi: { ...(cfg.mi as object), beta: 0.5 } }, { resume: o.dir, progress: silentProgress, backend: 'wasm' }),
+    ).rejects.toThrow(/config differs from the run's config\.json at settings\.0\.cfg\.model\.beta/);
   }, 30_000);
 
   it('--resume refuses a run whose process is still alive (two writers on one directory)', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ seed: 3, pid: process.ppid, startedAt: new Date().toISOString() }));
     writeFileSync(join(dir, 'config.json'), '{}');
-    await expect(runExperiment(tiny(), { resume: dir, progress: silentProgress, backend: 'wasm' })).rejects.toThrow(new RegExp(`the run is still going \\(process ${process.ppid}\\)`));
+    await expect(runExperiment(tiny(), { resume: dir, progress: silentProgress, backend: 'wasm' })).rejects.toThrow(
+      new RegExp(`the run is still going \\(process ${process.ppid}\\)`),
+    );
   });
 
   it('vary as a labelled list gives one setting per entry; VIB needs the gaussian encoder', () => {
-    const { cfg } = prepareConfig(tiny({ vary: [{ label: 'VIB', rate: 'vib', 'mi.estimator': 'none' }, { label: 'add', 'encoder.kind': 'additive' }] }), {});
+    const { cfg } = prepareConfig(
+      tiny({
+        vary: [
+          { label: 'VIB', rate: 'vib', 'mi.estimator': 'none' },
+          { label: 'add', 'encoder.kind': 'additive' },
+        ],
+      }),
+      {},
+    );
     const c = cfg as IbConfig;
     expect(c.settings.map((s) => [s.label, s.cfg.model.rate, s.cfg.model.encoder.kind, s.cfg.model.mi === undefined])).toEqual([
       ['VIB', 'vib', 'gaussian', true],
@@ -99,13 +129,17 @@ describe('ib task', () => {
   });
 
   it('evaluation.polyak sets the decay of the averaged weights; false or 0 turns it off', () => {
-    const decay = (over: Record<string, unknown>) => ((prepareConfig(tiny(over), {}).cfg as IbConfig).settings[0].cfg.model.polyak);
-    expect([decay({}), decay({ evaluation: { polyak: 0.99 } }), decay({ evaluation: { polyak: false } }), decay({ evaluation: { polyak: 0 } })]).toEqual([0.999, 0.99, 0, 0]);
+    const decay = (over: Record<string, unknown>) => (prepareConfig(tiny(over), {}).cfg as IbConfig).settings[0].cfg.model.polyak;
+    expect([decay({}), decay({ evaluation: { polyak: 0.99 } }), decay({ evaluation: { polyak: false } }), decay({ evaluation: { polyak: 0 } })]).toEqual([
+      0.999, 0.99, 0, 0,
+    ]);
     expect(() => prepareConfig(tiny({ evaluation: { polyak: 1 } }), {})).toThrow(/evaluation\.polyak must be 0 \(off\) or a decay in \(0, 1\), got 1/);
   });
 
   it('config errors name the field and what was expected', () => {
-    expect(() => prepareConfig(tiny({ encoder: { kind: 'laplace' } }), {})).toThrow(/encoder\.kind: unknown value "laplace"; expected one of gaussian, additive, propagated/);
+    expect(() => prepareConfig(tiny({ encoder: { kind: 'laplace' } }), {})).toThrow(
+      /encoder\.kind: unknown value "laplace"; expected one of gaussian, additive, propagated/,
+    );
     expect(() => prepareConfig(tiny({ data: { kind: 'idx' } }), {})).toThrow(/data\.dir is required for data\.kind "idx"/);
     expect(() => prepareConfig(tiny({ data: { kind: 'embedded', classes: [3] } }), {})).toThrow(/data\.classes must be a list of at least two class ids/);
     expect(() => prepareConfig(tiny({ schedule: { decay: 1.5 } }), {})).toThrow(/schedule\.decay must be ≤ 1, got 1\.5/);
@@ -115,11 +149,14 @@ describe('ib task', () => {
     expect(() => prepareConfig(tiny({ vary: [{ label: 'x' }, { label: 'x' }] }), {})).toThrow(/two settings share the label "x"/);
   });
 
-  it('the shipped ib-mnist experiment validates (4 settings at the papers\' β, Adam and schedule); sweep keys map to config paths', () => {
+  it("the shipped ib-mnist experiment validates (4 settings at the papers' β, Adam and schedule); sweep keys map to config paths", () => {
     const { cfg } = prepareConfig(readExperimentFile(join('experiments', 'ib-mnist.json')), {});
     const c = cfg as IbConfig;
     expect(c.settings.map((s) => s.label)).toEqual(['VIB (Alemi et al.)', 'MINE-IB gaussian', 'MINE-IB additive', 'MINE-IB propagated']);
-    for (const s of c.settings) expect([s.cfg.model.beta, s.cfg.batchSize, s.cfg.model.optimizer.learningRate, s.cfg.schedule.decay, s.cfg.model.encoder.zDim]).toEqual([1e-3, 100, 1e-4, 0.97, 256]);
+    for (const s of c.settings)
+      expect([s.cfg.model.beta, s.cfg.batchSize, s.cfg.model.optimizer.learningRate, s.cfg.schedule.decay, s.cfg.model.encoder.zDim]).toEqual([
+        1e-3, 100, 1e-4, 0.97, 256,
+      ]);
     expect(parseGridArg('encoder=gaussian,additive', 'ib')).toEqual({ key: 'encoder', path: 'encoder.kind', values: ['gaussian', 'additive'] });
     expect(parseGridArg('beta=0.001,0.01', 'ib').path).toBe('mi.beta');
   });

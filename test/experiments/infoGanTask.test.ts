@@ -41,8 +41,12 @@ describe('infogan task', () => {
     // the final MI estimate: the Q-head bound is ≤ H(c) = log 4; the plain GAN has none
     expect(summary.metrics['estimator=infogan.miFinal']).toBeLessThanOrEqual(Math.log(4) + 1e-6);
     expect(summary.metrics['estimator=none.miFinal']).toBe('NaN');
-    for (const f of ['samples.png', 'modes.png', 'purity.png', 'mi.png', 'curves-estimator=infogan.png', 'table.md', 'table.json']) expect(existsSync(join(o.dir, f))).toBe(true);
-    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const f of ['samples.png', 'modes.png', 'purity.png', 'mi.png', 'curves-estimator=infogan.png', 'table.md', 'table.json'])
+      expect(existsSync(join(o.dir, f))).toBe(true);
+    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.type === 'eval' && l.setting === 'estimator=mine').map((l) => l.step)).toEqual([15, 30]);
     expect(readFileSync(join(o.dir, 'table.md'), 'utf8')).toMatch(/\| estimator=infogan \| InfoGAN Q head \(β = 1\) \|/);
   });
@@ -55,7 +59,9 @@ describe('infogan task', () => {
     expect(await run()).toEqual(await run());
   });
   it('an unknown estimator is named with every valid kind', () => {
-    expect(() => prepareConfig(tiny({ vary: { 'mi.estimator': ['mien'] } }), {})).toThrow(/mi\.estimator\.kind: unknown estimator "mien"; expected one of infogan, none, mine, /);
+    expect(() => prepareConfig(tiny({ vary: { 'mi.estimator': ['mien'] } }), {})).toThrow(
+      /mi\.estimator\.kind: unknown estimator "mien"; expected one of infogan, none, mine, /,
+    );
   });
   it('code sizes that do not fit are errors naming the field', () => {
     expect(() => prepareConfig(tiny({ codes: { categorical: 1 } }), {})).toThrow(/codes\.categorical must be 0 \(none\) or ≥ 2/);

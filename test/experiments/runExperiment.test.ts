@@ -27,7 +27,11 @@ const tiny = (over: Record<string, unknown> = {}) => ({
 });
 
 const outRoot = () => mkdtempSync(join(tmpdir(), 'infobound-run-'));
-const lines = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (p: string) =>
+  readFileSync(p, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('runExperiment (mi-benchmark)', () => {
   it('writes config, run record, metrics.jsonl, summary with rows, the table and PNG plots', async () => {
@@ -77,11 +81,14 @@ describe('runExperiment (mi-benchmark)', () => {
   });
 
   it('without the guard (divergenceLimit 1e300) the same run stops at the NaN/∞ instead', async () => {
-    const o = await runExperiment(tiny({ estimators: ['mine-biased'], baselines: [], optimizer: { kind: 'sgd', learningRate: 1e8 }, logEvery: 1, divergenceLimit: 1e300 }), {
-      out: outRoot(),
-      progress: silentProgress,
-      backend: 'wasm',
-    });
+    const o = await runExperiment(
+      tiny({ estimators: ['mine-biased'], baselines: [], optimizer: { kind: 'sgd', learningRate: 1e8 }, logEvery: 1, divergenceLimit: 1e300 }),
+      {
+        out: outRoot(),
+        progress: silentProgress,
+        backend: 'wasm',
+      },
+    );
     expect(o.status).toBe('failed');
     expect(o.error).toMatch(/training produced (NaN|Infinity|-Infinity) in "\w+" at step \d+/);
   });
@@ -125,7 +132,8 @@ describe('run directories', () => {
   it('two runs of the same experiment and seed started in the same second get different directories', async () => {
     const { claimRunDir } = await import('../../src/io/runDir.js');
     const parent = outRoot();
-    const a = claimRunDir(parent, '20261125-000000-s0'), b = claimRunDir(parent, '20261125-000000-s0');
+    const a = claimRunDir(parent, '20261125-000000-s0'),
+      b = claimRunDir(parent, '20261125-000000-s0');
     expect(a).not.toBe(b);
     expect(b).toMatch(/-s0-2$/);
   });

@@ -19,7 +19,9 @@ import { BROKEN_FILES, tinyMi } from '../fixtures/brokenExperiments.js';
 const Ajv2020 = Ajv2020Module.default;
 const committed = readFileSync('schema/experiment.schema.json', 'utf8');
 const ajvValidate = new Ajv2020({ allErrors: true }).compile(JSON.parse(committed));
-const shipped = readdirSync('experiments').filter((f) => f.endsWith('.json')).sort();
+const shipped = readdirSync('experiments')
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('schema/experiment.schema.json', () => {
   it('is what `npm run schema` writes from the zod schemas (run it after changing the format)', () => {

@@ -6,8 +6,31 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareCells, comparedMetrics, parseGridArg, validatePlan, type SweepCell } from '../../src/experiments/sweep.js';
 
-const TINY_GAN = { name: 'sw', task: 'gan', steps: 20, logEvery: 10, batchSize: 16, data: { kind: 'grid', side: 2, spacing: 2, std: 0.1 }, generator: { hidden: [8] }, discriminator: { hidden: [8] }, mi: { beta: 1, critic: { kind: 'concat', hidden: [8] } }, evaluation: { every: 20, samples: 100, snapshots: [20] } };
-const TINY_MI = { name: 'tiny-mi', task: 'mi-benchmark', seed: 0, steps: 50, logEvery: 25, batchSize: 32, data: { kind: 'gaussian', dim: 1, rho: 0.5 }, critic: { kind: 'concat', hidden: [8] }, optimizer: { kind: 'adam', learningRate: 0.001 }, estimators: ['mine'], evaluation: { skip: 10 } };
+const TINY_GAN = {
+  name: 'sw',
+  task: 'gan',
+  steps: 20,
+  logEvery: 10,
+  batchSize: 16,
+  data: { kind: 'grid', side: 2, spacing: 2, std: 0.1 },
+  generator: { hidden: [8] },
+  discriminator: { hidden: [8] },
+  mi: { beta: 1, critic: { kind: 'concat', hidden: [8] } },
+  evaluation: { every: 20, samples: 100, snapshots: [20] },
+};
+const TINY_MI = {
+  name: 'tiny-mi',
+  task: 'mi-benchmark',
+  seed: 0,
+  steps: 50,
+  logEvery: 25,
+  batchSize: 32,
+  data: { kind: 'gaussian', dim: 1, rho: 0.5 },
+  critic: { kind: 'concat', hidden: [8] },
+  optimizer: { kind: 'adam', learningRate: 0.001 },
+  estimators: ['mine'],
+  evaluation: { skip: 10 },
+};
 
 function setup(exp: object): { dir: string; file: string; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ib-sweep-'));
@@ -49,7 +72,10 @@ describe('grid arguments', () => {
 });
 
 describe('the plan is checked against the experiment before anything is created', () => {
-  const plan = (...grid: string[]) => () => validatePlan({ raw: { ...TINY_GAN }, grid: grid.map((g) => parseGridArg(g, 'gan')), seeds: [0] });
+  const plan =
+    (...grid: string[]) =>
+    () =>
+      validatePlan({ raw: { ...TINY_GAN }, grid: grid.map((g) => parseGridArg(g, 'gan')), seeds: [0] });
   it('names an unknown grid key', () => {
     expect(plan('foo=1,2')).toThrow('--grid foo=1: foo: unknown key; expected one of');
   });
@@ -64,13 +90,27 @@ describe('the plan is checked against the experiment before anything is created'
 
 describe('comparison over seeds', () => {
   it('gives mean ± population std per metric and lists failed seeds', () => {
-    const cell = (seed: number, modes?: number): SweepCell => ({ index: seed, label: 'beta=1', seed, overrides: [{ path: 'mi.beta', value: 1 }], dir: '', status: modes === undefined ? 'failed' : 'completed', error: modes === undefined ? 'boom' : undefined, metrics: modes === undefined ? undefined : { modes } });
+    const cell = (seed: number, modes?: number): SweepCell => ({
+      index: seed,
+      label: 'beta=1',
+      seed,
+      overrides: [{ path: 'mi.beta', value: 1 }],
+      dir: '',
+      status: modes === undefined ? 'failed' : 'completed',
+      error: modes === undefined ? 'boom' : undefined,
+      metrics: modes === undefined ? undefined : { modes },
+    });
     const [row] = compareCells([{ key: 'beta', path: 'mi.beta', values: [1] }], [cell(0, 24), cell(1, 25), cell(2)]);
     expect(row.metrics.modes).toEqual({ mean: 24.5, std: 0.5, n: 2 });
     expect(row.failed).toEqual([{ seed: 2, error: 'failed: boom' }]);
   });
   it("drops an estimator cell's own prefix so that every estimator's bias shares one column (other prefixes stay)", () => {
-    expect(comparedMetrics({ 'mine.bias': -0.1, 'mine.mse': 0.2, 'ksg(k=3,n=100).bias': 0.01, 'mine(reg=0.1).bias': 1 }, 'mine')).toEqual({ bias: -0.1, mse: 0.2, 'ksg(k=3,n=100).bias': 0.01, 'mine(reg=0.1).bias': 1 });
+    expect(comparedMetrics({ 'mine.bias': -0.1, 'mine.mse': 0.2, 'ksg(k=3,n=100).bias': 0.01, 'mine(reg=0.1).bias': 1 }, 'mine')).toEqual({
+      bias: -0.1,
+      mse: 0.2,
+      'ksg(k=3,n=100).bias': 0.01,
+      'mine(reg=0.1).bias': 1,
+    });
   });
 });
 
@@ -82,7 +122,10 @@ describe('infobound sweep (local executor)', () => {
     expect(r.stdout).toMatch(/sweep: 4\/4 cells completed/);
     const dir = sweepDir(out, 'sw');
     const cmp = readJson(join(dir, 'comparison.json'));
-    expect(cmp.rows.map((x: { cell: string; seeds: number }) => [x.cell, x.seeds])).toEqual([['beta=0', 2], ['beta=1', 2]]);
+    expect(cmp.rows.map((x: { cell: string; seeds: number }) => [x.cell, x.seeds])).toEqual([
+      ['beta=0', 2],
+      ['beta=1', 2],
+    ]);
     expect(cmp.rows[1].metrics.modes.n).toBe(2);
     expect(readFileSync(join(dir, 'comparison.md'), 'utf8')).toMatch(/\| beta \| seeds ok \|/);
     expect(readdirSync(dir).some((f) => f.startsWith('comparison-') && f.endsWith('.png'))).toBe(true);
@@ -100,7 +143,11 @@ describe('infobound sweep (local executor)', () => {
     ]);
     expect(readFileSync(join(dir, 'comparison.md'), 'utf8')).toMatch(/\| estimator \| seeds ok \| bias \| mse \| variance \|/);
     // one chart per metric, each with a bar per estimator
-    expect(readdirSync(dir).filter((f) => f.endsWith('.png')).sort()).toEqual(['comparison-bias.png', 'comparison-mse.png', 'comparison-variance.png']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.png'))
+        .sort(),
+    ).toEqual(['comparison-bias.png', 'comparison-mse.png', 'comparison-variance.png']);
   });
 
   it('exits 1 when a cell fails, and still compares the others', async () => {
@@ -136,7 +183,8 @@ function startSweep(args: string[], cellsDirGlob: { out: string; name: string; c
     for (let i = 0; i < 1200; i++) {
       const base = join(cellsDirGlob.out, cellsDirGlob.name);
       const cellsDir = existsSync(base) && readdirSync(base).length ? join(sweepDir(cellsDirGlob.out, cellsDirGlob.name), 'cells') : '';
-      if (cellsDir && existsSync(cellsDir) && readdirSync(cellsDir).filter((c) => existsSync(join(cellsDir, c, 'run.json'))).length >= cellsDirGlob.cells) return;
+      if (cellsDir && existsSync(cellsDir) && readdirSync(cellsDir).filter((c) => existsSync(join(cellsDir, c, 'run.json'))).length >= cellsDirGlob.cells)
+        return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`the cells did not start: ${stderr}`);

@@ -33,7 +33,8 @@ describe('talking to Slurm', () => {
         ['1_1', { state: 'CANCELLED', exitCode: '0:15', source: 'sacct' }],
       ]),
     );
-    const sc = 'JobId=3 ArrayJobId=1 ArrayTaskId=1 JobName=j.sh UserId=root(0) JobState=CANCELLED Reason=None Dependency=(null) ExitCode=143:0\nJobId=1 ArrayJobId=1 ArrayTaskId=3 JobName=j.sh JobState=TIMEOUT Reason=TimeLimit ExitCode=0:0\n';
+    const sc =
+      'JobId=3 ArrayJobId=1 ArrayTaskId=1 JobName=j.sh UserId=root(0) JobState=CANCELLED Reason=None Dependency=(null) ExitCode=143:0\nJobId=1 ArrayJobId=1 ArrayTaskId=3 JobName=j.sh JobState=TIMEOUT Reason=TimeLimit ExitCode=0:0\n';
     expect(parseScontrol(sc).get('1_1')).toEqual({ state: 'CANCELLED', reason: 'None', exitCode: '143:0', source: 'scontrol' });
     expect(parseScontrol(sc).get('1_3')?.state).toBe('TIMEOUT');
   });
@@ -42,10 +43,27 @@ describe('talking to Slurm', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-sbatch-'));
     // a stand-in for node + CLI that prints what it was given
     const rec: SweepRecord = {
-      experiment: 'x', task: 'gan', file: "/data/it's here/x.json", grid: [{ key: 'estimator', path: 'mi.estimator', values: ['mine', 'remine'] }], seeds: [0], steps: 7, backend: null, parallel: 1, executor: 'slurm',
+      experiment: 'x',
+      task: 'gan',
+      file: "/data/it's here/x.json",
+      grid: [{ key: 'estimator', path: 'mi.estimator', values: ['mine', 'remine'] }],
+      seeds: [0],
+      steps: 7,
+      backend: null,
+      parallel: 1,
+      executor: 'slurm',
       command: [process.execPath, '-e', 'console.log(JSON.stringify({ argv: process.argv.slice(1), threads: process.env.OPENBLAS_NUM_THREADS }))'],
-      cwd: dir, createdAt: '', slurm: { cpusPerTask: 3, sbatchArgs: [], jobs: [] },
-      cells: ['mine', 'remine'].map((e, index) => ({ index, label: `estimator=${e}`, seed: 0, overrides: [{ path: 'mi.estimator', value: e }], dir: join(dir, 'cells', `estimator=${e} $HOME`), status: 'pending' as const })),
+      cwd: dir,
+      createdAt: '',
+      slurm: { cpusPerTask: 3, sbatchArgs: [], jobs: [] },
+      cells: ['mine', 'remine'].map((e, index) => ({
+        index,
+        label: `estimator=${e}`,
+        seed: 0,
+        overrides: [{ path: 'mi.estimator', value: e }],
+        dir: join(dir, 'cells', `estimator=${e} $HOME`),
+        status: 'pending' as const,
+      })),
     };
     const script = join(dir, 'sweep.sbatch');
     writeFileSync(script, renderScript(rec, ['--array=0-1', script]));
@@ -57,7 +75,19 @@ describe('talking to Slurm', () => {
   });
 });
 
-const TINY_MI = { name: 'tiny-mi', task: 'mi-benchmark', seed: 0, steps: 50, logEvery: 25, batchSize: 32, data: { kind: 'gaussian', dim: 1, rho: 0.5 }, critic: { kind: 'concat', hidden: [8] }, optimizer: { kind: 'adam', learningRate: 0.001 }, estimators: ['mine'], evaluation: { skip: 10 } };
+const TINY_MI = {
+  name: 'tiny-mi',
+  task: 'mi-benchmark',
+  seed: 0,
+  steps: 50,
+  logEvery: 25,
+  batchSize: 32,
+  data: { kind: 'gaussian', dim: 1, rho: 0.5 },
+  critic: { kind: 'concat', hidden: [8] },
+  optimizer: { kind: 'adam', learningRate: 0.001 },
+  estimators: ['mine'],
+  evaluation: { skip: 10 },
+};
 
 /**
  * Stand-ins for Slurm's commands in bin/: sbatch logs its arguments and prints job ids 77, 78, …
@@ -73,14 +103,23 @@ function fakeSlurm(): { dir: string; bin: string; file: string; out: string } {
     writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   };
-  script('sbatch', `echo "$@" >> "${dir}/sbatch.log"
+  script(
+    'sbatch',
+    `echo "$@" >> "${dir}/sbatch.log"
 if [ -n "$FAKE_REFUSE" ]; then echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2; exit 1; fi
-n=$(( $(wc -l < "${dir}/sbatch.log") + 76 )); echo "$n"`);
+n=$(( $(wc -l < "${dir}/sbatch.log") + 76 )); echo "$n"`,
+  );
   script('squeue', 'exit 0');
   const job = `j=$(( $(wc -l < "${dir}/sbatch.log") + 76 ))`;
-  script('sacct', `if [ -n "$FAKE_NO_ACCOUNTING" ]; then echo "Slurm accounting storage is disabled" >&2; exit 1; fi
-${job}; printf "\${j}_0|TIMEOUT|0:0\\n\${j}_1|CANCELLED by 0|0:15\\n"`);
-  script('scontrol', `${job}; printf "JobId=90 ArrayJobId=\${j} ArrayTaskId=0 JobState=TIMEOUT Reason=TimeLimit ExitCode=0:0\\nJobId=91 ArrayJobId=\${j} ArrayTaskId=1 JobState=CANCELLED Reason=None ExitCode=0:15\\n"`);
+  script(
+    'sacct',
+    `if [ -n "$FAKE_NO_ACCOUNTING" ]; then echo "Slurm accounting storage is disabled" >&2; exit 1; fi
+${job}; printf "\${j}_0|TIMEOUT|0:0\\n\${j}_1|CANCELLED by 0|0:15\\n"`,
+  );
+  script(
+    'scontrol',
+    `${job}; printf "JobId=90 ArrayJobId=\${j} ArrayTaskId=0 JobState=TIMEOUT Reason=TimeLimit ExitCode=0:0\\nJobId=91 ArrayJobId=\${j} ArrayTaskId=1 JobState=CANCELLED Reason=None ExitCode=0:15\\n"`,
+  );
   const file = join(dir, 'exp.json');
   writeFileSync(file, JSON.stringify(TINY_MI));
   return { dir, bin, file, out: join(dir, 'out') };
@@ -88,7 +127,10 @@ ${job}; printf "\${j}_0|TIMEOUT|0:0\\n\${j}_1|CANCELLED by 0|0:15\\n"`);
 
 function cli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, INFOBOUND_SLURM_POLL_SECONDS: '0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, INFOBOUND_SLURM_POLL_SECONDS: '0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -101,32 +143,51 @@ describe('infobound sweep --executor slurm, against stand-in Slurm commands', ()
   it('says sbatch is missing, and creates nothing', async () => {
     const f = fakeSlurm();
     const r = await cli(['sweep', f.file, '--grid', 'estimator=mine', '--executor', 'slurm', '--out', f.out], { PATH: join(f.dir, 'empty') });
-    expect([r.status, r.stderr.trim()]).toEqual([2, "infobound: sbatch not found on PATH: --executor slurm runs where Slurm's commands are (a cluster's login node; Debian: apt-get install slurm-client)"]);
+    expect([r.status, r.stderr.trim()]).toEqual([
+      2,
+      "infobound: sbatch not found on PATH: --executor slurm runs where Slurm's commands are (a cluster's login node; Debian: apt-get install slurm-client)",
+    ]);
     expect(existsSync(f.out)).toBe(false);
   });
 
   it("prints Slurm's message when the submission is refused, and leaves no sweep directory", async () => {
     const f = fakeSlurm();
-    const r = await cli(['sweep', f.file, '--grid', 'estimator=mine', '--executor', 'slurm', '--partition', 'nope', '--out', f.out], { PATH: `${f.bin}:${process.env.PATH}`, FAKE_REFUSE: '1' });
-    expect([r.status, r.stderr.trim()]).toEqual([2, 'infobound: sbatch refused the job array: sbatch: error: Batch job submission failed: Invalid partition name specified']);
+    const r = await cli(['sweep', f.file, '--grid', 'estimator=mine', '--executor', 'slurm', '--partition', 'nope', '--out', f.out], {
+      PATH: `${f.bin}:${process.env.PATH}`,
+      FAKE_REFUSE: '1',
+    });
+    expect([r.status, r.stderr.trim()]).toEqual([
+      2,
+      'infobound: sbatch refused the job array: sbatch: error: Batch job submission failed: Invalid partition name specified',
+    ]);
     expect(readdirSync(join(f.out, 'tiny-mi'))).toEqual([]);
   });
 
   it('names a cell out of time and a cancelled one (scontrol, or sacct with accounting), and resume resubmits them with the new --time', async () => {
     const f = fakeSlurm();
     const env = { PATH: `${f.bin}:${process.env.PATH}` };
-    const r = await cli(['sweep', f.file, '--grid', 'estimator=mine,nwj', '--executor', 'slurm', '--time', '1:00', '--wait', '--out', f.out], { ...env, FAKE_NO_ACCOUNTING: '1' });
+    const r = await cli(['sweep', f.file, '--grid', 'estimator=mine,nwj', '--executor', 'slurm', '--time', '1:00', '--wait', '--out', f.out], {
+      ...env,
+      FAKE_NO_ACCOUNTING: '1',
+    });
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^ {2}estimator=mine seed 0: timeout: ran out of time at the time limit --time 1:00 \(Slurm state TIMEOUT\); `infobound sweep resume \S+ --time …` resubmits it with more$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}estimator=mine seed 0: timeout: ran out of time at the time limit --time 1:00 \(Slurm state TIMEOUT\); `infobound sweep resume \S+ --time …` resubmits it with more$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}estimator=nwj seed 0: cancelled: Slurm state CANCELLED, e\.g\. scancel$/m);
     const dir = join(f.out, 'tiny-mi', readdirSync(join(f.out, 'tiny-mi'))[0]);
-    expect(readFileSync(join(f.dir, 'sbatch.log'), 'utf8')).toMatch(/^--parsable --array=0-1 --job-name=infobound-tiny-mi --output=\S+\/logs\/%A_%a\.out --chdir=\S+ --cpus-per-task=1 --time=1:00 \S+sweep\.sbatch$/m);
+    expect(readFileSync(join(f.dir, 'sbatch.log'), 'utf8')).toMatch(
+      /^--parsable --array=0-1 --job-name=infobound-tiny-mi --output=\S+\/logs\/%A_%a\.out --chdir=\S+ --cpus-per-task=1 --time=1:00 \S+sweep\.sbatch$/m,
+    );
     const re = await cli(['sweep', 'resume', dir, '--time', '2:00:00'], env);
     expect(re.status).toBe(0);
-    expect(re.stdout).toMatch(/running 2 of 2 cells again[^]*submitted as job array 78/);
+    expect(re.stdout).toMatch(/running 2 of 2 cells again[\s\S]*submitted as job array 78/);
     expect(readFileSync(join(f.dir, 'sbatch.log'), 'utf8').split('\n')[1]).toMatch(/--array=0-1 .*--time=2:00:00 /);
     const rec = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepRecord;
-    expect(rec.cells.map((c) => [c.status, c.slurm?.jobId])).toEqual([['pending', '78'], ['pending', '78']]);
+    expect(rec.cells.map((c) => [c.status, c.slurm?.jobId])).toEqual([
+      ['pending', '78'],
+      ['pending', '78'],
+    ]);
     expect(rec.slurm?.time).toBe('2:00:00');
     // the resubmitted tasks end the same way, read from sacct this time
     const st = await cli(['sweep', 'status', dir], env);

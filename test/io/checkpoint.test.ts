@@ -6,7 +6,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeCheckpoint, encodeCheckpoint, epochCheckpointName, finishCheckpoints, keepEpochCheckpoint, parseCheckpointConfig, readCheckpoint, truncateMetrics, writeCheckpoint } from '../../src/io/checkpoint.js';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  epochCheckpointName,
+  finishCheckpoints,
+  keepEpochCheckpoint,
+  parseCheckpointConfig,
+  readCheckpoint,
+  truncateMetrics,
+  writeCheckpoint,
+} from '../../src/io/checkpoint.js';
 import { RunDir } from '../../src/io/runDir.js';
 
 const arrays = [
@@ -20,7 +30,8 @@ describe('checkpoint files', () => {
     const c = decodeCheckpoint(encodeCheckpoint({ meta: { epoch: 3, rng: { a: 1 }, label: 'é' }, arrays }));
     expect(c.meta).toEqual({ epoch: 3, rng: { a: 1 }, label: 'é' });
     expect(c.arrays.map((a) => [a.name, a.shape, a.dtype])).toEqual(arrays.map((a) => [a.name, a.shape, a.dtype]));
-    for (const [i, a] of c.arrays.entries()) expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)).toEqual(Buffer.from(arrays[i].data.buffer));
+    for (const [i, a] of c.arrays.entries())
+      expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)).toEqual(Buffer.from(arrays[i].data.buffer));
   });
 
   it('is written atomically into the run directory and read back; a truncated file is named', () => {

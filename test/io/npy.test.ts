@@ -56,7 +56,9 @@ describe('readNpy errors name the file and the problem', () => {
   it('a file that is not .npy, and a truncated one', () => {
     expect(() => readNpy(new TextEncoder().encode('a,b\n1,2\n'), 'x.npy')).toThrow(/x\.npy is not a \.npy file/);
     const bytes = encodeNpy(new Float64Array([1, 2, 3, 4]), [2, 2]);
-    expect(() => readNpy(bytes.subarray(0, bytes.length - 8), 't.npy')).toThrow(/t\.npy: truncated data: shape \(2, 2\) of <f8 needs 32 bytes, the file has 24/);
+    expect(() => readNpy(bytes.subarray(0, bytes.length - 8), 't.npy')).toThrow(
+      /t\.npy: truncated data: shape \(2, 2\) of <f8 needs 32 bytes, the file has 24/,
+    );
   });
 });
 
@@ -96,7 +98,9 @@ describe('writeNpy', () => {
     const dir = mkdtempSync(join(tmpdir(), 'npy-'));
     const p = join(dir, 'c.npy');
     writeNpy(p, new Float64Array(A), [2, 3]);
-    const r = spawnSync(python, ['-c', `import numpy as np; a = np.load(${JSON.stringify(p)}); print(a.dtype, a.shape, a.flags['C_CONTIGUOUS'], a.tolist())`], { encoding: 'utf8' });
+    const r = spawnSync(python, ['-c', `import numpy as np; a = np.load(${JSON.stringify(p)}); print(a.dtype, a.shape, a.flags['C_CONTIGUOUS'], a.tolist())`], {
+      encoding: 'utf8',
+    });
     expect(r.stdout.trim()).toBe('float64 (2, 3) True [[1.5, -2.25, 3.0], [4.0, 5.125, -6.5]]');
   });
 });

@@ -28,13 +28,14 @@ function dv64(j: Float64Array, m: Float64Array): number {
 /** x, y ~ 1-D Gaussians with correlation ρ; T* = log p(y|x)/p(y) on aligned and on shuffled pairs. */
 function optimalGaussianScores(n: number, rho: number, seed: number) {
   const r = new Rng(seed);
-  const x = new Float64Array(n), y = new Float64Array(n);
+  const x = new Float64Array(n),
+    y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     x[i] = r.normal();
     y[i] = rho * x[i] + Math.sqrt(1 - rho * rho) * r.normal();
   }
   const s2 = 1 - rho * rho;
-  const t = (a: number, b: number) => -0.5 * Math.log(s2) - ((b - rho * a) ** 2) / (2 * s2) + (b * b) / 2;
+  const t = (a: number, b: number) => -0.5 * Math.log(s2) - (b - rho * a) ** 2 / (2 * s2) + (b * b) / 2;
   const perm = r.permutation(n);
   const joint = Float64Array.from({ length: n }, (_, i) => t(x[i], y[i]));
   const marginal = Float64Array.from({ length: n }, (_, i) => t(x[i], y[perm[i]]));
@@ -48,7 +49,8 @@ function optimalGaussianScores(n: number, rho: number, seed: number) {
 
 describe('bounds on fixed scores', () => {
   it('DV equals mean(T_P) − log mean(e^{T_Q}) computed in float64', () => {
-    const j = randomScores(500, 1, 1, 0.5), m = randomScores(500, 2, 2);
+    const j = randomScores(500, 1, 1, 0.5),
+      m = randomScores(500, 2, 2);
     tf.tidy(() => {
       const b = donskerVaradhan(f32(j), f32(m));
       expect(scalar(b.mi)).toBeCloseTo(dv64(j, m), 4);
@@ -64,25 +66,30 @@ describe('bounds on fixed scores', () => {
   });
 
   it('NWJ equals mean(T_P) − mean(e^{T_Q − 1}) in float64', () => {
-    const j = randomScores(300, 3), m = randomScores(300, 4);
+    const j = randomScores(300, 3),
+      m = randomScores(300, 4);
     const ref = j.reduce((a, b) => a + b, 0) / 300 - m.reduce((a, b) => a + Math.exp(b - 1), 0) / 300;
     tf.tidy(() => void expect(scalar(nwj(f32(j), f32(m)).mi)).toBeCloseTo(ref, 4));
   });
 
   it('DV ≥ NWJ for the same critic (log u ≤ u/e), on 20 random critics', () => {
     for (let s = 0; s < 20; s++) {
-      const j = randomScores(64, 10 + s, 1 + s / 5, s / 4 - 2), m = randomScores(64, 100 + s, 1 + s / 10, s / 3 - 3);
+      const j = randomScores(64, 10 + s, 1 + s / 5, s / 4 - 2),
+        m = randomScores(64, 100 + s, 1 + s / 10, s / 3 - 3);
       tf.tidy(() => {
-        const jt = f32(j), mt = f32(m);
+        const jt = f32(j),
+          mt = f32(m);
         expect(scalar(donskerVaradhan(jt, mt).mi)).toBeGreaterThanOrEqual(scalar(nwj(jt, mt).mi) - 1e-6);
       });
     }
   });
 
   it('η-DV ≤ DV for every η, with equality at η = log E_Q[e^T] (Mroueh et al. eq. 5)', () => {
-    const j = randomScores(200, 5), m = randomScores(200, 6, 1.5, 0.3);
+    const j = randomScores(200, 5),
+      m = randomScores(200, 6, 1.5, 0.3);
     tf.tidy(() => {
-      const jt = f32(j), mt = f32(m);
+      const jt = f32(j),
+        mt = f32(m);
       const dv = scalar(donskerVaradhan(jt, mt).mi);
       const etaStar = scalar(donskerVaradhan(jt, mt).marginalTerm);
       for (const eta of [-2, -0.5, 0, 0.5, 1, 3]) expect(scalar(etaDonskerVaradhan(jt, mt, tf.scalar(eta)).mi)).toBeLessThanOrEqual(dv + 1e-6);
@@ -101,7 +108,8 @@ describe('bounds on fixed scores', () => {
 
   it('a NaN score makes every bound NaN (no silent masking)', () => {
     tf.tidy(() => {
-      const j = tf.tensor1d([0.1, NaN, 0.3]), m = tf.tensor1d([0.2, 0.1, 0.0]);
+      const j = tf.tensor1d([0.1, NaN, 0.3]),
+        m = tf.tensor1d([0.2, 0.1, 0.0]);
       expect(scalar(donskerVaradhan(j, m).mi)).toBeNaN();
       expect(scalar(nwj(j, m).mi)).toBeNaN();
       expect(scalar(jensenShannon(j, m).mi)).toBeNaN();
@@ -125,7 +133,8 @@ describe('bounds at the optimal critic land on the closed-form MI (ρ = 0.8, I =
   });
   it('NWJ(T* + 1) ≈ I within 0.03 (NWJ’s optimal critic is 1 + log p/q)', () => {
     tf.tidy(() => {
-      const j = tf.add(f32(joint), 1) as tf.Tensor1D, m = tf.add(f32(marginal), 1) as tf.Tensor1D;
+      const j = tf.add(f32(joint), 1) as tf.Tensor1D,
+        m = tf.add(f32(marginal), 1) as tf.Tensor1D;
       expect(Math.abs(scalar(nwj(j, m).mi) - trueMI)).toBeLessThan(0.03);
     });
   });

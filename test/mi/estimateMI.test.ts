@@ -46,11 +46,19 @@ describe('estimateMI', () => {
   it('InfoNCE on one-hot pairs (I = log 64) reaches its block optimum E[log(8 / (1 + K))], K ~ Bin(7, 1/64), and never log 8', async () => {
     // within a block of 8 rows, y_i's K other copies score as high as the positive pair; a perfect
     // critic gets S_ii − log mean_j e^{S_ij} = log(8 / (1 + K)) per row
-    const N = 64, B = 8;
+    const N = 64,
+      B = 8;
     let optimum = 0;
     for (let k = 0, c = 1; k < B; c = (c * (B - 1 - k)) / (k + 1), k++) optimum += c * (1 / N) ** k * (1 - 1 / N) ** (B - 1 - k) * Math.log(B / (1 + k));
     const s = knownMiTask({ kind: 'onehot', categories: N }).sample(2000, new Rng(3));
-    const r = await estimateMI(table(s.x, 2000, N), table(s.y, 2000, N), { ...small, estimator: 'infonce', critic: { kind: 'separable', hidden: [32], embedding: 16 }, batchSize: B, steps: 400, evalEvery: 50 });
+    const r = await estimateMI(table(s.x, 2000, N), table(s.y, 2000, N), {
+      ...small,
+      estimator: 'infonce',
+      critic: { kind: 'separable', hidden: [32], embedding: 16 },
+      batchSize: B,
+      steps: 400,
+      evalEvery: 50,
+    });
     expect(r.options.evalBlock).toBe(B);
     for (const v of r.curves[0].test) expect(v).toBeLessThanOrEqual(Math.log(B) + 1e-5);
     expect(Math.abs(r.estimate - optimum)).toBeLessThan(0.05);
@@ -121,7 +129,13 @@ describe('estimateMI', () => {
     await estimateMI(table(s.x, 300, 1), table(s.y, 300, 1), { ...small, steps: 5, evalEvery: 2 });
     const before = tf.memory().numTensors;
     for (const estimator of ['mine', 'eta-mine', 'smile', 'infonce'] as const) {
-      await estimateMI(table(s.x, 300, 1), table(s.y, 300, 1), { ...small, estimator, steps: 12, evalEvery: 4, critic: estimator === 'infonce' ? { kind: 'separable', hidden: [8], embedding: 4 } : small.critic });
+      await estimateMI(table(s.x, 300, 1), table(s.y, 300, 1), {
+        ...small,
+        estimator,
+        steps: 12,
+        evalEvery: 4,
+        critic: estimator === 'infonce' ? { kind: 'separable', hidden: [8], embedding: 4 } : small.critic,
+      });
     }
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -134,7 +148,11 @@ describe('estimateMI', () => {
       ['ragged rows', () => estimateMI([[1, 2], [3]], [1, 2]), /x: row 1 has 1 values, expected 2 \(as row 0\)/],
       ['too few rows', () => estimateMI([1, 2, 3], [1, 2, 3]), /x and y have 3 rows; estimating MI needs at least 4/],
       ['testFraction', () => estimateMI(Array.from(s.x), Array.from(s.y), { testFraction: 1 }), /testFraction must be in \(0, 1\), got 1/],
-      ['unknown estimator', () => estimateMI(Array.from(s.x), Array.from(s.y), { estimator: 'mien' as never }), /estimator\.kind: unknown estimator "mien"; expected one of mine, /],
+      [
+        'unknown estimator',
+        () => estimateMI(Array.from(s.x), Array.from(s.y), { estimator: 'mien' as never }),
+        /estimator\.kind: unknown estimator "mien"; expected one of mine, /,
+      ],
       ['steps and epochs', () => estimateMI(Array.from(s.x), Array.from(s.y), { steps: 10, epochs: 2 }), /give steps or epochs, not both/],
     ])('%s', async (_name, call, message) => {
       await expect(call()).rejects.toThrow(message);

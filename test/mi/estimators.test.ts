@@ -28,7 +28,9 @@ describe('MINE moving average (Belghazi et al. §3.2)', () => {
 
   it('gives the corrected gradient ∂/∂T_Q,i = −e^{T_Q,i}/(n·m̄), not the biased −softmax(T_Q)_i', () => {
     const est = new DvEstimator('mine', { movingAverageRate: 0.5, regularizer: null, report: 'bound' });
-    const j = scores(8, 1), m1 = scores(8, 2), m2 = scores(8, 3, 0.5);
+    const j = scores(8, 1),
+      m1 = scores(8, 2),
+      m2 = scores(8, 3, 0.5);
     tf.tidy(() => void est.objective({ joint: tf.tensor1d(j), marginal: tf.tensor1d(m1) }));
     const mean = (a: Float32Array) => a.reduce((s, v) => s + Math.exp(v), 0) / a.length;
     const ma = 0.5 * mean(m1) + 0.5 * mean(m2); // the average after the second batch, float64
@@ -99,7 +101,8 @@ describe('η-MINE (Mroueh et al. 2021)', () => {
 
   it('starts η at the first batch’s log E_Q[e^T], where the η-bound equals DV', () => {
     const est = new EtaMine();
-    const j = scores(32, 7), m = scores(32, 8);
+    const j = scores(32, 7),
+      m = scores(32, 8);
     const [bound, dv] = tf.tidy(() => {
       const s = { joint: tf.tensor1d(j), marginal: tf.tensor1d(m) };
       return [num(est.objective(s).mi), num(est.dvValue(s))];
@@ -125,7 +128,8 @@ describe('η-MINE (Mroueh et al. 2021)', () => {
 describe('ReMINE regulariser (Choi & Lee eq. 9)', () => {
   it('adds λ·(log E_Q[e^T] − C)² to the loss and its gradient 2λ(lme − C)·softmax(T_Q)', () => {
     const est = createEstimator(parseEstimatorConfig({ kind: 'remine', lambda: 0.5, target: 0.2 }));
-    const j = scores(10, 11), m = scores(10, 12, 0.7);
+    const j = scores(10, 11),
+      m = scores(10, 12, 0.7);
     const mx = Math.max(...m);
     const lme = mx + Math.log(m.reduce((s, v) => s + Math.exp(v - mx), 0) / 10);
     const out = tf.tidy(() => {
@@ -134,7 +138,11 @@ describe('ReMINE regulariser (Choi & Lee eq. 9)', () => {
     });
     expect(out.reg).toBeCloseTo(0.5 * (lme - 0.2) ** 2, 5);
     expect(out.loss).toBeCloseTo(-out.mi + out.reg, 5);
-    const g = tf.tidy(() => tf.grad((mm: tf.Tensor) => est.objective({ joint: tf.tensor1d(j), marginal: mm as tf.Tensor1D }).regularizer)(tf.tensor1d(m)).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((mm: tf.Tensor) => est.objective({ joint: tf.tensor1d(j), marginal: mm as tf.Tensor1D }).regularizer)(tf.tensor1d(m))
+        .dataSync(),
+    );
     const z = m.reduce((s, v) => s + Math.exp(v), 0);
     for (let i = 0; i < 10; i++) expect(g[i]).toBeCloseTo((2 * 0.5 * (lme - 0.2) * Math.exp(m[i])) / z, 5);
   });
@@ -155,10 +163,15 @@ describe('every estimator', () => {
       const n = 6;
       const mat = tf.tensor2d(scores(n * n, 13), [n, n]);
       const [gj, gm] = tf.tidy(() =>
-        tf.grads((j: tf.Tensor, m: tf.Tensor) => {
-          const s = est.sampling === 'matrix' ? scoresFromMatrix(tf.add(mat, tf.add(tf.mul(tf.eye(n), tf.sum(j)), tf.mul(tf.sub(1, tf.eye(n)), tf.sum(m)))) as tf.Tensor2D) : { joint: j as tf.Tensor1D, marginal: m as tf.Tensor1D };
-          return est.objective(s).loss;
-        })([tf.tensor1d(scores(n, 14)), tf.tensor1d(scores(n, 15))]).map((g) => g.dataSync()),
+        tf
+          .grads((j: tf.Tensor, m: tf.Tensor) => {
+            const s =
+              est.sampling === 'matrix'
+                ? scoresFromMatrix(tf.add(mat, tf.add(tf.mul(tf.eye(n), tf.sum(j)), tf.mul(tf.sub(1, tf.eye(n)), tf.sum(m)))) as tf.Tensor2D)
+                : { joint: j as tf.Tensor1D, marginal: m as tf.Tensor1D };
+            return est.objective(s).loss;
+          })([tf.tensor1d(scores(n, 14)), tf.tensor1d(scores(n, 15))])
+          .map((g) => g.dataSync()),
       );
       expect(gj.some((v) => Math.abs(v) > 1e-6)).toBe(true);
       expect(gm.some((v) => Math.abs(v) > 1e-6)).toBe(true);

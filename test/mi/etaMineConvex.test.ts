@@ -31,7 +31,11 @@ describe('the η-DV loss of a linear witness', () => {
     for (let line = 0; line < 20; line++) {
       const a = Float64Array.from({ length: 7 }, () => rng.normal());
       const v = Float64Array.from({ length: 7 }, () => rng.normal());
-      const L = (t: number) => linearEtaDv(p, a.map((ai, j) => ai + t * v[j])).loss;
+      const L = (t: number) =>
+        linearEtaDv(
+          p,
+          a.map((ai, j) => ai + t * v[j]),
+        ).loss;
       const h = 0.05;
       for (let k = -20; k <= 20; k++) {
         const t = k * h;
@@ -48,7 +52,8 @@ describe('the η-DV loss of a linear witness', () => {
     const g = linearEtaDv(p, theta).grad;
     for (let j = 0; j < 6; j++) {
       const e = 1e-6;
-      const up = theta.slice(), dn = theta.slice();
+      const up = theta.slice(),
+        dn = theta.slice();
       up[j] += e;
       dn[j] -= e;
       expect(g[j]).toBeCloseTo((linearEtaDv(p, up).loss - linearEtaDv(p, dn).loss) / (2 * e), 6);
@@ -107,22 +112,26 @@ describe('eta-mine-convex as an estimator', () => {
   });
 
   it('after η-MINE training on a 1-D Gaussian (ρ = 0.8, I = 0.511 nats), finalize lowers the penalised η-DV loss on the training pairs below the trained critic’s and the held-out η-DV estimate is within 0.1 nats of the truth', () => {
-    const rho = 0.8, truth = gaussianMI(rho, 1);
+    const rho = 0.8,
+      truth = gaussianMI(rho, 1);
     const sampler = correlatedGaussians({ dim: 1, rho });
     const rng = new Rng(7);
     const critic = new ConcatCritic(1, 1, [32, 32], rng.split());
     const estimator = createEstimator(parseEstimatorConfig({ kind: 'eta-mine-convex' })) as EtaMineConvex;
     const optimizer = tf.train.adam(3e-3);
-    const dataRng = rng.split(), permRng = rng.split();
+    const dataRng = rng.split(),
+      permRng = rng.split();
     for (let i = 0; i < 300; i++) miTrainStep({ critic, estimator, optimizer }, sampler.sample(128, dataRng, i), permRng);
-    const train = sampler.sample(2000, dataRng, 0), test = sampler.sample(4000, dataRng, 0);
+    const train = sampler.sample(2000, dataRng, 0),
+      test = sampler.sample(4000, dataRng, 0);
     const fit = tf.tidy(() => estimator.finalize(critic, tf.tensor2d(train.x, [2000, 1]), tf.tensor2d(train.y, [2000, 1])));
     expect(fit.converged).toBe(1);
     // the critic's own output weights with their optimal η are a feasible point of the convex problem
     expect(fit.trainLoss).toBeLessThanOrEqual(fit.trainLossBefore);
     // the critic's output is now the linear witness: η-DV at the fitted η on held-out pairs
     const held = tf.tidy(() => {
-      const x = tf.tensor2d(test.x, [4000, 1]), y = tf.tensor2d(test.y, [4000, 1]);
+      const x = tf.tensor2d(test.x, [4000, 1]),
+        y = tf.tensor2d(test.y, [4000, 1]);
       return estimator.objective(criticScores(critic, 'shuffle', x, y, permRng.permutation(4000)), { updateState: false }).estimate.dataSync()[0];
     });
     expect(Math.abs(held - truth)).toBeLessThan(0.1);
@@ -134,7 +143,20 @@ describe('eta-mine-convex as an estimator', () => {
   it('estimateMI calls finalize after training and reports the held-out η-DV after the fit (1-D Gaussian, ρ = 0.8: within 0.12 of 0.511 nats)', async () => {
     const sampler = correlatedGaussians({ dim: 1, rho: 0.8 });
     const b = sampler.sample(3000, new Rng(11), 0);
-    const r = await estimateMI({ data: b.x, shape: [3000, 1] }, { data: b.y, shape: [3000, 1] }, { estimator: 'eta-mine-convex', critic: { kind: 'concat', hidden: [32, 32] }, steps: 300, batchSize: 128, learningRate: 3e-3, patience: null, testFraction: 1 / 3, seed: 1 });
+    const r = await estimateMI(
+      { data: b.x, shape: [3000, 1] },
+      { data: b.y, shape: [3000, 1] },
+      {
+        estimator: 'eta-mine-convex',
+        critic: { kind: 'concat', hidden: [32, 32] },
+        steps: 300,
+        batchSize: 128,
+        learningRate: 3e-3,
+        patience: null,
+        testFraction: 1 / 3,
+        seed: 1,
+      },
+    );
     expect(r.perSeed[0].bestStep).toBe(r.perSeed[0].steps);
     expect(Math.abs(r.estimate - gaussianMI(0.8, 1))).toBeLessThan(0.12);
   });

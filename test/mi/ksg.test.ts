@@ -13,7 +13,8 @@ const EULER = 0.5772156649015329;
 /** n samples of d componentwise-correlated pairs: y_c = ρ·x_c + √(1 − ρ²)·ε_c. */
 function gaussianPairs(n: number, d: number, rho: number, seed: number) {
   const r = new Rng(seed);
-  const x = new Float64Array(n * d), y = new Float64Array(n * d);
+  const x = new Float64Array(n * d),
+    y = new Float64Array(n * d);
   for (let i = 0; i < n * d; i++) {
     x[i] = r.normal();
     y[i] = rho * x[i] + Math.sqrt(1 - rho * rho) * r.normal();
@@ -44,7 +45,8 @@ function bruteForceKsg(x: ArrayLike<number>, y: ArrayLike<number>, n: number, dx
     for (let j = 0; j < n; j++) if (j !== i) joint.push(Math.max(dist(x, dx, i, j), dist(y, dy, i, j)));
     joint.sort((a, b) => a - b);
     const eps = joint[k - 1];
-    let nx = 0, ny = 0;
+    let nx = 0,
+      ny = 0;
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
       if (dist(x, dx, i, j) < eps) nx++;
@@ -74,8 +76,14 @@ describe('digamma', () => {
 describe('ksgMutualInformation: exactness of the pruned search', () => {
   it('equals a brute-force KSG bit for bit, in 1-D to 3-D marginals and with ties', () => {
     const r = new Rng(11);
-    for (const [n, dx, dy, k, quant] of [[300, 1, 1, 3, 0], [200, 2, 3, 1, 0], [150, 3, 1, 4, 0], [200, 1, 2, 3, 4]] as const) {
-      const x = new Float64Array(n * dx), y = new Float64Array(n * dy);
+    for (const [n, dx, dy, k, quant] of [
+      [300, 1, 1, 3, 0],
+      [200, 2, 3, 1, 0],
+      [150, 3, 1, 4, 0],
+      [200, 1, 2, 3, 4],
+    ] as const) {
+      const x = new Float64Array(n * dx),
+        y = new Float64Array(n * dy);
       for (let i = 0; i < x.length; i++) x[i] = r.normal();
       for (let i = 0; i < y.length; i++) y[i] = 0.7 * x[(i % dx) + Math.floor(i / dy) * dx] + r.normal();
       // quant > 0 rounds to a grid, creating ties and points exactly at distance ε_i.
@@ -86,7 +94,8 @@ describe('ksgMutualInformation: exactness of the pruned search', () => {
   it('is symmetric in (X, Y), and a Float32Array gives the same result as its float64 copy', () => {
     const { x, y } = gaussianPairs(500, 2, 0.6, 5);
     expect(ksgMutualInformation(y, x, 500, 2, 2)).toBe(ksgMutualInformation(x, y, 500, 2, 2));
-    const x32 = Float32Array.from(x), y32 = Float32Array.from(y);
+    const x32 = Float32Array.from(x),
+      y32 = Float32Array.from(y);
     expect(ksgMutualInformation(x32, y32, 500, 2, 2)).toBe(ksgMutualInformation(Float64Array.from(x32), Float64Array.from(y32), 500, 2, 2));
   });
 });

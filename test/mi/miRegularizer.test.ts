@@ -20,7 +20,14 @@ const N = 64;
 function setup(seed = 0) {
   const rng = new Rng(seed);
   const x = tf.tensor2d(rng.fillNormal(new Float32Array(N * 2)), [N, 2]);
-  const w = tf.variable(tf.tensor2d([[1, 0.3], [-0.2, 0.8]]), true, `w-${seed}-${Math.random()}`);
+  const w = tf.variable(
+    tf.tensor2d([
+      [1, 0.3],
+      [-0.2, 0.8],
+    ]),
+    true,
+    `w-${seed}-${Math.random()}`,
+  );
   const target = tf.tensor2d(rng.fillNormal(new Float32Array(N * 2)), [N, 2]);
   const taskLoss = () => tf.mean(tf.square(tf.sub(tf.matMul(x, w), target))) as tf.Scalar;
   const pair = (): [tf.Tensor2D, tf.Tensor2D] => [x, tf.matMul(x, w)];
@@ -52,7 +59,11 @@ describe('MIRegularizer: the combined gradient', () => {
         const { grads } = mi.computeGradients(s.taskLoss, s.pair, [s.w], { perm });
         return Object.values(grads)[0].dataSync().slice();
       });
-      const task = tf.tidy(() => Object.values(tf.variableGrads(s.taskLoss, [s.w]).grads)[0].dataSync().slice());
+      const task = tf.tidy(() =>
+        Object.values(tf.variableGrads(s.taskLoss, [s.w]).grads)[0]
+          .dataSync()
+          .slice(),
+      );
       const gMi = boundGradient(mi, s, perm); // the critic has now stepped once, as inside the call
       const sign = direction === 'maximize' ? -0.5 : 0.5;
       for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(task[i] + sign * gMi[i], 5);
@@ -88,8 +99,16 @@ describe('MIRegularizer: the combined gradient', () => {
     const s = setup();
     const mi = reg({ beta: 0 });
     const before = mi.variables.map((v) => v.dataSync().slice());
-    const g = tf.tidy(() => Object.values(mi.computeGradients(s.taskLoss, s.pair, [s.w]).grads)[0].dataSync().slice());
-    const task = tf.tidy(() => Object.values(tf.variableGrads(s.taskLoss, [s.w]).grads)[0].dataSync().slice());
+    const g = tf.tidy(() =>
+      Object.values(mi.computeGradients(s.taskLoss, s.pair, [s.w]).grads)[0]
+        .dataSync()
+        .slice(),
+    );
+    const task = tf.tidy(() =>
+      Object.values(tf.variableGrads(s.taskLoss, [s.w]).grads)[0]
+        .dataSync()
+        .slice(),
+    );
     expect(Array.from(g)).toEqual(Array.from(task));
     expect(mi.variables.some((v, i) => v.dataSync().some((a, j) => a !== before[i][j]))).toBe(true);
     mi.dispose();
@@ -123,19 +142,30 @@ describe('MIRegularizer: the combined gradient', () => {
     expect(() => reg({ direction: 'up' as 'maximize' })).toThrow(/direction must be "maximize" or "minimize"/);
     expect(() => reg({ beta: -1 })).toThrow(/beta must be a finite number ≥ 0/);
     const mi = reg();
-    expect(() => tf.tidy(() => mi.computeGradients(s.taskLoss, () => [s.x, tf.zeros([N, 3]) as tf.Tensor2D], [s.w]))).toThrow(/y must have shape \[n, 2\] \(yDim\), got \[64, 3\]/);
+    expect(() => tf.tidy(() => mi.computeGradients(s.taskLoss, () => [s.x, tf.zeros([N, 3]) as tf.Tensor2D], [s.w]))).toThrow(
+      /y must have shape \[n, 2\] \(yDim\), got \[64, 3\]/,
+    );
     mi.dispose();
     s.dispose();
   });
 });
 
-describe('MIRegularizer with a user\'s own tf.sequential model', () => {
+describe("MIRegularizer with a user's own tf.sequential model", () => {
   it('trainableWeights as varList, a Layers critic, 200 steps: tf.memory().numTensors stays flat', () => {
     const rng = new Rng(3);
     const encoder = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), tf.layers.dense({ units: 2 })] });
     const head = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
     const criticModel = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: 8, activation: 'relu' }), tf.layers.dense({ units: 1 })] });
-    const mi = new MIRegularizer({ xDim: 4, yDim: 2, critic: layersCritic(criticModel, { xDim: 4, yDim: 2 }), estimator: 'mine', beta: 0.1, direction: 'minimize', clip: 'adaptive', seed: 4 });
+    const mi = new MIRegularizer({
+      xDim: 4,
+      yDim: 2,
+      critic: layersCritic(criticModel, { xDim: 4, yDim: 2 }),
+      estimator: 'mine',
+      beta: 0.1,
+      direction: 'minimize',
+      clip: 'adaptive',
+      seed: 4,
+    });
     const opt = tf.train.adam(1e-3);
     const vars = [...encoder.trainableWeights, ...head.trainableWeights];
     const step = () => {
@@ -168,8 +198,25 @@ describe('direction "minimize": removing a nuisance variable', () => {
     // x = [s, u], s the nuisance, u the signal; the task asks z to keep u; the MI term removes s.
     const rng = new Rng(11);
     const n = 128;
-    const w = tf.variable(tf.tensor2d([[1, 0], [0, 1]]), true, 'nuisance-w');
-    const mi = new MIRegularizer({ xDim: 1, yDim: 2, critic: { kind: 'concat', hidden: [32] }, estimator: 'mine', beta: 1, direction: 'minimize', clip: false, optimizer: { kind: 'adam', learningRate: 3e-3 }, seed: 2 });
+    const w = tf.variable(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+      true,
+      'nuisance-w',
+    );
+    const mi = new MIRegularizer({
+      xDim: 1,
+      yDim: 2,
+      critic: { kind: 'concat', hidden: [32] },
+      estimator: 'mine',
+      beta: 1,
+      direction: 'minimize',
+      clip: false,
+      optimizer: { kind: 'adam', learningRate: 3e-3 },
+      seed: 2,
+    });
     const opt = tf.train.adam(1e-2);
     const batch = () => {
       const x = rng.fillNormal(new Float32Array(n * 2));
@@ -204,7 +251,12 @@ describe('direction "minimize": removing a nuisance variable', () => {
         const s = tf.slice(x, [0, 0], [n, 1]) as tf.Tensor2D;
         const u = tf.slice(x, [0, 1], [n, 1]);
         // task: keep u recoverable from z (here: its second coordinate)
-        mi.minimize(opt, () => tf.mean(tf.square(tf.sub(tf.slice(encode(x, eps), [0, 1], [n, 1]), u))) as tf.Scalar, () => [s, encode(x, eps)], [w]);
+        mi.minimize(
+          opt,
+          () => tf.mean(tf.square(tf.sub(tf.slice(encode(x, eps), [0, 1], [n, 1]), u))) as tf.Scalar,
+          () => [s, encode(x, eps)],
+          [w],
+        );
       });
     }
     const after = measure(21);

@@ -6,7 +6,18 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gridGaussians } from '../../src/data/gridGaussians.js';
 import { MIRegularizer } from '../../src/mi/miRegularizer.js';
-import { ALI_VARIANTS, aliTrainStep, checkAli, disposeAli, generatorEncoderLosses, jointLogits, l2Reconstruction, reconstruct, type Ali, type AliVariant } from '../../src/models/ali.js';
+import {
+  ALI_VARIANTS,
+  aliTrainStep,
+  checkAli,
+  disposeAli,
+  generatorEncoderLosses,
+  jointLogits,
+  l2Reconstruction,
+  reconstruct,
+  type Ali,
+  type AliVariant,
+} from '../../src/models/ali.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -34,7 +45,19 @@ function tinyAli(variant: AliVariant, o: { seed?: number; beta?: number; noise?:
     gfOptimizer: tf.train.sgd(lr.gf),
     dOptimizer: tf.train.sgd(lr.d),
     rOptimizer: variant === 'alice-adv' ? tf.train.sgd(lr.r) : null,
-    mi: variant === 'ali-mi' ? new MIRegularizer({ xDim: 2, yDim: 2, critic: { kind: 'concat', hidden: [16] }, estimator: (o.estimator ?? 'mine') as 'mine', beta: o.beta ?? 1, direction: 'maximize', optimizer: tf.train.sgd(lr.t), rng: r }) : null,
+    mi:
+      variant === 'ali-mi'
+        ? new MIRegularizer({
+            xDim: 2,
+            yDim: 2,
+            critic: { kind: 'concat', hidden: [16] },
+            estimator: (o.estimator ?? 'mine') as 'mine',
+            beta: o.beta ?? 1,
+            direction: 'maximize',
+            optimizer: tf.train.sgd(lr.t),
+            rng: r,
+          })
+        : null,
   };
   checkAli(m);
   return m;
@@ -61,7 +84,8 @@ describe('ALI step: each block moves only its own networks', () => {
     it(`${variant}: with G/F's learning rate 0, one step changes D (and D'/T) and leaves G and F as they were`, () => {
       const m = tinyAli(variant, { rates: { gf: 0 } });
       const gf = [...m.generator.variables, ...m.encoder.variables];
-      const gf0 = snapshot(gf), d0 = snapshot(m.discriminator.variables);
+      const gf0 = snapshot(gf),
+        d0 = snapshot(m.discriminator.variables);
       const extra = m.reconDiscriminator?.variables ?? m.mi?.variables ?? [];
       const e0 = snapshot(extra);
       const rng = new Rng(2);
@@ -82,7 +106,8 @@ describe('ALI step: each block moves only its own networks', () => {
         const l = generatorEncoderLosses(m, x, z, m.encoder.apply(x));
         return tf.add(l.adversarial, l.alice) as tf.Scalar;
       }, [...m.generator.variables, ...m.encoder.variables]);
-      for (const v of [...m.generator.variables, ...m.encoder.variables]) expect(tf.sum(tf.abs(g.grads[v.name])).dataSync()[0], `${variant} ${v.name}`).toBeGreaterThan(0);
+      for (const v of [...m.generator.variables, ...m.encoder.variables])
+        expect(tf.sum(tf.abs(g.grads[v.name])).dataSync()[0], `${variant} ${v.name}`).toBeGreaterThan(0);
       tf.dispose([x, z, g.value, ...Object.values(g.grads)]);
       disposeAli(m);
     }

@@ -18,7 +18,20 @@ function tinyGan(beta: number, seed = 1, estimator = 'mine', clip = true): Gan {
     outputNoise: 0,
     gOptimizer: tf.train.adam(1e-3, 0.5),
     dOptimizer: tf.train.adam(1e-3, 0.5),
-    mi: beta > 0 ? new MIRegularizer({ xDim: 2, yDim: 2, critic: { kind: 'concat', hidden: [16] }, estimator: estimator as 'mine', beta, direction: 'maximize', clip: clip ? 'adaptive' : false, optimizer: tf.train.adam(1e-3), rng: r }) : null,
+    mi:
+      beta > 0
+        ? new MIRegularizer({
+            xDim: 2,
+            yDim: 2,
+            critic: { kind: 'concat', hidden: [16] },
+            estimator: estimator as 'mine',
+            beta,
+            direction: 'maximize',
+            clip: clip ? 'adaptive' : false,
+            optimizer: tf.train.adam(1e-3),
+            rng: r,
+          })
+        : null,
   };
 }
 
@@ -54,7 +67,7 @@ describe('MINEGAN step', () => {
     const rng = new Rng(2);
     for (let i = 0; i < 2; i++) ganTrainStep(g, data.sample(32, rng), rng);
     const before = tf.memory().numTensors;
-    let r;
+    let r: ReturnType<typeof ganTrainStep> | undefined;
     for (let i = 0; i < 30; i++) r = ganTrainStep(g, data.sample(32, rng), rng);
     expect(tf.memory().numTensors).toBe(before);
     expect(r!.mi).toBeNaN();

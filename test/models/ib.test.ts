@@ -9,7 +9,9 @@ import { createIbModel, disposeIbModel, ibModelVariables, ibTestError, ibTrainSt
 import { ENCODER_KINDS } from '../../src/nets/encoders.js';
 import { Rng } from '../../src/util/rng.js';
 
-const D = 20, C = 3, N = 16;
+const D = 20,
+  C = 3,
+  N = 16;
 const cfgOf = (over: Partial<IbModelConfig> = {}): IbModelConfig => ({
   inputDim: D,
   numClasses: C,
@@ -53,7 +55,8 @@ describe('IB model', () => {
       disposeIbModel(m);
       return { r, w };
     };
-    const a = encoderAfterOneStep(0), b = encoderAfterOneStep(5);
+    const a = encoderAfterOneStep(0),
+      b = encoderAfterOneStep(5);
     expect(a.r.miGradNorm).toBe(0);
     expect(b.r.miGradNorm).toBeGreaterThan(0);
     expect(Math.max(...a.w.map((v, i) => Math.abs(v - b.w[i])))).toBeGreaterThan(0);
@@ -100,7 +103,9 @@ describe('IB model', () => {
   });
 
   it('bad configs and batches are errors naming the field', () => {
-    expect(() => createIbModel(cfgOf({ rate: 'vib', encoder: { kind: 'additive', hidden: [4], zDim: 2 } }), new Rng(0))).toThrow(/encoder\.kind: rate "vib" needs the gaussian encoder/);
+    expect(() => createIbModel(cfgOf({ rate: 'vib', encoder: { kind: 'additive', hidden: [4], zDim: 2 } }), new Rng(0))).toThrow(
+      /encoder\.kind: rate "vib" needs the gaussian encoder/,
+    );
     expect(() => createIbModel(cfgOf({ mi: undefined }), new Rng(0))).toThrow(/mi: rate "mi" needs/);
     expect(() => createIbModel(cfgOf({ beta: -1 }), new Rng(0))).toThrow(/beta must be a finite number ≥ 0, got -1/);
     const m = createIbModel(cfgOf(), new Rng(0));

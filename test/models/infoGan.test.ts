@@ -6,7 +6,17 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gridGaussians } from '../../src/data/gridGaussians.js';
 import { MIRegularizer } from '../../src/mi/miRegularizer.js';
-import { checkInfoGan, codeEntropy, disposeInfoGan, infoGanTrainStep, recognitionBound, recognitionTerm, sampleCodes, type CodeSpec, type InfoGan } from '../../src/models/infoGan.js';
+import {
+  checkInfoGan,
+  codeEntropy,
+  disposeInfoGan,
+  infoGanTrainStep,
+  recognitionBound,
+  recognitionTerm,
+  sampleCodes,
+  type CodeSpec,
+  type InfoGan,
+} from '../../src/models/infoGan.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -15,7 +25,15 @@ const CAT5: CodeSpec = { categorical: 5, continuous: 0 };
 function tinyInfoGan(kind: string, codes: CodeSpec = CAT5, seed = 1, beta = 1): InfoGan {
   const r = new Rng(seed);
   const w = codes.categorical + codes.continuous;
-  const base = { generator: new Mlp({ sizes: [w + 2, 16, 2] }, r), discriminator: new Mlp({ sizes: [2, 16, 1] }, r), codes, noiseDim: 2, dataDim: 2, gOptimizer: tf.train.adam(1e-3, 0.5), dOptimizer: tf.train.adam(1e-3, 0.5) };
+  const base = {
+    generator: new Mlp({ sizes: [w + 2, 16, 2] }, r),
+    discriminator: new Mlp({ sizes: [2, 16, 1] }, r),
+    codes,
+    noiseDim: 2,
+    dataDim: 2,
+    gOptimizer: tf.train.adam(1e-3, 0.5),
+    dOptimizer: tf.train.adam(1e-3, 0.5),
+  };
   if (kind === 'none') return { ...base, mi: null };
   const common = { xDim: 2, yDim: w, beta, direction: 'maximize', optimizer: tf.train.adam(1e-3), rng: r } as const;
   if (kind === 'infogan') return { ...base, mi: new MIRegularizer({ ...common, term: recognitionTerm(new Mlp({ sizes: [2, 16, w] }, r), codes) }) };
@@ -88,7 +106,9 @@ describe('InfoGAN recognition bound (Chen et al. 2016 eq. 5)', () => {
   });
   it('an output of the wrong width is an error naming the head and the expected size', () => {
     tf.tidy(() => {
-      expect(() => recognitionBound(tf.zeros([2, 4]) as tf.Tensor2D, tf.zeros([2, 5]) as tf.Tensor2D, CAT5)).toThrow(/recognition head: output must have 5 columns/);
+      expect(() => recognitionBound(tf.zeros([2, 4]) as tf.Tensor2D, tf.zeros([2, 5]) as tf.Tensor2D, CAT5)).toThrow(
+        /recognition head: output must have 5 columns/,
+      );
     });
   });
 });

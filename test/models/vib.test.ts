@@ -10,14 +10,20 @@ import { Rng } from '../../src/util/rng.js';
 describe('VIB KL to N(0, I)', () => {
   it('matches the closed form computed in float64, row by row', () => {
     const rng = new Rng(7);
-    const n = 6, k = 9;
+    const n = 6,
+      k = 9;
     const mu = Array.from({ length: n * k }, () => 2 * rng.normal());
     const sigma = Array.from({ length: n * k }, () => Math.exp(rng.normal()));
-    const got = tf.tidy(() => gaussianKlToStandardNormal(tf.tensor2d(mu, [n, k]), tf.tensor2d(sigma, [n, k])).dataSync().slice());
+    const got = tf.tidy(() =>
+      gaussianKlToStandardNormal(tf.tensor2d(mu, [n, k]), tf.tensor2d(sigma, [n, k]))
+        .dataSync()
+        .slice(),
+    );
     for (let i = 0; i < n; i++) {
       let ref = 0;
       for (let j = 0; j < k; j++) {
-        const m = mu[i * k + j], s = sigma[i * k + j];
+        const m = mu[i * k + j],
+          s = sigma[i * k + j];
         ref += 0.5 * (s * s + m * m - 1 - Math.log(s * s));
       }
       expect(got[i]).toBeCloseTo(ref, 3);

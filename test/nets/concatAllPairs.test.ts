@@ -14,7 +14,8 @@ const [n, m, dx, dy] = [7, 5, 4, 3];
 
 /** Largest |a − b| relative to max(1, max |b|). */
 function relErr(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
-  let worst = 0, scale = 1;
+  let worst = 0,
+    scale = 1;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst / scale;
@@ -33,8 +34,13 @@ function compare(hidden: number[], activation: Activation) {
     })([x, y, ...critic.variables]);
   const fast = tf.tidy(() => critic.matrix(x, y).dataSync());
   const ref = tf.tidy(() => critic.matrixTiled(x, y).dataSync());
-  const gFast = grads('matrix'), gRef = grads('matrixTiled');
-  const out = { value: relErr(fast, ref), grads: gFast.map((g, i) => relErr(g.dataSync(), gRef[i].dataSync())), shapes: gFast.map((g, i) => [g.shape, gRef[i].shape]) };
+  const gFast = grads('matrix'),
+    gRef = grads('matrixTiled');
+  const out = {
+    value: relErr(fast, ref),
+    grads: gFast.map((g, i) => relErr(g.dataSync(), gRef[i].dataSync())),
+    shapes: gFast.map((g, i) => [g.shape, gRef[i].shape]),
+  };
   tf.dispose([x, y, r, ...gFast, ...gRef]);
   critic.dispose();
   return out;
@@ -63,7 +69,8 @@ describe('ConcatCritic.matrix: first layer per sample, broadcast over pairs', ()
 
   it('a gradient step through the all-pairs path leaves no tensor behind', () => {
     const critic = new ConcatCritic(dx, dy, [16, 8], new Rng(3));
-    const x = tf.randomNormal([n, dx], 0, 1, 'float32', 1) as tf.Tensor2D, y = tf.randomNormal([n, dy], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const x = tf.randomNormal([n, dx], 0, 1, 'float32', 1) as tf.Tensor2D,
+      y = tf.randomNormal([n, dy], 0, 1, 'float32', 2) as tf.Tensor2D;
     const opt = tf.train.adam(1e-3);
     const step = () => opt.minimize(() => tf.mean(critic.matrix(x, y)) as tf.Scalar, false, critic.variables);
     step();
@@ -80,7 +87,8 @@ describe('ConcatCritic features (the last hidden layer, convex η-MINE’s Φ)',
   it('T = Φ·w_last + b_last for aligned pairs, and featuresAllPairs row i·m + j is Φ(x_i, y_j)', () => {
     const critic = new ConcatCritic(dx, dy, [16, 8], new Rng(5));
     tf.tidy(() => {
-      const x = tf.randomNormal([n, dx], 0, 1, 'float32', 21) as tf.Tensor2D, y = tf.randomNormal([n, dy], 0, 1, 'float32', 22) as tf.Tensor2D;
+      const x = tf.randomNormal([n, dx], 0, 1, 'float32', 21) as tf.Tensor2D,
+        y = tf.randomNormal([n, dy], 0, 1, 'float32', 22) as tf.Tensor2D;
       const net = critic.net;
       const phi = critic.features(x, y);
       expect(phi.shape).toEqual([n, 8]);
@@ -88,7 +96,10 @@ describe('ConcatCritic features (the last hidden layer, convex η-MINE’s Φ)',
       expect(relErr(t.dataSync(), critic.pairs(x, y).dataSync())).toBeLessThan(1e-6);
       const all = critic.featuresAllPairs(x, y).dataSync();
       const rows = tf.concat([x.slice([2, 0], [1, dx]), y.slice([4, 0], [1, dy])], 1);
-      const single = net.weights.slice(0, 2).reduce((h, w, k) => tf.relu(tf.add(tf.matMul(h, w), net.biases[k])) as tf.Tensor2D, rows as tf.Tensor2D).dataSync();
+      const single = net.weights
+        .slice(0, 2)
+        .reduce((h, w, k) => tf.relu(tf.add(tf.matMul(h, w), net.biases[k])) as tf.Tensor2D, rows as tf.Tensor2D)
+        .dataSync();
       expect(relErr(all.slice((2 * n + 4) * 8, (2 * n + 5) * 8), single)).toBeLessThan(1e-6);
     });
     critic.dispose();
@@ -99,9 +110,11 @@ describe('critic init "keras" (the reference code of SMILE and ReMINE)', () => {
   it('weights are N(0, 0.05²) (std of 10,240 draws within 3% of 0.05, mean within 0.002) and biases are 0', () => {
     const critic = new ConcatCritic(20, 20, [256], new Rng(7), 'relu', 'keras');
     const w = critic.net.weights[0].dataSync();
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (const v of w) (s += v), (s2 += v * v);
-    const mean = s / w.length, std = Math.sqrt(s2 / w.length - mean * mean);
+    const mean = s / w.length,
+      std = Math.sqrt(s2 / w.length - mean * mean);
     expect(Math.abs(mean)).toBeLessThan(0.002);
     expect(Math.abs(std / 0.05 - 1)).toBeLessThan(0.03);
     for (const b of critic.net.biases) expect(Array.from(b.dataSync()).every((v) => v === 0)).toBe(true);

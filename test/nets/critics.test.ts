@@ -6,16 +6,32 @@ import { miTrainStep } from '../../src/train/miStep.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
 import { Rng } from '../../src/util/rng.js';
 
-const x = () => tf.tensor2d([[1, 2], [0, -1], [3, 0.5]]);
-const y = () => tf.tensor2d([[0.5, 1, -1], [2, 0, 1], [-1, 1, 0]]);
+const x = () =>
+  tf.tensor2d([
+    [1, 2],
+    [0, -1],
+    [3, 0.5],
+  ]);
+const y = () =>
+  tf.tensor2d([
+    [0.5, 1, -1],
+    [2, 0, 1],
+    [-1, 1, 0],
+  ]);
 
 describe('critics', () => {
   for (const kind of ['concat', 'separable', 'bilinear'] as const) {
     it(`${kind}: pairs(x, y) is the diagonal of matrix(x, y)`, () => {
-      const c = createCritic(kind === 'bilinear' ? { kind } : kind === 'separable' ? { kind, hidden: [8], embedding: 4 } : { kind, hidden: [8] }, 2, 3, new Rng(1));
+      const c = createCritic(
+        kind === 'bilinear' ? { kind } : kind === 'separable' ? { kind, hidden: [8], embedding: 4 } : { kind, hidden: [8] },
+        2,
+        3,
+        new Rng(1),
+      );
       if (c instanceof BilinearCritic) c.w.assign(tf.randomNormal([2, 3], 0, 1, 'float32', 2));
       tf.tidy(() => {
-        const p = c.pairs(x(), y()).dataSync(), m = c.matrix(x(), y()).dataSync();
+        const p = c.pairs(x(), y()).dataSync(),
+          m = c.matrix(x(), y()).dataSync();
         for (let i = 0; i < 3; i++) expect(p[i]).toBeCloseTo(m[i * 3 + i], 5);
       });
       c.dispose();
@@ -23,9 +39,21 @@ describe('critics', () => {
   }
   it('bilinear: matrix = x W yᵀ (float64 reference)', () => {
     const c = new BilinearCritic(2, 3);
-    const W = [[1, -2, 0.5], [0, 3, 1]];
+    const W = [
+      [1, -2, 0.5],
+      [0, 3, 1],
+    ];
     c.w.assign(tf.tensor2d(W));
-    const X = [[1, 2], [0, -1], [3, 0.5]], Y = [[0.5, 1, -1], [2, 0, 1], [-1, 1, 0]];
+    const X = [
+        [1, 2],
+        [0, -1],
+        [3, 0.5],
+      ],
+      Y = [
+        [0.5, 1, -1],
+        [2, 0, 1],
+        [-1, 1, 0],
+      ];
     const m = tf.tidy(() => c.matrix(x(), y()).dataSync());
     for (let i = 0; i < 3; i++)
       for (let j = 0; j < 3; j++) {
@@ -42,7 +70,8 @@ describe('critics', () => {
     c.dispose();
   });
   it('MLP init is seeded: the same seed gives the same weights', () => {
-    const a = new Mlp({ sizes: [3, 4, 1] }, new Rng(5)), b = new Mlp({ sizes: [3, 4, 1] }, new Rng(5));
+    const a = new Mlp({ sizes: [3, 4, 1] }, new Rng(5)),
+      b = new Mlp({ sizes: [3, 4, 1] }, new Rng(5));
     expect(Array.from(a.weights[0].dataSync())).toEqual(Array.from(b.weights[0].dataSync()));
     a.dispose();
     b.dispose();

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { ENCODER_KINDS, StochasticEncoder } from '../../src/nets/encoders.js';
 import { Rng } from '../../src/util/rng.js';
 
-const D = 12, K = 5, N = 7;
+const D = 12,
+  K = 5,
+  N = 7;
 const xData = Float32Array.from({ length: N * D }, (_, i) => ((i * 37) % 101) / 101);
 
 /** Runs f in tf.tidy and reads its tensors back (typed arrays leave tidy slowly: read outside). */
@@ -37,7 +39,7 @@ describe('stochastic encoders', () => {
     });
   }
 
-  it('gaussian: z = μ + softplus(s − 5) ⊙ ε (Alemi et al.\'s offset) against a float64 reference from the raw outputs [μ, s]', () => {
+  it("gaussian: z = μ + softplus(s − 5) ⊙ ε (Alemi et al.'s offset) against a float64 reference from the raw outputs [μ, s]", () => {
     const enc = new StochasticEncoder({ kind: 'gaussian', hidden: [16], zDim: K }, D, new Rng(2));
     const [params, eps, z] = run(() => {
       const x = tf.tensor2d(xData, [N, D]);
@@ -47,7 +49,8 @@ describe('stochastic encoders', () => {
     let worst = 0;
     for (let i = 0; i < N; i++) {
       for (let k = 0; k < K; k++) {
-        const mu = params[i * 2 * K + k], s = params[i * 2 * K + K + k];
+        const mu = params[i * 2 * K + k],
+          s = params[i * 2 * K + K + k];
         const ref = mu + Math.log1p(Math.exp(s - 5)) * eps[i * K + k];
         worst = Math.max(worst, Math.abs(ref - z[i * K + k]));
       }

@@ -13,10 +13,17 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const EXAMPLES = ['ib-classifier.ts', 'minegan.ts', 'remove-nuisance.ts'];
 /** Runs a command without blocking the test worker's event loop (vitest talks to it meanwhile). */
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeout = 600_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  timeout = 600_000,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
@@ -26,7 +33,8 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
     });
   });
 }
-const npm = (args: string[], cwd: string) => run('npm', args, cwd, { npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' });
+const npm = (args: string[], cwd: string) =>
+  run('npm', args, cwd, { npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' });
 
 describe('the packed package in a fresh project', () => {
   it('installs, type-checks the examples against its .d.ts, and runs each of them', { timeout: 1_200_000 }, async () => {

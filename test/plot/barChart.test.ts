@@ -45,9 +45,18 @@ describe('barChart', () => {
   it('survives NaN values and errors, negative values, all-NaN series and no categories', () => {
     const opts: BarChartOptions[] = [
       { categories: ['a', 'b', 'c'], series: [{ name: 'nan', values: [NaN, NaN, NaN], errors: [1, NaN, Infinity] }] },
-      { categories: ['a', 'b'], series: [{ name: 'neg', values: [-1, 2], errors: [0.5, -1] }, { name: 'short', values: [1] }] },
+      {
+        categories: ['a', 'b'],
+        series: [
+          { name: 'neg', values: [-1, 2], errors: [0.5, -1] },
+          { name: 'short', values: [1] },
+        ],
+      },
       { categories: [], series: [] },
-      { categories: Array.from({ length: 30 }, (_, i) => `a long category label number ${i}`), series: [{ name: 's', values: Array.from({ length: 30 }, (_, i) => i) }] },
+      {
+        categories: Array.from({ length: 30 }, (_, i) => `a long category label number ${i}`),
+        series: [{ name: 's', values: Array.from({ length: 30 }, (_, i) => i) }],
+      },
     ];
     for (const o of opts) expect(pngSize(barChart(o))).toEqual({ width: 800, height: 500 });
   });

@@ -6,7 +6,12 @@ describe('plot primitives', () => {
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(0, 20000, 4)).toEqual([0, 5000, 10000, 15000, 20000]);
     expect(niceTicks(-0.3, 0.3, 6)).toEqual([-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3]);
-    for (const [lo, hi] of [[0.013, 0.97], [-7, 123], [1e-6, 3e-6], [5, 5]] as const) {
+    for (const [lo, hi] of [
+      [0.013, 0.97],
+      [-7, 123],
+      [1e-6, 3e-6],
+      [5, 5],
+    ] as const) {
       const t = niceTicks(lo, hi, 6);
       expect(t.length).toBeGreaterThanOrEqual(2);
       const step = t[1] - t[0];
@@ -37,7 +42,15 @@ describe('plot primitives', () => {
   });
 
   it('finiteRange skips NaN and infinities', () => {
-    expect(finiteRange([[1, NaN, 3, Infinity], [-Infinity, 2]], 0)).toEqual([1, 3]);
+    expect(
+      finiteRange(
+        [
+          [1, NaN, 3, Infinity],
+          [-Infinity, 2],
+        ],
+        0,
+      ),
+    ).toEqual([1, 3]);
     expect(finiteRange([[0, 10]], 0.1)).toEqual([-1, 11]);
     expect(finiteRange([[NaN], []])).toEqual([0, 1]);
     expect(finiteRange([[-1, 0, 10, 1000]], 0, true)).toEqual([10, 1000]);

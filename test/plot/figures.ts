@@ -60,7 +60,16 @@ export const CHARTS: Record<string, (r: RenderOptions) => Buffer> = {
     ),
   kde: (r) =>
     heatmapPanels(
-      [1, 2].map((k) => ({ title: `panel ${k}`, values: grid(30, (c, rr) => k * Math.exp(-((c - 15) ** 2 + (rr - 10 * k) ** 2) / 30)), width: 30, height: 30, xRange: [-2, 2] as [number, number], yRange: [-2, 2] as [number, number], xLabel: 'x₁', yLabel: 'x₂' })),
+      [1, 2].map((k) => ({
+        title: `panel ${k}`,
+        values: grid(30, (c, rr) => k * Math.exp(-((c - 15) ** 2 + (rr - 10 * k) ** 2) / 30)),
+        width: 30,
+        height: 30,
+        xRange: [-2, 2] as [number, number],
+        yRange: [-2, 2] as [number, number],
+        xLabel: 'x₁',
+        yLabel: 'x₂',
+      })),
       { title: 'density', colorbarLabel: 'estimated density' },
       r,
     ),
@@ -77,7 +86,12 @@ export const CHARTS: Record<string, (r: RenderOptions) => Buffer> = {
       },
       r,
     ),
-  digits: (r) => imageGrid(Float32Array.from({ length: 6 * 28 * 28 }, (_, i) => ((i % 28) + Math.floor(i / 28)) % 9 / 8), { height: 28, width: 28, cols: 3, rowLabels: ['x', 'G(F(x))'], title: 'digits' }, r),
+  digits: (r) =>
+    imageGrid(
+      Float32Array.from({ length: 6 * 28 * 28 }, (_, i) => (((i % 28) + Math.floor(i / 28)) % 9) / 8),
+      { height: 28, width: 28, cols: 3, rowLabels: ['x', 'G(F(x))'], title: 'digits' },
+      r,
+    ),
 };
 
 /** An SVG rendered by resvg, with the toolkit's font resolved from the system fonts. */

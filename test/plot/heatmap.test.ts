@@ -60,7 +60,14 @@ describe('heatmap', () => {
   });
 
   it('heatmapPanels draws several maps with titles and one colour bar', () => {
-    const p = (t: string, f: (c: number, r: number) => number) => ({ title: t, values: grid(20, 20, f), width: 20, height: 20, xRange: [-1, 1] as [number, number], yRange: [-1, 1] as [number, number] });
+    const p = (t: string, f: (c: number, r: number) => number) => ({
+      title: t,
+      values: grid(20, 20, f),
+      width: 20,
+      height: 20,
+      xRange: [-1, 1] as [number, number],
+      yRange: [-1, 1] as [number, number],
+    });
     const buf = heatmapPanels([p('original', (c) => c), p('GAN', (_, r) => r * 10), p('MINEGAN', () => NaN)], { title: 'KDE density maps', panelSize: 200 });
     const size = pngSize(buf);
     expect(size.width).toBeGreaterThan(3 * 200);

@@ -13,7 +13,16 @@ describe('imageGrid', () => {
     const px = await decode(buf);
     const { x, y } = L.tile(0);
     expect([x, y]).toEqual([2, 2]);
-    for (const [dx, dy, v] of [[0, 0, 0], [9, 9, 0], [10, 0, 255], [19, 9, 255], [0, 10, 255], [9, 19, 255], [10, 10, 0], [19, 19, 0]])
+    for (const [dx, dy, v] of [
+      [0, 0, 0],
+      [9, 9, 0],
+      [10, 0, 255],
+      [19, 9, 255],
+      [0, 10, 255],
+      [9, 19, 255],
+      [10, 10, 0],
+      [19, 19, 0],
+    ])
       expect(px.at(x + dx, y + dy)).toEqual([v, v, v]);
     expect(px.at(0, 0)).toEqual([128, 128, 128]); // padding
     expect(px.at(23, 23)).toEqual([128, 128, 128]);

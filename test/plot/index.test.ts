@@ -13,11 +13,19 @@ import * as lineChart from '../../src/plot/lineChart.js';
 import * as scatterPlot from '../../src/plot/scatterPlot.js';
 
 describe('src/plot/index.ts', () => {
-  it.each(Object.entries({ annotatedGrid, barChart, figure, heatmap, imageGrid, lineChart, scatterPlot }))('exports every function and constant of %s', (_name, mod) => {
-    for (const [k, v] of Object.entries(mod)) expect((plot as Record<string, unknown>)[k], k).toBe(v);
-  });
+  it.each(Object.entries({ annotatedGrid, barChart, figure, heatmap, imageGrid, lineChart, scatterPlot }))(
+    'exports every function and constant of %s',
+    (_name, mod) => {
+      for (const [k, v] of Object.entries(mod)) expect((plot as Record<string, unknown>)[k], k).toBe(v);
+    },
+  );
   it('renders a chart as SVG through the barrel (text as text)', () => {
-    const svg = plot.lineChart({ title: 'loss', xLabel: 'step', yLabel: 'nats', series: [{ name: 'a', x: [0, 1, 2], y: [1, 0.5, 0.25] }] }, { format: 'svg', caption: 'run x' }).toString('utf8');
+    const svg = plot
+      .lineChart(
+        { title: 'loss', xLabel: 'step', yLabel: 'nats', series: [{ name: 'a', x: [0, 1, 2], y: [1, 0.5, 0.25] }] },
+        { format: 'svg', caption: 'run x' },
+      )
+      .toString('utf8');
     expect(svg).toMatch(/<svg[^>]*>/);
     expect(svg).toContain('>loss<');
     expect(svg).toContain('>run x<');

@@ -8,7 +8,10 @@ const xs = Array.from({ length: 11 }, (_, i) => i);
 describe('lineChart', () => {
   it('returns a PNG of the requested size (default 800 × 500)', () => {
     expect(pngSize(lineChart({ series: [{ name: 'a', x: xs, y: xs }] }))).toEqual({ width: 800, height: 500 });
-    expect(pngSize(lineChart({ series: [{ name: 'a', x: xs, y: xs }], width: 640, height: 360, title: 't', xLabel: 'x', yLabel: 'y' }))).toEqual({ width: 640, height: 360 });
+    expect(pngSize(lineChart({ series: [{ name: 'a', x: xs, y: xs }], width: 640, height: 360, title: 't', xLabel: 'x', yLabel: 'y' }))).toEqual({
+      width: 640,
+      height: 360,
+    });
   });
 
   it('draws a horizontal series at the row its y maps to, and nowhere else in the plot', async () => {
@@ -17,7 +20,8 @@ describe('lineChart', () => {
     const px = await decode(lineChart(o));
     const color = hex(PALETTE[0]);
     const row = L.y.map(1);
-    let onRow = 0, offRow = 0;
+    let onRow = 0,
+      offRow = 0;
     for (let x = L.area.left + 3; x < L.area.right - 3; x++)
       for (let y = L.area.top + 2; y < L.area.bottom - 2; y++) {
         if (!px.is(x, y, color)) continue;
@@ -57,7 +61,8 @@ describe('lineChart', () => {
     const L = lineChartLayout(o);
     const px = await decode(lineChart(o));
     const color = hex(PALETTE[0]);
-    let outside = 0, inside = 0;
+    let outside = 0,
+      inside = 0;
     for (let x = 0; x < px.width; x++)
       for (let y2 = 0; y2 < px.height; y2++) {
         if (!px.is(x, y2, color)) continue;

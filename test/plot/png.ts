@@ -23,7 +23,8 @@ export interface Pixels {
 
 export async function decode(buf: Buffer): Promise<Pixels> {
   const img = await loadImage(buf);
-  const W = img.width, H = img.height; // native getters: read once, not per pixel
+  const W = img.width,
+    H = img.height; // native getters: read once, not per pixel
   const c = createCanvas(W, H);
   const ctx = c.getContext('2d');
   ctx.drawImage(img, 0, 0);
@@ -32,12 +33,14 @@ export async function decode(buf: Buffer): Promise<Pixels> {
     width: W,
     height: H,
     at(x, y) {
-      const xi = Math.min(W - 1, Math.max(0, Math.round(x))), yi = Math.min(H - 1, Math.max(0, Math.round(y)));
+      const xi = Math.min(W - 1, Math.max(0, Math.round(x))),
+        yi = Math.min(H - 1, Math.max(0, Math.round(y)));
       const o = (yi * W + xi) * 4;
       return [d[o], d[o + 1], d[o + 2]];
     },
     is(x, y, rgb, tol = 24) {
-      const xi = Math.min(W - 1, Math.max(0, Math.round(x))), yi = Math.min(H - 1, Math.max(0, Math.round(y)));
+      const xi = Math.min(W - 1, Math.max(0, Math.round(x))),
+        yi = Math.min(H - 1, Math.max(0, Math.round(y)));
       const o = (yi * W + xi) * 4;
       return Math.abs(d[o] - rgb[0]) <= tol && Math.abs(d[o + 1] - rgb[1]) <= tol && Math.abs(d[o + 2] - rgb[2]) <= tol;
     },

@@ -24,7 +24,8 @@ describe('scatterPlot', () => {
 
   it('keeps one unit equally long on both axes by default', () => {
     const L = scatterLayout({ groups: [{ name: 'p', points: [0, 0] }], xRange: [-5, 5], yRange: [-5, 5] });
-    const w = L.x.map(1) - L.x.map(0), h = L.y.map(0) - L.y.map(1);
+    const w = L.x.map(1) - L.x.map(0),
+      h = L.y.map(0) - L.y.map(1);
     expect(Math.abs(w - h)).toBeLessThan(0.05 * w);
     const free = scatterLayout({ groups: [{ name: 'p', points: [0, 0] }], xRange: [-5, 5], yRange: [-5, 5], equalAspect: false });
     expect(free.x.map(1) - free.x.map(0)).toBeGreaterThan(1.3 * (free.y.map(0) - free.y.map(1)));
@@ -49,7 +50,12 @@ describe('scatterPlot', () => {
   });
 
   it('draws real points over the mode marks, not under them', async () => {
-    const o: ScatterOptions = { groups: [{ name: 'real', points: [1, 1, 1.02, 1], color: '#0072B2', size: 2, alpha: 1 }], markers: [1, 1], xRange: [0, 4], yRange: [0, 4] };
+    const o: ScatterOptions = {
+      groups: [{ name: 'real', points: [1, 1, 1.02, 1], color: '#0072B2', size: 2, alpha: 1 }],
+      markers: [1, 1],
+      xRange: [0, 4],
+      yRange: [0, 4],
+    };
     const L = scatterLayout(o);
     const px = await decode(scatterPlot(o));
     expect(near(px.at(L.x.map(1), L.y.map(1)), hex('#0072B2'), 10)).toBe(true);
@@ -70,7 +76,14 @@ describe('scatterPlot', () => {
   });
 
   it('scatterPanels puts panels side by side under one title', () => {
-    const panel = (t: string): ScatterOptions => ({ title: t, groups: [{ name: 'real', points: [0, 0, 1, 1] }, { name: 'gen', points: [NaN, 0.5] }], markers: [0, 0] });
+    const panel = (t: string): ScatterOptions => ({
+      title: t,
+      groups: [
+        { name: 'real', points: [0, 0, 1, 1] },
+        { name: 'gen', points: [NaN, 0.5] },
+      ],
+      markers: [0, 0],
+    });
     const size = pngSize(scatterPanels([panel('a'), panel('b'), panel('c')], { title: 'samples', panelWidth: 300, panelHeight: 280 }));
     expect(size.height).toBe(280 + 34);
     expect(size.width).toBeGreaterThan(3 * 300);

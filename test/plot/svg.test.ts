@@ -32,7 +32,8 @@ describe('SVG figures', () => {
   });
 
   it('the comparison tells charts apart: a line moved by 8 pixels fails it', async () => {
-    const line = (dy: number, format: 'png' | 'svg') => lineChart({ yRange: [0, 2], series: [{ name: 'a', x: [0, 1, 2], y: [0.5 + dy, 1.5 + dy, 0.5 + dy] }] }, { format });
+    const line = (dy: number, format: 'png' | 'svg') =>
+      lineChart({ yRange: [0, 2], series: [{ name: 'a', x: [0, 1, 2], y: [0.5 + dy, 1.5 + dy, 0.5 + dy] }] }, { format });
     expect(pixelDifference(await decode(line(0, 'png')), await resvgPixels(line(0, 'svg')))).toBeLessThan(SAME_CHART);
     // 0.02 of a 2-unit axis about 410 px tall
     expect(pixelDifference(await decode(line(0, 'png')), await resvgPixels(line(0.02, 'svg')))).toBeGreaterThan(SAME_CHART);

@@ -30,7 +30,9 @@ if (!hasBrowser) {
 
 /** Least-squares fit y = a + b·x; returns b and the largest residual. */
 function affineFit(x: number[], y: number[]) {
-  const n = x.length, mx = x.reduce((s, v) => s + v, 0) / n, my = y.reduce((s, v) => s + v, 0) / n;
+  const n = x.length,
+    mx = x.reduce((s, v) => s + v, 0) / n,
+    my = y.reduce((s, v) => s + v, 0) / n;
   const b = x.reduce((s, v, i) => s + (v - mx) * (y[i] - my), 0) / x.reduce((s, v) => s + (v - mx) ** 2, 0);
   const a = my - b * mx;
   return { b, maxResidual: Math.max(...x.map((v, i) => Math.abs(y[i] - (a + b * v)))) };
@@ -80,12 +82,14 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
     // the notes name both bad lines of metrics.jsonl and are visible
     const notes = p.locator('#notes');
     expect(await notes.isVisible()).toBe(true);
-    const text = await notes.innerText();
+    const text = await notes.textContent();
     expect(text).toContain(`metrics.jsonl line ${fx.garbageLine} could not be read`);
     expect(text).toContain(`metrics.jsonl line ${fx.truncatedLine} could not be read: truncated last line`);
 
     // every chart box shows its drawing at a readable size: estimate and loss
-    const rendered = await p.$$eval('.chart', (els) => els.map((e) => [e.getAttribute('data-chart-id'), Math.round(e.querySelector('svg')?.getBoundingClientRect().width ?? 0)]));
+    const rendered = await p.$$eval('.chart', (els) =>
+      els.map((e) => [e.getAttribute('data-chart-id'), Math.round(e.querySelector('svg')?.getBoundingClientRect().width ?? 0)]),
+    );
     expect(rendered.map((r) => r[0])).toEqual(['metrics/estimate', 'metrics/loss']);
     for (const r of rendered) expect(r[1]).toBeGreaterThan(300);
 
@@ -93,7 +97,10 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
     // ticks, frame and legend swatches are not), a vertex per logged step, in SVG units.
     const drawn = await p.$eval('[data-chart-id="metrics/estimate"] svg', (svg) => ({
       lines: [...svg.querySelectorAll('g[stroke-linejoin="round"] path')].map((e) =>
-        (e.getAttribute('d') ?? '').split(/[ML]/).filter(Boolean).map((v) => v.trim().split(/\s+/).map(Number)),
+        (e.getAttribute('d') ?? '')
+          .split(/[ML]/)
+          .filter(Boolean)
+          .map((v) => v.trim().split(/\s+/).map(Number)),
       ),
       ticks: [...svg.querySelectorAll('g[text-anchor="middle"] text')].map((t) => [Number(t.getAttribute('x')), t.textContent ?? '']),
       xLabel: [...svg.querySelectorAll('text')].some((t) => t.textContent === 'step'),
@@ -106,9 +113,15 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
     // its own values (the two shapes differ), the third is the constant true MI.
     const expected = SETTINGS.map((_, si) => STEPS.map((s) => estimateOf(si, s)));
     const matched = new Set<number>();
-    const xFit = affineFit(STEPS, drawn.lines[0].map((v) => v[0]));
+    const xFit = affineFit(
+      STEPS,
+      drawn.lines[0].map((v) => v[0]),
+    );
     for (const l of drawn.lines) {
-      const fx_ = affineFit(STEPS, l.map((v) => v[0]));
+      const fx_ = affineFit(
+        STEPS,
+        l.map((v) => v[0]),
+      );
       expect(fx_.b).toBeGreaterThan(0);
       expect(fx_.maxResidual).toBeLessThan(1);
       const ys = l.map((v) => v[1]);
@@ -146,7 +159,9 @@ describe.skipIf(!hasBrowser)('report pages in headless Chromium', () => {
       const isSweep = file === page;
       // the sweep's charts are drawn by tfjs-vis; a cell's are inline SVG
       expect(await p.evaluate(() => document.body.dataset.charts)).toBe(isSweep ? 'done' : 'none');
-      const boxes = await p.$$eval('.chart', (els) => els.map((e) => [e.getAttribute('data-rendered'), e.querySelector('canvas, svg')?.getBoundingClientRect().width ?? 0]));
+      const boxes = await p.$$eval('.chart', (els) =>
+        els.map((e) => [e.getAttribute('data-rendered'), e.querySelector('canvas, svg')?.getBoundingClientRect().width ?? 0]),
+      );
       expect(boxes.length).toBeGreaterThan(0);
       for (const [flag, width] of boxes) {
         if (isSweep) expect(flag).toBe('true');

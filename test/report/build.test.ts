@@ -5,7 +5,10 @@ import { ConfigError } from '../../src/config/validate.js';
 import { buildReport } from '../../src/report/build.js';
 import { tmpDir, writeRunFixture, writeSweepFixture } from './fixtures.js';
 
-const noTmpFiles = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes('.tmp-'));
+const noTmpFiles = (dir: string) =>
+  readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.includes('.tmp-'));
 
 describe('buildReport', () => {
   it('a run directory: index.html and the tfjs-vis bundle next to it, nothing half-written', () => {

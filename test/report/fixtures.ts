@@ -15,7 +15,8 @@ export const STEPS = [0, ...Array.from({ length: 10 }, (_, i) => 10 * i + 9)];
 export const SETTINGS = ['batchSize=100', 'batchSize=10'];
 export const TRUE_MI = Math.log(16);
 /** distinct shapes per setting, so a drawn line can be matched to the values it was drawn from. */
-export const estimateOf = (setting: number, step: number) => (setting === 0 ? TRUE_MI * (1 - Math.exp(-step / 30)) : 0.5 + 0.02 * step + 0.3 * Math.sin(step / 7));
+export const estimateOf = (setting: number, step: number) =>
+  setting === 0 ? TRUE_MI * (1 - Math.exp(-step / 30)) : 0.5 + 0.02 * step + 0.3 * Math.sin(step / 7);
 
 export interface RunFixture {
   dir: string;
@@ -34,7 +35,14 @@ export function writeRunFixture(opts: { killed?: boolean; dir?: string; startedA
   const dir = opts.dir ?? tmpDir('run');
   const out = new RunDir(dir);
   out.writeJson('config.json', { name: 'fixture', task: 'mi-benchmark', steps: 100, note: 'a </script><script>alert(1)</script> in a string' });
-  out.writeJson('run.json', { experiment: 'fixture', task: 'mi-benchmark', seed: 7, backend: { name: 'wasm', tfjs: '4.22.0' }, argv: ['run', 'fixture.json'], startedAt: opts.startedAt ?? '2026-11-25T10:00:00.000Z' });
+  out.writeJson('run.json', {
+    experiment: 'fixture',
+    task: 'mi-benchmark',
+    seed: 7,
+    backend: { name: 'wasm', tfjs: '4.22.0' },
+    argv: ['run', 'fixture.json'],
+    startedAt: opts.startedAt ?? '2026-11-25T10:00:00.000Z',
+  });
   let line = 0;
   let garbageLine = -1;
   SETTINGS.forEach((setting, si) => {
@@ -55,9 +63,20 @@ export function writeRunFixture(opts: { killed?: boolean; dir?: string; startedA
     appendFileSync(out.path('metrics.jsonl'), '{"setting":"batchSize=10","estimator":"mine","step":10');
     truncatedLine = ++line;
   } else {
-    out.writeJson('summary.json', { experiment: 'fixture', task: 'mi-benchmark', seed: 7, status: 'completed', wallSeconds: 12.5, metrics: { 'mine.bias': -0.25 }, backend: { name: 'wasm', tfjs: '4.22.0' } });
+    out.writeJson('summary.json', {
+      experiment: 'fixture',
+      task: 'mi-benchmark',
+      seed: 7,
+      status: 'completed',
+      wallSeconds: 12.5,
+      metrics: { 'mine.bias': -0.25 },
+      backend: { name: 'wasm', tfjs: '4.22.0' },
+    });
   }
-  out.write('estimate.png', lineChart({ title: 'fixture', series: [{ name: 'estimate', x: STEPS, y: STEPS.map((s) => estimateOf(0, s)) }], width: 320, height: 200 }));
+  out.write(
+    'estimate.png',
+    lineChart({ title: 'fixture', series: [{ name: 'estimate', x: STEPS, y: STEPS.map((s) => estimateOf(0, s)) }], width: 320, height: 200 }),
+  );
   return { dir, garbageLine, truncatedLine, goodLines };
 }
 

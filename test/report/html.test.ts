@@ -91,13 +91,30 @@ describe('sweepPage and indexPage', () => {
     const data = embedded(html);
     expect(data.charts.map((c: any) => c.id).sort()).toEqual(['sweep/klToUniform', 'sweep/modes']);
     const modes = data.charts.find((c: any) => c.id === 'sweep/modes');
-    expect(modes.series[0].points).toEqual([[0, 10, 0], [0, 11, 1], [1, 20, 0], [1, 21, 1]]);
-    expect(modes.series[1].points).toEqual([[0, 10.5], [1, 20.5]]);
+    expect(modes.series[0].points).toEqual([
+      [0, 10, 0],
+      [0, 11, 1],
+      [1, 20, 0],
+      [1, 21, 1],
+    ]);
+    expect(modes.series[1].points).toEqual([
+      [0, 10.5],
+      [1, 20.5],
+    ]);
   });
 
   it('the index lists each entry with its link and key metrics, and loads no script', () => {
     const html = indexPage('outputs', [
-      { kind: 'run', relDir: 'exp/20261125-100000-s0', experiment: 'exp', date: '2026-11-25T10:00:00Z', status: 'completed', wallSeconds: 3.25, metrics: { modes: 25 }, hasReport: true },
+      {
+        kind: 'run',
+        relDir: 'exp/20261125-100000-s0',
+        experiment: 'exp',
+        date: '2026-11-25T10:00:00Z',
+        status: 'completed',
+        wallSeconds: 3.25,
+        metrics: { modes: 25 },
+        hasReport: true,
+      },
       { kind: 'sweep', relDir: 'exp/sweep-x', experiment: 'exp', status: '4/4 cells completed', metrics: {}, hasReport: false },
     ]);
     expect(html).toContain('href="exp/20261125-100000-s0/index.html"');

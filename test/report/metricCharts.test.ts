@@ -4,15 +4,27 @@ import { metricCharts } from '../../src/report/metricCharts.js';
 describe('metricCharts', () => {
   it('one chart per metric, one line per setting, the true MI beside the estimates', () => {
     const recs = [];
-    for (const setting of ['batchSize=100', 'batchSize=10']) for (const estimator of ['mine', 'remine']) for (const step of [0, 9, 19]) recs.push({ setting, estimator, step, estimate: step / 10, loss: -step, trueMI: 2, task: 'mi' });
+    for (const setting of ['batchSize=100', 'batchSize=10'])
+      for (const estimator of ['mine', 'remine'])
+        for (const step of [0, 9, 19]) recs.push({ setting, estimator, step, estimate: step / 10, loss: -step, trueMI: 2, task: 'mi' });
     const charts = metricCharts(recs);
     // trueMI is drawn inside the estimate chart, not as a chart of its own
     expect(charts.map((c) => c.id)).toEqual(['metrics/estimate', 'metrics/loss']);
     const est = charts[0];
     expect(est.kind).toBe('line');
     // the labels that vary name the lines; "task" is the same on every line and is left out
-    expect(est.series.map((s) => s.name)).toEqual(['batchSize=100 · mine', 'batchSize=100 · remine', 'batchSize=10 · mine', 'batchSize=10 · remine', 'true MI']);
-    expect(est.series[1].points).toEqual([{ step: 0, y: 0 }, { step: 9, y: 0.9 }, { step: 19, y: 1.9 }]);
+    expect(est.series.map((s) => s.name)).toEqual([
+      'batchSize=100 · mine',
+      'batchSize=100 · remine',
+      'batchSize=10 · mine',
+      'batchSize=10 · remine',
+      'true MI',
+    ]);
+    expect(est.series[1].points).toEqual([
+      { step: 0, y: 0 },
+      { step: 9, y: 0.9 },
+      { step: 19, y: 1.9 },
+    ]);
     expect(est.series[4].points.map((p) => p.y)).toEqual([2, 2, 2]);
     expect(charts[1].series).toHaveLength(4);
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sweepCharts } from '../../src/report/sweepCharts.js';
 
-const cell = (label: string, seed: number, metrics: Record<string, number>, status = 'completed') => ({ label, seed, status, metrics, relDir: `cells/${label}-s${seed}` });
+const cell = (label: string, seed: number, metrics: Record<string, number>, status = 'completed') => ({
+  label,
+  seed,
+  status,
+  metrics,
+  relDir: `cells/${label}-s${seed}`,
+});
 
 describe('sweepCharts', () => {
   it('x = the first axis, a series per value of the others, a point per seed and the mean', () => {
@@ -20,9 +26,16 @@ describe('sweepCharts', () => {
     expect(c.metric).toBe('modes');
     expect(c.xLabel).toBe('beta');
     expect(c.series.map((s) => s.name)).toEqual(['estimator=mine', 'estimator=mine: mean', 'estimator=remine', 'estimator=remine: mean']);
-    expect(c.series[0].points).toEqual([{ x: 0, y: 10, seed: 0 }, { x: 0, y: 12, seed: 1 }, { x: 0.5, y: 20, seed: 0 }]);
+    expect(c.series[0].points).toEqual([
+      { x: 0, y: 10, seed: 0 },
+      { x: 0, y: 12, seed: 1 },
+      { x: 0.5, y: 20, seed: 0 },
+    ]);
     // mean over seeds (10 + 12) / 2 = 11; the failed cell is left out
-    expect(c.series[1].points).toEqual([{ x: 0, y: 11, seed: -1 }, { x: 0.5, y: 20, seed: -1 }]);
+    expect(c.series[1].points).toEqual([
+      { x: 0, y: 11, seed: -1 },
+      { x: 0.5, y: 20, seed: -1 },
+    ]);
     expect(c.series[2].points).toEqual([{ x: 0.5, y: 24, seed: 0 }]);
   });
 

@@ -23,7 +23,19 @@ if (missing.length) {
   console.warn(msg);
 }
 
-const TINY_MI = { name: 'tiny-mi', task: 'mi-benchmark', seed: 0, steps: 200, logEvery: 50, batchSize: 64, data: { kind: 'gaussian', dim: 1, rho: 0.5 }, critic: { kind: 'concat', hidden: [16] }, optimizer: { kind: 'adam', learningRate: 0.001 }, estimators: ['mine'], evaluation: { skip: 100 } };
+const TINY_MI = {
+  name: 'tiny-mi',
+  task: 'mi-benchmark',
+  seed: 0,
+  steps: 200,
+  logEvery: 50,
+  batchSize: 64,
+  data: { kind: 'gaussian', dim: 1, rho: 0.5 },
+  critic: { kind: 'concat', hidden: [16] },
+  optimizer: { kind: 'adam', learningRate: 0.001 },
+  estimators: ['mine'],
+  evaluation: { skip: 100 },
+};
 
 interface Ran {
   status: number | null;
@@ -40,7 +52,10 @@ describe.skipIf(missing.length > 0)('sweeps on a single-node Slurm cluster on lo
   const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Ran> =>
     new Promise((resolve) => {
       const t0 = performance.now();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+        env: { ...env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -62,7 +77,10 @@ describe.skipIf(missing.length > 0)('sweeps on a single-node Slurm cluster on lo
   });
 
   afterAll(() => {
-    const pids = ['munged', 'slurmctld', 'slurmd'].map((d) => join(cluster, `${d}.pid`)).filter(existsSync).map((p) => Number(readFileSync(p, 'utf8')));
+    const pids = ['munged', 'slurmctld', 'slurmd']
+      .map((d) => join(cluster, `${d}.pid`))
+      .filter(existsSync)
+      .map((p) => Number(readFileSync(p, 'utf8')));
     const r = spawnSync('bash', ['test/slurm/cluster.sh', 'stop', cluster], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);
     // the daemons this test started are gone
@@ -72,7 +90,9 @@ describe.skipIf(missing.length > 0)('sweeps on a single-node Slurm cluster on lo
   it('a 4-cell sweep through --executor slurm --wait gives the comparison.json of --executor local (same seeds, one OpenBLAS thread per cell)', async () => {
     const file = experiment(200);
     const grid = ['--grid', 'estimator=mine,nwj', '--seeds', '2'];
-    const local = await cli(['sweep', file, ...grid, '--parallel', String(Math.min(4, availableParallelism())), '--out', join(work, 'local')], { OPENBLAS_NUM_THREADS: '1' });
+    const local = await cli(['sweep', file, ...grid, '--parallel', String(Math.min(4, availableParallelism())), '--out', join(work, 'local')], {
+      OPENBLAS_NUM_THREADS: '1',
+    });
     expect(local.status).toBe(0);
     const slurm = await cli(['sweep', file, ...grid, '--executor', 'slurm', '--cpus-per-task', '1', '--wait', '--out', join(work, 'slurm')]);
     expect(slurm.stderr).toMatch(/4 done, 0 running, 0 pending, 0 failed/);
@@ -80,7 +100,9 @@ describe.skipIf(missing.length > 0)('sweeps on a single-node Slurm cluster on lo
     const cmp = (out: string) => JSON.parse(readFileSync(join(onlySweep(out), 'comparison.json'), 'utf8'));
     expect(cmp(join(work, 'slurm'))).toEqual(cmp(join(work, 'local')));
     expect(cmp(join(work, 'slurm')).rows.map((r: { seeds: number }) => r.seeds)).toEqual([2, 2]);
-    console.log(`4-cell sweep (tiny-mi, estimator=mine,nwj × 2 seeds, 200 steps): --executor local ${local.seconds.toFixed(1)} s, --executor slurm --wait ${slurm.seconds.toFixed(1)} s (${availableParallelism()} CPUs)`);
+    console.log(
+      `4-cell sweep (tiny-mi, estimator=mine,nwj × 2 seeds, 200 steps): --executor local ${local.seconds.toFixed(1)} s, --executor slurm --wait ${slurm.seconds.toFixed(1)} s (${availableParallelism()} CPUs)`,
+    );
   });
 
   it('a cell killed with scancel is named by `sweep status`, and `sweep resume` completes it', async () => {

@@ -17,7 +17,7 @@ describe('betaAt', () => {
     [0, 25, 50, 100].forEach((i, k) => expect(betaAt(s, 2, i)).toBeCloseTo(want[k], 12));
   });
 
-  it('step switches from β to `to` at `start`; end defaults to the run\'s last step', () => {
+  it("step switches from β to `to` at `start`; end defaults to the run's last step", () => {
     const s = parseBetaSchedule({ kind: 'step', to: 0.1, start: 50 }, 'mi.betaSchedule', 1000);
     expect([49, 50, 51].map((i) => betaAt(s, 1, i))).toEqual([1, 0.1, 0.1]);
     expect(parseBetaSchedule({ kind: 'linear', to: 0 }, 'p', 1000).end).toBe(1000);
@@ -26,8 +26,12 @@ describe('betaAt', () => {
   it('config errors name the field and what was expected', () => {
     expect(() => parseBetaSchedule({ kind: 'exp', to: 0 }, 'mi.betaSchedule', 10)).toThrow(/mi\.betaSchedule\.kind/);
     expect(() => parseBetaSchedule({ kind: 'linear', to: -1 }, 'mi.betaSchedule', 10)).toThrow(/mi\.betaSchedule\.to must be ≥ 0, got -1/);
-    expect(() => parseBetaSchedule({ kind: 'linear', to: 0, start: 5, end: 5 }, 'mi.betaSchedule', 10)).toThrow(/mi\.betaSchedule\.end must be > mi\.betaSchedule\.start = 5, got 5/);
-    expect(() => parseBetaSchedule({ kind: 'step', to: 0, end: 5 }, 'mi.betaSchedule', 10)).toThrow(/mi\.betaSchedule\.end: a "step" schedule switches at mi\.betaSchedule\.start/);
+    expect(() => parseBetaSchedule({ kind: 'linear', to: 0, start: 5, end: 5 }, 'mi.betaSchedule', 10)).toThrow(
+      /mi\.betaSchedule\.end must be > mi\.betaSchedule\.start = 5, got 5/,
+    );
+    expect(() => parseBetaSchedule({ kind: 'step', to: 0, end: 5 }, 'mi.betaSchedule', 10)).toThrow(
+      /mi\.betaSchedule\.end: a "step" schedule switches at mi\.betaSchedule\.start/,
+    );
     expect(() => parseBetaSchedule({ kind: 'linear', to: 0, from: 1 }, 'mi.betaSchedule', 10)).toThrow(/mi\.betaSchedule\.from: unknown key/);
   });
 });

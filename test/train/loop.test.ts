@@ -20,7 +20,12 @@ describe('runLoop', () => {
   });
   it('a guarded field beyond the divergence limit stops the loop as diverged, naming field, step and value', async () => {
     // the DV bound of a critic that ran off: -1.1e17 at step 3, limit ±1e4
-    const run = runLoop({ steps: 10, logEvery: 1, step: (i) => ({ estimate: i === 3 ? -1.1e17 : 0.5, loss: 1 }), divergence: { fields: ['estimate'], limit: 1e4 } });
+    const run = runLoop({
+      steps: 10,
+      logEvery: 1,
+      step: (i) => ({ estimate: i === 3 ? -1.1e17 : 0.5, loss: 1 }),
+      divergence: { fields: ['estimate'], limit: 1e4 },
+    });
     const e = await run.catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LimitExceededError);
     expect(e).toBeInstanceOf(DivergenceError);
@@ -28,7 +33,9 @@ describe('runLoop', () => {
     expect((e as Error).message).toMatch(/"estimate" reached -1\.100e\+17 at step 3, beyond the divergence limit ±10000/);
   });
   it('a value at the limit is not a divergence, and unguarded fields may exceed it', async () => {
-    expect((await runLoop({ steps: 2, logEvery: 1, step: () => ({ estimate: -1e4, loss: 1e9 }), divergence: { fields: ['estimate'], limit: 1e4 } })).steps).toBe(2);
+    expect(
+      (await runLoop({ steps: 2, logEvery: 1, step: () => ({ estimate: -1e4, loss: 1e9 }), divergence: { fields: ['estimate'], limit: 1e4 } })).steps,
+    ).toBe(2);
   });
   it('a NaN is a divergence too (NonFiniteError is a DivergenceError)', async () => {
     await expect(runLoop({ steps: 3, logEvery: 1, step: () => ({ loss: NaN }) })).rejects.toBeInstanceOf(DivergenceError);

@@ -56,9 +56,11 @@ describe('PolyakAverage', () => {
     const seen = avg.withAveraged(() => Array.from(v.dataSync()));
     for (const x of seen) expect(x).toBeCloseTo(7 / 3, 6);
     expect(Array.from(v.dataSync())).toEqual([3, 3, 3, 3]);
-    expect(() => avg.withAveraged(() => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      avg.withAveraged(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(Array.from(v.dataSync())).toEqual([3, 3, 3, 3]);
     v.dispose();
     avg.dispose();
@@ -75,7 +77,8 @@ describe('PolyakAverage', () => {
     const b = new PolyakAverage([v], 0.999);
     b.setState('avg/model', saved);
     expect(b.steps).toBe(4);
-    const [x] = a.averaged(), [y] = b.averaged();
+    const [x] = a.averaged(),
+      [y] = b.averaged();
     expect(Buffer.from(y.dataSync().buffer)).toEqual(Buffer.from(x.dataSync().buffer));
     expect(() => b.setState('other', saved)).toThrow(/Polyak average \(other\) is missing/);
     tf.dispose([x, y, v]);

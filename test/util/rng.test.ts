@@ -3,7 +3,8 @@ import { Rng } from '../../src/util/rng.js';
 
 describe('Rng', () => {
   it('gives the same stream for the same seed', () => {
-    const a = new Rng(42), b = new Rng(42);
+    const a = new Rng(42),
+      b = new Rng(42);
     for (let i = 0; i < 100; i++) expect(a.nextUint32()).toBe(b.nextUint32());
   });
   it('gives different streams for neighbouring seeds', () => {
@@ -11,9 +12,14 @@ describe('Rng', () => {
   });
   it('draws standard normals with mean 0 and variance 1 (n = 200k, 5 standard errors)', () => {
     const r = new Rng(7);
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     const n = 200_000;
-    for (let i = 0; i < n; i++) { const v = r.normal(); s += v; s2 += v * v; }
+    for (let i = 0; i < n; i++) {
+      const v = r.normal();
+      s += v;
+      s2 += v * v;
+    }
     expect(Math.abs(s / n)).toBeLessThan(5 / Math.sqrt(n));
     expect(Math.abs(s2 / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
   });

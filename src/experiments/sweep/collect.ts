@@ -103,7 +103,8 @@ export function writeComparison(sweep: Sweep): string[] {
   const rows = compareCells(grid, cells);
   const files = [sweep.writeJson('comparison.json', { experiment, grid, seeds, rows })];
   const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
-  const f = (x: { mean: number; std: number } | undefined) => (x && Number.isFinite(x.mean) ? `${Number(x.mean.toPrecision(4))} ± ${Number(x.std.toPrecision(2))}` : '–');
+  const f = (x: { mean: number; std: number } | undefined) =>
+    x && Number.isFinite(x.mean) ? `${Number(x.mean.toPrecision(4))} ± ${Number(x.std.toPrecision(2))}` : '–';
   const md = [
     `# ${experiment}: sweep over ${grid.map((g) => g.key).join(' × ')}, seeds ${seeds.join(', ')}`,
     '',
@@ -111,7 +112,10 @@ export function writeComparison(sweep: Sweep): string[] {
     '',
     `| ${grid.map((g) => g.key).join(' | ')} | seeds ok | ${metricNames.join(' | ')} |`,
     `| ${grid.map(() => '---').join(' | ')} | --- | ${metricNames.map(() => '---:').join(' | ')} |`,
-    ...rows.map((r) => `| ${grid.map((g) => valueLabel(r.values[g.key])).join(' | ')} | ${r.seeds}/${r.seeds + r.failed.length} | ${metricNames.map((m) => f(r.metrics[m])).join(' | ')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${grid.map((g) => valueLabel(r.values[g.key])).join(' | ')} | ${r.seeds}/${r.seeds + r.failed.length} | ${metricNames.map((m) => f(r.metrics[m])).join(' | ')} |`,
+    ),
   ];
   const failed = rows.flatMap((r) => r.failed.map((x) => `- ${r.cell} seed ${x.seed}: ${x.error}`));
   if (failed.length) md.push('', '## Cells that did not complete', '', ...failed);
@@ -126,7 +130,12 @@ export function writeComparison(sweep: Sweep): string[] {
       const pick = (cat: string) => rows.find((r) => valueLabel(r.values[first.key]) === cat && seriesOf(r) === name)?.metrics[m];
       return { name, values: categories.map((c) => pick(c)?.mean ?? NaN), errors: categories.map((c) => pick(c)?.std ?? NaN) };
     });
-    files.push(sweep.write(`comparison-${m.replace(/[^A-Za-z0-9.=-]+/g, '_')}.png`, barChart({ title: `${experiment}: ${m} (mean ± std over ${seeds.length} seeds)`, xLabel: first.key, yLabel: m, categories, series })));
+    files.push(
+      sweep.write(
+        `comparison-${m.replace(/[^A-Za-z0-9.=-]+/g, '_')}.png`,
+        barChart({ title: `${experiment}: ${m} (mean ± std over ${seeds.length} seeds)`, xLabel: first.key, yLabel: m, categories, series }),
+      ),
+    );
   }
   return files;
 }

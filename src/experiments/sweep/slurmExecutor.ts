@@ -26,10 +26,14 @@ export function checkSlurmSettings(s: SlurmSettings): void {
   if (s.time !== undefined && !/^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d{1,2}(:\d{1,2}(:\d{1,2})?)?)$/.test(s.time)) {
     throw new ConfigError(`--time ${JSON.stringify(s.time)}: expected minutes, MM:SS, HH:MM:SS or D-HH:MM:SS (sbatch --time), e.g. 02:00:00`);
   }
-  if (s.mem !== undefined && !/^\d+[KMGT]?$/i.test(s.mem)) throw new ConfigError(`--mem ${JSON.stringify(s.mem)}: expected a size such as 4G or 4000M (sbatch --mem)`);
-  if (s.gpus !== undefined && !/^([A-Za-z0-9_-]+:)?\d+$/.test(s.gpus)) throw new ConfigError(`--gpus ${JSON.stringify(s.gpus)}: expected a count or type:count, e.g. 1 or a100:1 (sbatch --gpus)`);
-  if (s.partition !== undefined && !/^[A-Za-z0-9_.,-]+$/.test(s.partition)) throw new ConfigError(`--partition ${JSON.stringify(s.partition)}: expected a partition name`);
-  if (s.maxRunning !== undefined && (!Number.isInteger(s.maxRunning) || s.maxRunning < 1)) throw new ConfigError(`--parallel must be a positive integer, got ${s.maxRunning}`);
+  if (s.mem !== undefined && !/^\d+[KMGT]?$/i.test(s.mem))
+    throw new ConfigError(`--mem ${JSON.stringify(s.mem)}: expected a size such as 4G or 4000M (sbatch --mem)`);
+  if (s.gpus !== undefined && !/^([A-Za-z0-9_-]+:)?\d+$/.test(s.gpus))
+    throw new ConfigError(`--gpus ${JSON.stringify(s.gpus)}: expected a count or type:count, e.g. 1 or a100:1 (sbatch --gpus)`);
+  if (s.partition !== undefined && !/^[A-Za-z0-9_.,-]+$/.test(s.partition))
+    throw new ConfigError(`--partition ${JSON.stringify(s.partition)}: expected a partition name`);
+  if (s.maxRunning !== undefined && (!Number.isInteger(s.maxRunning) || s.maxRunning < 1))
+    throw new ConfigError(`--parallel must be a positive integer, got ${s.maxRunning}`);
 }
 
 /** The absolute path of a program on PATH, or null. */
@@ -48,7 +52,10 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
 
 /** Fails with a clear line when sbatch is missing (checked before the sweep directory is created). */
 export function requireSbatch(): void {
-  if (!findOnPath('sbatch')) throw new ConfigError('sbatch not found on PATH: --executor slurm runs where Slurm\'s commands are (a cluster\'s login node; Debian: apt-get install slurm-client)');
+  if (!findOnPath('sbatch'))
+    throw new ConfigError(
+      "sbatch not found on PATH: --executor slurm runs where Slurm's commands are (a cluster's login node; Debian: apt-get install slurm-client)",
+    );
 }
 
 interface Ran {
@@ -62,14 +69,21 @@ function run(cmd: string, args: string[]): Promise<Ran> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
-      if (e && e.code === 'ENOENT') return reject(new SlurmError(`${cmd} not found on PATH: --executor slurm needs Slurm's commands (sbatch, squeue, scontrol)`));
-      if (e && e.killed) return reject(new SlurmError(`${cmd} ${args.join(' ')} did not answer within 120 s`));
+      if (e && e.code === 'ENOENT')
+        return reject(new SlurmError(`${cmd} not found on PATH: --executor slurm needs Slurm's commands (sbatch, squeue, scontrol)`));
+      if (e?.killed) return reject(new SlurmError(`${cmd} ${args.join(' ')} did not answer within 120 s`));
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
     });
   });
 }
 
-const oneLine = (s: string) => s.trim().split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
+const oneLine = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
 
 /** Single-quotes a word for bash. */
 const shq = (s: string) => (/^[A-Za-z0-9_./=:,+@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -119,7 +133,8 @@ export function parseSqueue(out: string): Map<string, TaskState> {
   const m = new Map<string, TaskState>();
   for (const line of out.split('\n')) {
     const [job, task, state, reason] = line.trim().split('|');
-    if (job && /^\d+$/.test(task ?? '') && state) m.set(`${job}_${task}`, { state, reason: reason && reason !== 'None' ? reason : undefined, source: 'squeue' });
+    if (job && /^\d+$/.test(task ?? '') && state)
+      m.set(`${job}_${task}`, { state, reason: reason && reason !== 'None' ? reason : undefined, source: 'squeue' });
   }
   return m;
 }
@@ -200,7 +215,9 @@ export function cellFromSlurm(cell: SweepCell, rec: SweepRecord, q: TaskState | 
       if (outcome) applyOutcome(cell, outcome);
       else {
         cell.status = 'failed';
-        cell.error = q ? `exited${q.exitCode ? ` (exit code ${q.exitCode})` : ''} without writing summary.json (${via}); ${logTail(log)}` : `no summary.json, and Slurm no longer knows job ${cell.slurm?.jobId}_${cell.slurm?.taskId}; ${logTail(log)}`;
+        cell.error = q
+          ? `exited${q.exitCode ? ` (exit code ${q.exitCode})` : ''} without writing summary.json (${via}); ${logTail(log)}`
+          : `no summary.json, and Slurm no longer knows job ${cell.slurm?.jobId}_${cell.slurm?.taskId}; ${logTail(log)}`;
       }
       break;
     default:
@@ -242,7 +259,8 @@ export class SlurmExecutor implements Executor {
     const script = sweep.write('sweep.sbatch', renderScript(rec, [...argv, sweep.path('sweep.sbatch')]));
     const r = await run('sbatch', [...argv, script]);
     const jobId = /^(\d+)(;\S*)?$/m.exec(r.stdout.trim())?.[1];
-    if (r.code !== 0 || !jobId) throw new SlurmError(`sbatch refused the job array: ${oneLine(r.stderr) || oneLine(r.stdout) || `exit code ${r.code}, no message`}`);
+    if (r.code !== 0 || !jobId)
+      throw new SlurmError(`sbatch refused the job array: ${oneLine(r.stderr) || oneLine(r.stdout) || `exit code ${r.code}, no message`}`);
     s.jobs.push({ jobId, cells: indexes, submittedAt: new Date().toISOString() });
     for (const c of cells) {
       c.status = 'pending';
