@@ -10,12 +10,16 @@
  *   (tf.logSumExp is ~8 kernels forward and ~20 backward), computed as tfjs does (max subtracted
  *   first) with a float64 sum. Other backends, and second-order gradients, get the tf.logSumExp
  *   composite.
+ * - logMovingAverage(prev, batch, r) = log((1−r)·e^{prev} + r·e^{batch}), or batch when prev is NaN
+ *   (no batch seen yet): MINE's moving average of E_Q[e^T] in log space (Belghazi et al. §3.2) as
+ *   one kernel instead of ~16 (stack, adds, logSumExp, isNaN, where).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, WasmLikeBackend } from './wasmMatMul.js';
 
 export const LOG_MEAN_EXP = 'InfoboundLogMeanExp';
 export const LOG_MEAN_EXP_GRAD = 'InfoboundLogMeanExpGrad';
+export const LOG_MOVING_AVERAGE = 'InfoboundLogMovingAverage';
 
 interface EngineLike {
   state: { gradientDepth: number };
@@ -63,14 +67,50 @@ function gradKernel(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/** log((1−r)e^p + r·e^b) in float64, max first; b when p is NaN. */
+function logMovingAverageOf(p: number, b: number, r: number): number {
+  if (Number.isNaN(p)) return b;
+  const u = p + Math.log(1 - r),
+    v = b + Math.log(r);
+  const m = Math.max(u, v);
+  return m === -Infinity || Number.isNaN(m) ? m : m + Math.log(Math.exp(u - m) + Math.exp(v - m));
+}
+
+function movingAverageKernel(args: KernelArgs): tf.TensorInfo {
+  const { prev, batch } = args.inputs as Record<string, tf.TensorInfo>;
+  for (const t of [prev, batch])
+    if (t.dtype !== 'float32' || t.shape.length !== 0) throw new Error(`logMovingAverage: expected float32 scalars, got ${t.dtype} [${t.shape}]`);
+  const out = args.backend.makeOutput([], 'float32');
+  const p = (args.backend.typedArrayFromHeap(prev) as Float32Array)[0],
+    b = (args.backend.typedArrayFromHeap(batch) as Float32Array)[0];
+  (args.backend.typedArrayFromHeap(out) as Float32Array)[0] = logMovingAverageOf(p, b, args.attrs.rate as number);
+  return out;
+}
+
 /** The wasm kernels (JavaScript on the heap: the vectors are a batch long). */
 export const logMeanExpKernels = { forward: forwardKernel as unknown as tf.KernelFunc, backward: gradKernel as unknown as tf.KernelFunc };
+export const logMovingAverageKernel = movingAverageKernel as unknown as tf.KernelFunc;
 
 let gradientRegistered = false;
 
-/** Registers the op's gradient (once per process; the kernels are registered per backend). */
-export function registerLogMeanExpGradient(): void {
+/** Registers the ops' gradients (once per process; the kernels are registered per backend). */
+export function registerTailGradients(): void {
   if (gradientRegistered || tf.getGradient(LOG_MEAN_EXP)) return;
+  // ∂/∂prev = (1−r)e^{prev−y}, ∂/∂batch = r·e^{batch−y} (y the output); 0 and 1 while prev is NaN
+  tf.registerGradient({
+    kernelName: LOG_MOVING_AVERAGE,
+    inputsToSave: ['prev', 'batch'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [prev, batch, y] = saved;
+      const r = (attrs as unknown as { rate: number }).rate;
+      const fresh = tf.isNaN(prev);
+      return {
+        prev: () => tf.where(fresh, tf.zerosLike(prev), tf.mul(dy as tf.Tensor, tf.exp(tf.sub(tf.add(prev, Math.log(1 - r)), y)))),
+        batch: () => tf.where(fresh, tf.onesLike(batch), tf.mul(dy as tf.Tensor, tf.exp(tf.sub(tf.add(batch, Math.log(r)), y)))),
+      };
+    },
+  });
   tf.registerGradient({
     kernelName: LOG_MEAN_EXP,
     inputsToSave: ['x'],
@@ -90,4 +130,22 @@ export function logMeanExp(v: tf.Tensor1D): tf.Scalar {
     return tf.engine().runKernel(LOG_MEAN_EXP, { x: v }) as tf.Scalar;
   }
   return tf.sub(tf.logSumExp(v), Math.log(v.shape[0])) as tf.Scalar;
+}
+
+/** log((1−r)·e^{prev} + r·e^{batch}) of two scalars, or batch when prev is NaN (MINE's moving average in log space). */
+export function logMovingAverage(prev: tf.Scalar, batch: tf.Scalar, rate: number): tf.Scalar {
+  if (!(rate > 0 && rate <= 1)) throw new Error(`logMovingAverage: rate must be in (0, 1], got ${rate}`);
+  const e = tf.engine() as unknown as EngineLike;
+  if (
+    tf.getKernel(LOG_MOVING_AVERAGE, tf.getBackend()) !== undefined &&
+    e.state.gradientDepth <= 1 &&
+    prev.dtype === 'float32' &&
+    batch.dtype === 'float32' &&
+    prev.rank === 0 &&
+    batch.rank === 0
+  ) {
+    return tf.engine().runKernel(LOG_MOVING_AVERAGE, { prev, batch }, { rate }) as tf.Scalar;
+  }
+  const mixed = tf.logSumExp(tf.stack([tf.add(prev, Math.log(1 - rate)), tf.add(batch, Math.log(rate))]));
+  return tf.where(tf.isNaN(prev), batch, mixed) as tf.Scalar;
 }

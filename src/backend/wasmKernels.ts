@@ -29,7 +29,7 @@ import { ADAM_IN_PLACE_KERNEL, ADAM_KERNEL, blasAdam, blasAdamInPlace, blasMatMu
 import { DENSE_BACKWARD, DENSE_FORWARD, denseStackKernels } from './denseStack.js';
 import { installFusedAdam, uninstallFusedAdam } from './fusedAdam.js';
 import { installSharedSaves, uninstallSharedSaves } from './sharedSaves.js';
-import { LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, logMeanExpKernels, registerLogMeanExpGradient } from './tailOps.js';
+import { LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, LOG_MOVING_AVERAGE, logMeanExpKernels, logMovingAverageKernel, registerTailGradients } from './tailOps.js';
 import { ADD_SCALED, gradientSetKernels, SUM_OF_SQUARES } from './gradientSetOps.js';
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
@@ -48,6 +48,7 @@ const ADDED_KERNELS = [
   DENSE_BACKWARD,
   LOG_MEAN_EXP,
   LOG_MEAN_EXP_GRAD,
+  LOG_MOVING_AVERAGE,
   SUM_OF_SQUARES,
   ADD_SCALED,
 ] as const;
@@ -182,12 +183,13 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
   }
   const dense = denseStackKernels(blas);
   const sets = gradientSetKernels(blas);
-  registerLogMeanExpGradient();
+  registerTailGradients();
   for (const [kernelName, kernelFunc] of [
     [DENSE_FORWARD, dense.forward],
     [DENSE_BACKWARD, dense.backward],
     [LOG_MEAN_EXP, logMeanExpKernels.forward],
     [LOG_MEAN_EXP_GRAD, logMeanExpKernels.backward],
+    [LOG_MOVING_AVERAGE, logMovingAverageKernel],
     [SUM_OF_SQUARES, sets.sumOfSquares],
     [ADD_SCALED, sets.addScaled],
   ] as const) {

@@ -87,6 +87,7 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
       InfoboundDenseBackward: true,
       InfoboundLogMeanExp: true,
       InfoboundLogMeanExpGrad: true,
+      InfoboundLogMovingAverage: true,
       InfoboundSumOfSquares: true,
       InfoboundAddScaled: true,
       Identity: true,

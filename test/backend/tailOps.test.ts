@@ -1,11 +1,12 @@
 /**
  * The MI tail ops of src/backend/tailOps.ts on wasm: logMeanExp (one kernel each way) against the
  * tf.logSumExp composite on the stock cpu kernels and a float64 reference, its gradient, its
- * fallbacks; detach as a stop-gradient that the engine prunes.
+ * fallbacks; MINE's log moving average against its composite; detach as a stop-gradient that the
+ * engine prunes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { detach, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, logMeanExp } from '../../src/backend/tailOps.js';
+import { detach, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, LOG_MOVING_AVERAGE, logMeanExp, logMovingAverage } from '../../src/backend/tailOps.js';
 import { Rng } from '../../src/util/rng.js';
 
 const rand = (n: number, seed: number, scale = 1, shift = 0) => {
@@ -96,6 +97,42 @@ describe('tail ops on wasm', () => {
     const names = p.kernels.map((k) => k.name);
     expect(names.filter((k) => k === 'Exp').length).toBe(1);
     expect(names.filter((k) => k === 'Log').length).toBe(1);
+  });
+
+  /** MINE's update as dv.ts wrote it in tf ops (the reference), and its gradient w.r.t. prev and batch. */
+  const movingAverage = (p: number, b: number, r: number, composite: boolean) =>
+    tf.tidy(() => {
+      const f = (prev: tf.Tensor, batch: tf.Tensor) =>
+        composite
+          ? tf.where(tf.isNaN(prev), batch, tf.logSumExp(tf.stack([tf.add(prev, Math.log(1 - r)), tf.add(batch, Math.log(r))])))
+          : logMovingAverage(prev as tf.Scalar, batch as tf.Scalar, r);
+      const value = f(tf.scalar(p), tf.scalar(b)).dataSync()[0];
+      const grads = tf
+        .grads(f)([tf.scalar(p), tf.scalar(b)])
+        .map((g) => g.dataSync()[0]);
+      return { value, grads };
+    });
+
+  it('logMovingAverage equals log((1−r)e^prev + r·e^batch) of the composite on the cpu kernels, and batch while prev is NaN', async () => {
+    const cases: [number, number, number][] = [
+      [NaN, -0.7, 0.01],
+      [0.3, 1.2, 0.01],
+      [-3, 40, 0.01],
+      [5, 5, 0.5],
+      [2, -60, 0.2],
+      [1, 2, 1],
+    ];
+    for (const [p, b, r] of cases) {
+      const got = movingAverage(p, b, r, false);
+      const ref = await onCpu(() => movingAverage(p, b, r, true));
+      expect(Math.abs(got.value - ref.value)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(ref.value)));
+      // with prev NaN the composite's gradient is NaN (0·NaN through the unused branch); ours is (0, 1)
+      if (!Number.isNaN(p)) got.grads.forEach((g, i) => expect(Math.abs(g - ref.grads[i])).toBeLessThanOrEqual(1e-6));
+    }
+    expect(movingAverage(NaN, -0.7, 0.01, false)).toEqual({ value: expect.closeTo(-0.7, 6), grads: [0, 1] });
+    const p = await tf.profile(() => tf.tidy(() => void logMovingAverage(tf.scalar(0.3), tf.scalar(1.2), 0.01)));
+    expect(p.kernels.map((k) => k.name).filter((k) => k !== 'Identity' && k !== 'Cast')).toEqual([LOG_MOVING_AVERAGE]);
+    expect(() => logMovingAverage(tf.scalar(0), tf.scalar(0), 0)).toThrow(/rate must be in \(0, 1\]/);
   });
 
   it('leaves no tensor or wasm buffer behind', () => {
