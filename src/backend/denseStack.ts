@@ -16,16 +16,13 @@
  * denseBackward, the running gradient in the addon's scratch); without it (the portable path) they
  * run the wasm matmul, Step, Multiply and Sum kernels directly, skipping the engine.
  *
- * The gradient is attached to the op's tape node by hand rather than through tf.registerGradient:
- * the engine calls a node's gradient as a method of the pruned node, whose `inputs` hold exactly
- * the inputs that need a gradient, so one backward call computes those and no others (the G step
- * of a GAN needs D's input gradient but not D's weight gradients). This relies on tfjs-core 4.22's
- * engine internals (state.activeTape, the pruned node); checkEngineLayout() verifies them once and
- * the op falls back to the per-layer path if they differ, and test/backend/denseStack.test.ts
- * pins the behaviour.
+ * The gradient is attached to the op's tape node by hand (tapeNode.ts), so one backward call
+ * computes exactly the gradients backpropagation asks for (the G step of a GAN needs D's input
+ * gradient but not D's weight gradients); test/backend/denseStack.test.ts pins the behaviour.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeBlas } from './nativeBlas.js';
+import { engineInternals, lastTapeNode, shareKept, tapeMode, wantedInputs } from './tapeNode.js';
 import type { KernelArgs, WasmLikeBackend } from './wasmMatMul.js';
 
 export const DENSE_FORWARD = 'InfoboundDenseForward';
@@ -331,45 +328,6 @@ export function denseStackKernels(blas: NativeBlas | null): { forward: tf.Kernel
 
 // ---- the op ----
 
-interface TapeNode {
-  id: number;
-  kernelName: string;
-  inputs: Record<string, tf.Tensor>;
-  outputs: tf.Tensor[];
-  saved?: tf.Tensor[];
-  gradient?: (this: { inputs?: Record<string, tf.Tensor> } | undefined, dys: (tf.Tensor | null)[]) => Record<string, () => tf.Tensor>;
-}
-
-/** The parts of tfjs-core's Engine the op uses (internal in tfjs' typings). */
-interface EngineInternals {
-  state: { gradientDepth: number; kernelDepth: number; activeTape: TapeNode[] | null };
-  backend: { incRef(dataId: unknown): void };
-  runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
-  makeTensorFromDataId(dataId: unknown, shape: number[], dtype: tf.DataType): tf.Tensor;
-  keep<T extends tf.Tensor>(t: T): T;
-}
-
-let layoutOk: boolean | null = null;
-
-/** True when the engine has the internals the op relies on (tfjs-core 4.22's). */
-function checkEngineLayout(e: EngineInternals): boolean {
-  if (layoutOk !== null) return layoutOk;
-  const s = e.state as unknown as Record<string, unknown>;
-  layoutOk =
-    typeof s.gradientDepth === 'number' &&
-    typeof s.kernelDepth === 'number' &&
-    typeof s.nextTapeNodeId === 'number' &&
-    typeof e.makeTensorFromDataId === 'function' &&
-    typeof e.keep === 'function';
-  return layoutOk;
-}
-
-/** A new tensor on the same buffer (what the engine's saved-tensor clones are on wasm), kept from tidy. */
-function share(e: EngineInternals, t: tf.Tensor): tf.Tensor {
-  e.backend.incRef(t.dataId);
-  return e.keep(e.makeTensorFromDataId(t.dataId, t.shape, t.dtype));
-}
-
 /**
  * y = act_L(… act_1(x·W_1 + b_1) …) through the fused kernels, or null when they cannot serve this
  * call (another backend, an activation they lack, an empty dimension, or a nested gradient — the
@@ -385,11 +343,10 @@ export function denseStack(
 ): tf.Tensor2D | null {
   if (!isDenseActivation(activation) || !isDenseActivation(outputActivation)) return null;
   if (tf.getKernel(DENSE_FORWARD, tf.getBackend()) === undefined) return null;
-  const e = tf.engine() as unknown as EngineInternals;
-  if (!checkEngineLayout(e)) return null;
-  const { gradientDepth, kernelDepth } = e.state;
-  const taping = gradientDepth > 0 && kernelDepth === 0;
-  if (taping && (gradientDepth > 1 || !Array.isArray(e.state.activeTape))) return null;
+  const e = engineInternals();
+  const mode = tapeMode(e);
+  if (mode === 'nested') return null;
+  const taping = mode === 'on';
   if (x.shape[0] === 0 || weights.some((w) => w.size === 0)) return null;
   const L = weights.length;
   const inputs: Record<string, tf.Tensor> = { x };
@@ -403,20 +360,18 @@ export function denseStack(
   const y = outs[0] as tf.Tensor2D;
   if (!taping) return y;
 
-  const tape = e.state.activeTape;
-  const node = tape?.[tape.length - 1];
-  if (!node || node.outputs[0] !== y) throw new Error('dense stack: the tape node of the forward kernel was not found (tfjs engine internals changed?)');
+  const node = lastTapeNode(e, y, 'dense stack');
   // The hidden activations and clones of x, the weights (and y) live until backpropagation
   // ends; the engine disposes a node's `saved` tensors then.
   const hidden = outs.slice(1).map((t) => e.keep(t));
-  const sx = share(e, x),
-    sw = weights.map((w) => share(e, w));
-  const sy = outputActivation === 'linear' ? null : share(e, y);
+  const sx = shareKept(e, x),
+    sw = weights.map((w) => shareKept(e, w));
+  const sy = outputActivation === 'linear' ? null : shareKept(e, y);
   node.outputs = [y]; // the hidden outputs get no gradient: no zero-filled dys for them
   node.saved = [sx, ...sw, ...hidden, ...(sy ? [sy] : [])];
   node.gradient = function (this: { inputs?: Record<string, tf.Tensor> } | undefined, dys: (tf.Tensor | null)[]) {
     // `this` is the pruned node: its inputs are those that need a gradient
-    const want = this && this.inputs ? this.inputs : inputs;
+    const want = wantedInputs(this, inputs);
     const needW = weights.map((_, i) => `w${i}` in want),
       needB = weights.map((_, i) => `b${i}` in want && biases[i] !== null);
     const battrs: BackwardAttrs = { layers: L, activation, outputActivation, alpha, needDx: 'x' in want, needW, needB };

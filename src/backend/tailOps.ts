@@ -35,7 +35,7 @@ export function detach<T extends tf.Tensor>(x: T): T {
 }
 
 /** log of the mean of exp over a float32 vector, as tfjs' logSumExp orders it: m + log Σ e^{v−m} − log n. */
-function logMeanExpOf(v: Float32Array): number {
+export function logMeanExpOf(v: Float32Array): number {
   let m = -Infinity;
   for (let i = 0; i < v.length; i++) if (v[i] > m || Number.isNaN(v[i])) m = v[i];
   let s = 0;
@@ -68,7 +68,7 @@ function gradKernel(args: KernelArgs): tf.TensorInfo {
 }
 
 /** log((1−r)e^p + r·e^b) in float64, max first; b when p is NaN. */
-function logMovingAverageOf(p: number, b: number, r: number): number {
+export function logMovingAverageOf(p: number, b: number, r: number): number {
   if (Number.isNaN(p)) return b;
   const u = p + Math.log(1 - r),
     v = b + Math.log(r);

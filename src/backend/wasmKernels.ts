@@ -18,7 +18,8 @@
  *    call (sharedSaves.ts).
  * 7. Dense layer stacks (src/nets/mlp.ts) run as one kernel forward and one backward (denseStack.ts),
  *    native with the addon, on the wasm kernels without it; logMeanExp is one kernel each way
- *    (tailOps.ts); a set of gradients' squared norm and a + s·b are one kernel (gradientSetOps.ts).
+ *    (tailOps.ts), so is MINE's whole objective tail (mineTail.ts); a set of gradients' squared
+ *    norm and a + s·b are one kernel (gradientSetOps.ts).
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
  * functions (the wrappers reuse them); registering afterwards works too, because the stock setup
  * has then already run. Every registration is marked, so calling registerWasmKernelFixes() again
@@ -31,6 +32,7 @@ import { installFusedAdam, uninstallFusedAdam } from './fusedAdam.js';
 import { installSharedSaves, uninstallSharedSaves } from './sharedSaves.js';
 import { LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, LOG_MOVING_AVERAGE, logMeanExpKernels, logMovingAverageKernel, registerTailGradients } from './tailOps.js';
 import { ADD_SCALED, gradientSetKernels, SUM_OF_SQUARES } from './gradientSetOps.js';
+import { MINE_TAIL, MINE_TAIL_GRAD, mineTailKernels } from './mineTail.js';
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 import { concatKernel, gatherKernel } from './copyKernels.js';
@@ -49,6 +51,8 @@ const ADDED_KERNELS = [
   LOG_MEAN_EXP,
   LOG_MEAN_EXP_GRAD,
   LOG_MOVING_AVERAGE,
+  MINE_TAIL,
+  MINE_TAIL_GRAD,
   SUM_OF_SQUARES,
   ADD_SCALED,
 ] as const;
@@ -190,6 +194,8 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
     [LOG_MEAN_EXP, logMeanExpKernels.forward],
     [LOG_MEAN_EXP_GRAD, logMeanExpKernels.backward],
     [LOG_MOVING_AVERAGE, logMovingAverageKernel],
+    [MINE_TAIL, mineTailKernels.forward],
+    [MINE_TAIL_GRAD, mineTailKernels.backward],
     [SUM_OF_SQUARES, sets.sumOfSquares],
     [ADD_SCALED, sets.addScaled],
   ] as const) {

@@ -88,6 +88,8 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
       InfoboundLogMeanExp: true,
       InfoboundLogMeanExpGrad: true,
       InfoboundLogMovingAverage: true,
+      InfoboundMineTail: true,
+      InfoboundMineTailGrad: true,
       InfoboundSumOfSquares: true,
       InfoboundAddScaled: true,
       Identity: true,
