@@ -389,6 +389,42 @@ export class MIRegularizer {
   }
 }
 
+/**
+ * One update of a model's variables with or without an MI term: with `mi`, the regularizer's step
+ * (critic, then task + β·MI gradient); without, the task gradient alone, the MI numbers NaN and
+ * ‖g_MI‖ 0. `optimizer` applies the gradients. Call inside tf.tidy; the scalars are the caller's.
+ * The models' generator/encoder steps share it, so a plain GAN and MINEGAN differ only by `mi`.
+ */
+export function regularizedUpdate(
+  mi: MIRegularizer | null,
+  optimizer: tf.Optimizer,
+  taskLoss: () => tf.Scalar,
+  pair: () => [tf.Tensor2D, tf.Tensor2D],
+  varList: readonly VariableLike[],
+  opts: { criticPair?: [tf.Tensor2D, tf.Tensor2D]; perm?: Int32Array } = {},
+): MIStepTensors {
+  if (mi) {
+    const { grads, info } = mi.computeGradients(taskLoss, pair, varList, opts);
+    optimizer.applyGradients(grads);
+    return info;
+  }
+  const task = tf.variableGrads(taskLoss, toVariables(varList));
+  optimizer.applyGradients(task.grads);
+  const nan = tf.scalar(NaN);
+  return {
+    taskLoss: task.value,
+    mi: nan,
+    jointTerm: nan,
+    marginalTerm: nan,
+    penalty: nan,
+    criticLoss: nan,
+    clipScale: nan,
+    taskGradNorm: globalNorm(task.grads),
+    miGradNorm: tf.scalar(0),
+    extras: {},
+  };
+}
+
 /** The numeric fields of MIStepInfo, in a fixed order. */
 export const STEP_FIELDS = [
   'taskLoss',

@@ -17,10 +17,9 @@
  *   F's adversarial gradient (MINE appendix 6.3) — the MI regularizer with direction 'maximize'.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MIRegularizer } from '../mi/miRegularizer.js';
+import { type MIRegularizer, regularizedUpdate } from '../mi/miRegularizer.js';
 import { activate, mapRows, type Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
-import { globalNorm } from './adaptiveClip.js';
 import { bceWithLogits } from './gan.js';
 
 export const ALI_VARIANTS = ['ali', 'alice-l2', 'alice-adv', 'ali-mi'] as const;
@@ -223,28 +222,25 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
       aliceLoss = tf.keep(l.alice);
       return tf.add(l.adversarial, l.alice) as tf.Scalar;
     };
-    const nan = tf.scalar(NaN);
-    let gf: tf.Scalar,
-      advNorm: tf.Scalar,
-      miNorm: tf.Scalar = nan,
-      scale: tf.Scalar = nan;
-    let mi: tf.Scalar = nan,
-      miLoss: tf.Scalar = nan,
-      joint: tf.Scalar = nan,
-      marginal: tf.Scalar = nan,
-      penalty: tf.Scalar = nan;
-    if (m.mi) {
-      const { grads, info } = m.mi.computeGradients(gfLoss, () => [x, enc()], gfVars, { criticPair: [x, zHat0], perm });
-      m.gfOptimizer.applyGradients(grads);
-      [gf, advNorm, miNorm, scale] = [info.taskLoss, info.taskGradNorm, info.miGradNorm, info.clipScale];
-      [mi, miLoss, joint, marginal, penalty] = [info.mi, info.criticLoss, info.jointTerm, info.marginalTerm, info.penalty];
-    } else {
-      const adv = tf.variableGrads(gfLoss, gfVars);
-      m.gfOptimizer.applyGradients(adv.grads);
-      [gf, advNorm] = [adv.value, globalNorm(adv.grads)];
-    }
+    const g = regularizedUpdate(m.mi, m.gfOptimizer, gfLoss, () => [x, enc()], gfVars, { criticPair: [x, zHat0], perm });
+    // without the MI term ALI logs ‖g_MI‖ as undefined (NaN), not 0 (ALI_OPTIONAL_FIELDS)
+    const miNorm = m.mi ? g.miGradNorm : tf.scalar(NaN);
     const recon = l2Reconstruction(x, xr0);
-    const stats = tf.stack([dLoss, gf, aliceLoss, rLoss, recon, mi, miLoss, joint, marginal, penalty, advNorm, miNorm, scale]);
+    const stats = tf.stack([
+      dLoss,
+      g.taskLoss,
+      aliceLoss,
+      rLoss,
+      recon,
+      g.mi,
+      g.criticLoss,
+      g.jointTerm,
+      g.marginalTerm,
+      g.penalty,
+      g.taskGradNorm,
+      miNorm,
+      g.clipScale,
+    ]);
     tf.dispose([aliceLoss]);
     return stats;
   });

@@ -7,10 +7,9 @@
  * β = 0 is a plain GAN: T is neither built nor trained.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MIRegularizer } from '../mi/miRegularizer.js';
+import { type MIRegularizer, regularizedUpdate } from '../mi/miRegularizer.js';
 import type { Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
-import { globalNorm } from './adaptiveClip.js';
 
 export interface Gan {
   generator: Mlp;
@@ -82,26 +81,8 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng): GanStepNumbe
     // 2–3. T on (G(z), c) with marginals by shuffling c (MINE Algorithm 1), then G: non-saturating
     //      adversarial gradient + β·(clipped) MI gradient — the MI regularizer's one step
     const advLoss = () => bceWithLogits(m.discriminator.apply(generate(m, z, null)), 1);
-    if (m.mi) {
-      const { grads, info } = m.mi.computeGradients(advLoss, () => [generate(m, z, null), code], m.generator.variables, { criticPair: [fake, code], perm });
-      m.gOptimizer.applyGradients(grads);
-      return tf.stack([
-        dLoss,
-        info.taskLoss,
-        info.mi,
-        info.criticLoss,
-        info.jointTerm,
-        info.marginalTerm,
-        info.penalty,
-        info.taskGradNorm,
-        info.miGradNorm,
-        info.clipScale,
-      ]);
-    }
-    const adv = tf.variableGrads(advLoss, m.generator.variables);
-    m.gOptimizer.applyGradients(adv.grads);
-    const nan = tf.scalar(NaN);
-    return tf.stack([dLoss, adv.value, nan, nan, nan, nan, nan, globalNorm(adv.grads), tf.scalar(0), nan]);
+    const g = regularizedUpdate(m.mi, m.gOptimizer, advLoss, () => [generate(m, z, null), code], m.generator.variables, { criticPair: [fake, code], perm });
+    return tf.stack([dLoss, g.taskLoss, g.mi, g.criticLoss, g.jointTerm, g.marginalTerm, g.penalty, g.taskGradNorm, g.miGradNorm, g.clipScale]);
   });
   const v = out.dataSync();
   out.dispose();

@@ -13,10 +13,9 @@
  * β = 0 (or no MI term) is a plain conditional-input GAN: c is fed to G but nothing rewards using it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MIRegularizer, MiTerm } from '../mi/miRegularizer.js';
+import { type MIRegularizer, type MiTerm, regularizedUpdate } from '../mi/miRegularizer.js';
 import type { Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
-import { globalNorm } from './adaptiveClip.js';
 import { bceWithLogits } from './gan.js';
 
 /** The code c: `categorical` one-hot categories (0 = none) then `continuous` U(−1, 1) coordinates. */
@@ -226,27 +225,9 @@ export function infoGanTrainStep(m: InfoGan, real: Float32Array, rng: Rng): Info
     // 2–3. the MI regularizer's step: T (or Q) on (G(z, c), c) with G fixed, then G's
     //      non-saturating adversarial gradient + β·(clipped) gradient of the MI term
     const advLoss = () => bceWithLogits(m.discriminator.apply(m.generator.apply(z)), 1);
-    const nan = tf.scalar(NaN);
-    if (m.mi) {
-      const { grads, info } = m.mi.computeGradients(advLoss, () => [m.generator.apply(z), c], m.generator.variables, { criticPair: [fake, c], perm });
-      m.gOptimizer.applyGradients(grads);
-      return tf.stack([
-        dLoss,
-        info.taskLoss,
-        info.mi,
-        info.criticLoss,
-        info.jointTerm,
-        info.marginalTerm,
-        info.penalty,
-        info.taskGradNorm,
-        info.miGradNorm,
-        info.clipScale,
-        info.extras.codeAccuracy ?? nan,
-      ]);
-    }
-    const adv = tf.variableGrads(advLoss, m.generator.variables);
-    m.gOptimizer.applyGradients(adv.grads);
-    return tf.stack([dLoss, adv.value, nan, nan, nan, nan, nan, globalNorm(adv.grads), tf.scalar(0), nan, nan]);
+    const g = regularizedUpdate(m.mi, m.gOptimizer, advLoss, () => [m.generator.apply(z), c], m.generator.variables, { criticPair: [fake, c], perm });
+    const accuracy = g.extras.codeAccuracy ?? tf.scalar(NaN);
+    return tf.stack([dLoss, g.taskLoss, g.mi, g.criticLoss, g.jointTerm, g.marginalTerm, g.penalty, g.taskGradNorm, g.miGradNorm, g.clipScale, accuracy]);
   });
   const v = out.dataSync();
   out.dispose();
