@@ -4,7 +4,7 @@
  * INFOBOUND_BACKEND; library code never chooses it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfigJson } from '../config/validate.js';
@@ -12,11 +12,10 @@ import { describeFailure } from '../experiments/failures.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
 import { createProgress } from './progress.js';
 import { cmdReport } from './report.js';
+import { PACKAGE_ROOT, experimentPath } from './experimentPath.js';
 
 /** steps of the `start` job: a few minutes on two cores. */
 const START_STEPS = 3000;
-
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const USAGE = `infobound — GANs and information bottlenecks with neural MI estimators
 
@@ -59,13 +58,6 @@ Exit codes: 0 done, 1 failed (or completed with diverged settings/estimators), 2
 INFOBOUND_DEBUG=1 prints stack traces.
 
 backends (--backend or INFOBOUND_BACKEND): node-gpu, node, wasm, cpu; default: the first that loads.`;
-
-function experimentPath(arg: string): string {
-  if (existsSync(arg)) return arg;
-  const shipped = join(PACKAGE_ROOT, 'experiments', arg.endsWith('.json') ? arg : `${arg}.json`);
-  if (existsSync(shipped)) return shipped;
-  throw new ConfigError(`experiment file not found: ${arg} (also looked for ${shipped}); see \`infobound list\``);
-}
 
 function intFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;

@@ -4,14 +4,12 @@
  * mean, bias and std, and a |bias| heat-map, in a run directory like `infobound run` writes.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, expectObject } from '../config/validate.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
 import { createProgress } from './progress.js';
-
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { PACKAGE_ROOT } from './experimentPath.js';
 
 export const SUITE_USAGE = `infobound suite [--quick] [--estimators a,b] [--seeds N] [--steps N] [--seed S] [--json] [--out DIR] [--backend B] [--file F]
   runs experiments/mi-suite.json (or F): every estimator on tasks with known MI; writes table.md/json and bias-heatmap.png

@@ -11,10 +11,10 @@
  * did not complete (the comparison is still written for the rest); 2 a usage or config error
  * (nothing is created); 130 / 143 stopped by SIGINT / SIGTERM.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseBackendName } from '../backend/backend.js';
 import { ConfigError } from '../config/validate.js';
@@ -27,8 +27,7 @@ import { countCells, createSweep, formatCounts, parseGridArg, Sweep, type SlurmS
 import { checkSlurmSettings, requireSbatch, SlurmExecutor } from '../experiments/sweep/slurmExecutor.js';
 import { createProgress } from './progress.js';
 import { cmdReport } from './report.js';
-
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { experimentPath } from './experimentPath.js';
 
 export const SWEEP_USAGE = `usage:
   infobound sweep <experiment.json> --grid key=v1,v2 [--grid …] [--seeds N] [--seed S] [--steps N] [--backend B]
@@ -75,12 +74,6 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 /** An experiment argument: a file, or the name of a shipped experiment. */
-export function experimentPath(arg: string): string {
-  if (existsSync(arg)) return arg;
-  const shipped = join(PACKAGE_ROOT, 'experiments', arg.endsWith('.json') ? arg : `${arg}.json`);
-  if (existsSync(shipped)) return shipped;
-  throw new ConfigError(`experiment file not found: ${arg} (also looked for ${shipped}); see \`infobound list\``);
-}
 
 function intFlag(v: string | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;
