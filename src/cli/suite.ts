@@ -4,7 +4,7 @@
  * mean, bias and std, and a |bias| heat-map, in a run directory like `infobound run` writes.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, expectObject } from '../config/validate.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
