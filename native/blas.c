@@ -580,6 +580,89 @@ static napi_value axpy_many(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* one row of the all-pairs first layer: o = relu(a + c) */
+VEC static void pair_row_relu(float *o, const float *a, const float *c, int64_t h) {
+  for (int64_t k = 0; k < h; k++) {
+    const float v = a[k] + c[k];
+    o[k] = v > 0.0f ? v : 0.0f;
+  }
+}
+
+/*
+ * the gradient of one row: g = dy·1[out > 0] (a product, as tfjs' dy·step(x), so a NaN in dy stays
+ * NaN; and branch-free, so that it vectorises), added to the double sums sa (over j) and sc (over i)
+ */
+VEC static void pair_row_relu_grad(double *restrict sa, double *restrict sc, const float *restrict dy, const float *restrict out, int64_t h) {
+  for (int64_t k = 0; k < h; k++) {
+    const float d = dy[k], mask = out[k] > 0.0f ? 1.0f : 0.0f;
+    const double g = (double)(d * mask);
+    sa[k] += g;
+    sc[k] += g;
+  }
+}
+
+/*
+ * pairSumRelu(heap, plan): out[i·m + j] = relu(a_i + c_j) for a [n, h], c [m, h] (the concat
+ * critic's first layer on all pairs, src/backend/pairSumRelu.ts); plan = [aOff, cOff, outOff, n, m, h].
+ */
+static napi_value pair_sum_relu(napi_env env, napi_callback_info info) {
+  size_t argc = 2, plen, nf;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *heap = argc >= 2 ? heap_floats(env, argv[0], &nf) : NULL;
+  double *p = argc >= 2 ? plan_of(env, argv[1], &plen) : NULL;
+  if (!heap || !p) {
+    napi_throw_type_error(env, NULL, "pairSumRelu: expected (ArrayBuffer, Float64Array plan)");
+    return NULL;
+  }
+  if (plen != 6) PLAN_FAIL("pairSumRelu: plan must be [aOff, cOff, outOff, n, m, h]");
+  const int64_t ao = (int64_t)p[0], co = (int64_t)p[1], oo = (int64_t)p[2], n = (int64_t)p[3], m = (int64_t)p[4], h = (int64_t)p[5];
+  if (n < 0 || m < 0 || h < 0 || !in_heap(ao, n * h, nf) || !in_heap(co, m * h, nf) || !in_heap(oo, n * m * h, nf))
+    PLAN_FAIL("pairSumRelu: a buffer lies outside the heap");
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < m; j++) pair_row_relu(heap + oo + (i * m + j) * h, heap + ao + i * h, heap + co + j * h, h);
+  return NULL;
+}
+
+/*
+ * pairSumReluGrad(heap, plan): da_i = Σ_j dy_ij·1[out_ij > 0], dc_j = Σ_i dy_ij·1[out_ij > 0],
+ * summed in double in the order i, then j, rounded once; plan = [dyOff, outOff, daOff, dcOff, n, m, h]
+ * (daOff or dcOff −1 when that gradient is not wanted).
+ */
+static napi_value pair_sum_relu_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 2, plen, nf;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *heap = argc >= 2 ? heap_floats(env, argv[0], &nf) : NULL;
+  double *p = argc >= 2 ? plan_of(env, argv[1], &plen) : NULL;
+  if (!heap || !p) {
+    napi_throw_type_error(env, NULL, "pairSumReluGrad: expected (ArrayBuffer, Float64Array plan)");
+    return NULL;
+  }
+  if (plen != 7) PLAN_FAIL("pairSumReluGrad: plan must be [dyOff, outOff, daOff, dcOff, n, m, h]");
+  const int64_t dyo = (int64_t)p[0], oo = (int64_t)p[1], dao = (int64_t)p[2], dco = (int64_t)p[3], n = (int64_t)p[4], m = (int64_t)p[5], h = (int64_t)p[6];
+  if (n < 0 || m < 0 || h < 0 || !in_heap(dyo, n * m * h, nf) || !in_heap(oo, n * m * h, nf) || (dao != -1 && !in_heap(dao, n * h, nf)) ||
+      (dco != -1 && !in_heap(dco, m * h, nf)))
+    PLAN_FAIL("pairSumReluGrad: a buffer lies outside the heap");
+  double *sa = calloc((size_t)(n * h + m * h) + 1, sizeof(double));
+  if (!sa) {
+    napi_throw_error(env, NULL, "pairSumReluGrad: out of memory");
+    return NULL;
+  }
+  double *sc = sa + n * h;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < m; j++) {
+      const int64_t row = (i * m + j) * h;
+      pair_row_relu_grad(sa + i * h, sc + j * h, heap + dyo + row, heap + oo + row, h);
+    }
+  if (dao != -1)
+    for (int64_t q = 0; q < n * h; q++) heap[dao + q] = (float)sa[q];
+  if (dco != -1)
+    for (int64_t q = 0; q < m * h; q++) heap[dco + q] = (float)sc[q];
+  free(sa);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -622,6 +705,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"denseBackward", NULL, dense_backward, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"axpyMany", NULL, axpy_many, NULL, NULL, NULL, napi_default, NULL},
+      {"pairSumRelu", NULL, pair_sum_relu, NULL, NULL, NULL, napi_default, NULL},
+      {"pairSumReluGrad", NULL, pair_sum_relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, info_fn, NULL, NULL, NULL, napi_default, NULL},
   };

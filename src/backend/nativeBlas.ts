@@ -71,6 +71,10 @@ export interface NativeBlas {
   sumSquares(heap: ArrayBufferLike, plan: Float64Array): number;
   /** out_i = a_i + s·b_i in float32 (plan = [count, s, then aOff, bOff, outOff, size per triple]). */
   axpyMany(heap: ArrayBufferLike, plan: Float64Array): void;
+  /** relu(a_i + c_j) for every pair (plan = [aOff, cOff, outOff, n, m, h]; src/backend/pairSumRelu.ts). */
+  pairSumRelu(heap: ArrayBufferLike, plan: Float64Array): void;
+  /** Its gradient: masked sums over j and over i (plan = [dyOff, outOff, daOff, dcOff, n, m, h], −1 for an unwanted one). */
+  pairSumReluGrad(heap: ArrayBufferLike, plan: Float64Array): void;
   setThreads(n: number): void;
   info(): { coreName: string; config: string; threads: number; library: string };
 }

@@ -33,6 +33,7 @@ import { installSharedSaves, uninstallSharedSaves } from './sharedSaves.js';
 import { LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, LOG_MOVING_AVERAGE, logMeanExpKernels, logMovingAverageKernel, registerTailGradients } from './tailOps.js';
 import { ADD_SCALED, gradientSetKernels, SUM_OF_SQUARES } from './gradientSetOps.js';
 import { MINE_TAIL, MINE_TAIL_GRAD, mineTailKernels } from './mineTail.js';
+import { PAIR_SUM_RELU, PAIR_SUM_RELU_GRAD, pairSumReluKernels } from './pairSumRelu.js';
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 import { concatKernel, gatherKernel } from './copyKernels.js';
@@ -53,6 +54,8 @@ const ADDED_KERNELS = [
   LOG_MOVING_AVERAGE,
   MINE_TAIL,
   MINE_TAIL_GRAD,
+  PAIR_SUM_RELU,
+  PAIR_SUM_RELU_GRAD,
   SUM_OF_SQUARES,
   ADD_SCALED,
 ] as const;
@@ -187,6 +190,7 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
   }
   const dense = denseStackKernels(blas);
   const sets = gradientSetKernels(blas);
+  const pairs = pairSumReluKernels(blas);
   registerTailGradients();
   for (const [kernelName, kernelFunc] of [
     [DENSE_FORWARD, dense.forward],
@@ -204,7 +208,17 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
     config[FIX] = null;
     tf.registerKernel(config);
   }
-  for (const name of [ADAM_KERNEL, ADAM_IN_PLACE_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  for (const name of [PAIR_SUM_RELU, PAIR_SUM_RELU_GRAD, ADAM_KERNEL, ADAM_IN_PLACE_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  if (pairs) {
+    for (const [kernelName, kernelFunc] of [
+      [PAIR_SUM_RELU, pairs.forward],
+      [PAIR_SUM_RELU_GRAD, pairs.backward],
+    ] as const) {
+      const config: Marked = { kernelName, backendName: 'wasm', kernelFunc };
+      config[FIX] = null;
+      tf.registerKernel(config);
+    }
+  }
   if (blas) {
     for (const [kernelName, kernelFunc] of [
       [ADAM_KERNEL, blasAdam(blas)],

@@ -4,6 +4,8 @@
  * Each gives aligned-pair scores T(x_i, y_i) and the full score matrix S_ij = T(x_i, y_j).
  */
 import * as tf from '@tensorflow/tfjs';
+import { denseStack } from '../backend/denseStack.js';
+import { pairSumRelu } from '../backend/pairSumRelu.js';
 import type { Rng } from '../util/rng.js';
 import { Mlp, activate, ownedVariable, type Activation } from './mlp.js';
 
@@ -155,12 +157,30 @@ export class ConcatCritic implements Critic {
     checkPair(x, y, this.dx, this.dy, false);
     const [n, m] = [x.shape[0], y.shape[0]];
     if (this.net.activation === 'relu' && this.net.outputActivation === 'linear') {
+      const fused = this.fusedReluAllPairs(x, y);
+      if (fused) return fused;
       this.reluAllPairs ??= reluMlpAllPairs(this.dx, this.net.weights.length);
       return this.reluAllPairs(x, y, ...this.net.variables) as tf.Tensor2D;
     }
     return mlpLayers(this.net, this.firstLayerAllPairs(x, y), 1, this.net.weights.length).reshape([n, m]);
   }
   private reluAllPairs?: (...inputs: tf.Tensor[]) => tf.Tensor;
+  /**
+   * The ReLU path through the fused kernels (wasm): the first layer on all pairs as one kernel
+   * each way (src/backend/pairSumRelu.ts), the later layers as one dense stack. Null where either
+   * cannot serve; then the tf-op path above runs.
+   */
+  private fusedReluAllPairs(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D | null {
+    const { weights, biases } = this.net;
+    if (weights.length < 2) return null;
+    const h = weights[0].shape[1];
+    const ax = tf.fused.matMul({ a: x, b: weights[0].slice([0, 0], [this.dx, h]), bias: biases[0] }) as tf.Tensor2D;
+    const ay = tf.matMul(y, weights[0].slice([this.dx, 0], [this.dy, h])) as tf.Tensor2D;
+    const h1 = pairSumRelu(ax, ay);
+    if (!h1) return null;
+    const out = denseStack(h1, weights.slice(1), biases.slice(1), 'relu', 'linear') ?? mlpLayers(this.net, h1, 1, weights.length);
+    return out.reshape([x.shape[0], y.shape[0]]) as tf.Tensor2D;
+  }
   /** The reference all-pairs path: the concatenated inputs tiled to n·m rows through the whole MLP. */
   matrixTiled(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     checkPair(x, y, this.dx, this.dy, false);

@@ -90,6 +90,8 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
       InfoboundLogMovingAverage: true,
       InfoboundMineTail: true,
       InfoboundMineTailGrad: true,
+      InfoboundPairSumRelu: true,
+      InfoboundPairSumReluGrad: true,
       InfoboundSumOfSquares: true,
       InfoboundAddScaled: true,
       Identity: true,
