@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: time per training step of the three workloads of ../shared/BENCHMARKS.md
- * (bench/workloads.ts, the toolkit's own training code), next to the floor (the step's matmul
- * FLOPs over this machine's measured matmul rate) and, with --peer, PyTorch on the same machine.
+ * `npm run bench`: time per training step of the four workloads of ../shared/BENCHMARKS.md (gan25,
+ * ib-mnist, mi-gauss20, mi-matrix64 in bench/workloads.ts, the toolkit's own training code), next to
+ * the floor (the step's matmul FLOPs over this machine's measured matmul rate) and, with --peer,
+ * PyTorch on the same machine.
  *
  *   npm run bench                                   # all workloads, 200 steps after 20 warm-up
  *   npm run bench -- --workload gan25 --steps 50
