@@ -4,7 +4,6 @@
  * Each gives aligned-pair scores T(x_i, y_i) and the full score matrix S_ij = T(x_i, y_j).
  */
 import * as tf from '@tensorflow/tfjs';
-import { denseStack } from '../backend/denseStack.js';
 import { pairSumRelu } from '../backend/pairSumRelu.js';
 import type { Rng } from '../util/rng.js';
 import { Mlp, activate, ownedVariable, type Activation } from './mlp.js';
@@ -48,23 +47,6 @@ function checkPair(x: tf.Tensor2D, y: tf.Tensor2D, dx: number, dy: number, align
   if (aligned && x.shape[0] !== y.shape[0]) {
     throw new Error(`critic: x and y must have the same number of rows, got ${x.shape[0]} and ${y.shape[0]}`);
   }
-}
-
-/**
- * Layers [from, to) of an MLP applied to h, with the same fused matmul + bias (+ ReLU) as
- * Mlp.apply; the concat critic's all-pairs path runs the first layer itself and the rest here.
- */
-function mlpLayers(net: Mlp, h: tf.Tensor2D, from: number, to: number): tf.Tensor2D {
-  const last = net.weights.length - 1;
-  for (let i = from; i < to; i++) {
-    const a = i === last ? net.outputActivation : net.activation;
-    if (a === 'relu' || a === 'linear') {
-      h = tf.fused.matMul({ a: h, b: net.weights[i], bias: net.biases[i], activation: a }) as tf.Tensor2D;
-    } else {
-      h = activate(tf.fused.matMul({ a: h, b: net.weights[i], bias: net.biases[i] }) as tf.Tensor2D, a);
-    }
-  }
-  return h;
 }
 
 /**
@@ -162,7 +144,7 @@ export class ConcatCritic implements Critic {
       this.reluAllPairs ??= reluMlpAllPairs(this.dx, this.net.weights.length);
       return this.reluAllPairs(x, y, ...this.net.variables) as tf.Tensor2D;
     }
-    return mlpLayers(this.net, this.firstLayerAllPairs(x, y), 1, this.net.weights.length).reshape([n, m]);
+    return this.net.applyLayers(this.firstLayerAllPairs(x, y), 1, this.net.weights.length).reshape([n, m]);
   }
   private reluAllPairs?: (...inputs: tf.Tensor[]) => tf.Tensor;
   /**
@@ -178,7 +160,7 @@ export class ConcatCritic implements Critic {
     const ay = tf.matMul(y, weights[0].slice([this.dx, 0], [this.dy, h])) as tf.Tensor2D;
     const h1 = pairSumRelu(ax, ay);
     if (!h1) return null;
-    const out = denseStack(h1, weights.slice(1), biases.slice(1), 'relu', 'linear') ?? mlpLayers(this.net, h1, 1, weights.length);
+    const out = this.net.applyLayers(h1, 1, weights.length);
     return out.reshape([x.shape[0], y.shape[0]]) as tf.Tensor2D;
   }
   /** The reference all-pairs path: the concatenated inputs tiled to n·m rows through the whole MLP. */
@@ -196,13 +178,13 @@ export class ConcatCritic implements Critic {
   features(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     checkPair(x, y, this.dx, this.dy, true);
     this.requireHidden();
-    return mlpLayers(this.net, tf.concat([x, y], 1) as tf.Tensor2D, 0, this.net.weights.length - 1);
+    return this.net.applyLayers(tf.concat([x, y], 1) as tf.Tensor2D, 0, this.net.weights.length - 1);
   }
   /** Φ(x_i, y_j) for all pairs, [n·m, h], row i·m + j (the all-pairs path of `matrix`). */
   featuresAllPairs(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     checkPair(x, y, this.dx, this.dy, false);
     this.requireHidden();
-    return mlpLayers(this.net, this.firstLayerAllPairs(x, y), 1, this.net.weights.length - 1);
+    return this.net.applyLayers(this.firstLayerAllPairs(x, y), 1, this.net.weights.length - 1);
   }
   private requireHidden(): void {
     if (this.net.weights.length < 2) throw new Error('critic: features need at least one hidden layer (critic.hidden is empty)');

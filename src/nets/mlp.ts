@@ -104,12 +104,21 @@ export class Mlp {
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
       throw new Error(`${this.name}: expected input of shape [n, ${this.inputSize}], got [${x.shape.join(', ')}]`);
     }
-    // one kernel each way on the wasm backend (src/backend/denseStack.ts); null where it cannot serve
-    const fused = denseStack(x, this.weights, this.biases, this.activation, this.outputActivation, LEAKY_RELU_ALPHA);
-    if (fused) return fused;
-    let h = x;
+    return this.applyLayers(x, 0, this.weights.length);
+  }
+
+  /**
+   * Layers [from, to) applied to h (the input of layer `from`): the concat critic's all-pairs path
+   * runs its first layer itself and the rest here; convex η-MINE's features stop before the last.
+   */
+  applyLayers(h: tf.Tensor2D, from: number, to: number): tf.Tensor2D {
     const last = this.weights.length - 1;
-    for (let i = 0; i <= last; i++) {
+    if (from >= to) return h;
+    // one kernel each way on the wasm backend (src/backend/denseStack.ts); null where it cannot serve
+    const outAct = to - 1 === last ? this.outputActivation : this.activation;
+    const fused = denseStack(h, this.weights.slice(from, to), this.biases.slice(from, to), this.activation, outAct, LEAKY_RELU_ALPHA);
+    if (fused) return fused;
+    for (let i = from; i < to; i++) {
       const a = i === last ? this.outputActivation : this.activation;
       // fused matmul+bias(+relu) is one kernel; other activations are applied separately because
       // tfjs can only differentiate fused linear/relu.
