@@ -278,8 +278,8 @@ export function withClip(ctx: DrawContext, r: Rect, fn: () => void): void {
 export interface LegendEntry {
   label: string;
   color: string;
-  /** swatch: a line (default), a filled dot, a "+" cross, or a filled box (bars). */
-  kind?: 'line' | 'point' | 'cross' | 'patch';
+  /** swatch: a line (default), a filled dot, an open ring, a "+" cross, or a filled box (bars). */
+  kind?: 'line' | 'point' | 'ring' | 'cross' | 'patch';
   dashed?: boolean;
   /** a dot on the line (series drawn with markers). */
   marker?: boolean;
@@ -352,6 +352,13 @@ function drawSwatch(ctx: DrawContext, e: LegendEntry, x: number, cy: number): vo
     ctx.beginPath();
     ctx.arc(x + LEGEND_SWATCH / 2, cy, 4, 0, 2 * Math.PI);
     ctx.fill();
+    return;
+  }
+  if (kind === 'ring') {
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.arc(x + LEGEND_SWATCH / 2, cy, 3.5, 0, 2 * Math.PI);
+    ctx.stroke();
     return;
   }
   if (kind === 'cross') {

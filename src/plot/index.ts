@@ -30,4 +30,15 @@ export { scatterPlot, scatterPanels, scatterLayout, type PointGroup, type Scatte
 export { heatmap, heatmapPanels, heatmapLayout, viridis, MISSING_COLOR, type HeatmapPanel, type HeatmapOptions, type HeatmapPanelsOptions } from './heatmap.js';
 export { annotatedGrid, type AnnotatedGridOptions } from './annotatedGrid.js';
 export { barChart, barChartLayout, type BarSeries, type BarChartOptions } from './barChart.js';
+export {
+  errorBarChart,
+  errorBarPanels,
+  errorBarLayout,
+  errorBarXAxis,
+  type ErrorBarPoint,
+  type ErrorBarSeries,
+  type ErrorBarChartOptions,
+  type ErrorBarPanelsOptions,
+  type ErrorBarXAxis,
+} from './errorBarChart.js';
 export { imageGrid, imageGridLayout, type ImageGridOptions, type ImageGridLayout } from './imageGrid.js';

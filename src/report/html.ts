@@ -125,14 +125,31 @@ function objectTable(rows: Json[], columns?: string[]): string {
     .join('')}</table>`;
 }
 
-function gallery(images: string[], prefix = ''): string {
+/** Image files as a gallery; `captions` gives a file a line of description above its name. */
+function gallery(images: string[], prefix = '', captions: Map<string, string> = new Map()): string {
   if (images.length === 0) return '<p>No figures.</p>';
   return `<div class="gallery">${images
-    .map(
-      (f) =>
-        `<figure><a href="${escapeHtml(encodeURI(prefix + f))}"><img src="${escapeHtml(encodeURI(prefix + f))}" alt="${escapeHtml(f)}"></a><figcaption>${escapeHtml(f)}</figcaption></figure>`,
-    )
+    .map((f) => {
+      const about = captions.get(f);
+      return `<figure><a href="${escapeHtml(encodeURI(prefix + f))}"><img src="${escapeHtml(encodeURI(prefix + f))}" alt="${escapeHtml(about ?? f)}"></a><figcaption>${about ? `${escapeHtml(about)}<br>` : ''}${escapeHtml(f)}</figcaption></figure>`;
+    })
     .join('')}</div>`;
+}
+
+/**
+ * A sweep's figures in the order comparison.json lists them (trade-off, lines against a numeric
+ * key, bars), each with its description (its PNG, or its SVG when no PNG was written), then any
+ * other PNG of the directory.
+ */
+export function sweepFigures(s: Pick<SweepData, 'comparison' | 'images'>): { images: string[]; captions: Map<string, string> } {
+  const listed = (Array.isArray(s.comparison?.figures) ? s.comparison.figures : []) as Json[];
+  const captions = new Map<string, string>();
+  for (const f of listed) {
+    const files = (Array.isArray(f.files) ? f.files : []).filter((n): n is string => typeof n === 'string');
+    const file = files.find((n) => n.endsWith('.png')) ?? files.find((n) => n.endsWith('.svg'));
+    if (file && typeof f.description === 'string') captions.set(file, f.description);
+  }
+  return { images: [...captions.keys(), ...s.images.filter((f) => !captions.has(f))], captions };
 }
 
 /** A chart's box: drawn in the browser into its empty surface, or given its drawing (`svg`). */
@@ -228,6 +245,7 @@ export function sweepPage(s: SweepData, assets: string): string {
         .join('')}</table><p class="caption">mean ± std over the seeds that completed</p>`
     : '<p>No comparison yet.</p>';
   const charts = sweepCharts(grid, s.cells);
+  const figs = sweepFigures(s);
   const cellsTable = `<table><tr><th>cell</th><th>seed</th><th>status</th><th>report</th><th>error</th></tr>${s.cells
     .map(
       (c) =>
@@ -262,7 +280,7 @@ ${compTable}
 <h2>Cells</h2>
 ${cellsTable}
 <h2>Figures</h2>
-${gallery(s.images)}
+${gallery(figs.images, '', figs.captions)}
 `;
   return page(`${String(sw.experiment ?? 'sweep')} ${s.id}`, assets, body, { assets, charts: charts.map(embedScatter) });
 }

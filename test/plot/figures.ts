@@ -1,6 +1,7 @@
 // Test helpers: a set of charts that covers every drawing call, and pixel comparison of two renderings.
 import { Resvg } from '@resvg/resvg-js';
 import { barChart } from '../../src/plot/barChart.js';
+import { errorBarPanels } from '../../src/plot/errorBarChart.js';
 import type { RenderOptions } from '../../src/plot/figure.js';
 import { heatmapPanels } from '../../src/plot/heatmap.js';
 import { imageGrid } from '../../src/plot/imageGrid.js';
@@ -84,6 +85,27 @@ export const CHARTS: Record<string, (r: RenderOptions) => Buffer> = {
         ],
         yLabel: 'nats',
       },
+      r,
+    ),
+  errorBars: (r) =>
+    errorBarPanels(
+      ['modes', 'high-quality %'].map((yLabel, k) => ({
+        title: yLabel,
+        xLabel: 'β (log scale)',
+        yLabel,
+        xLog: true,
+        yFromZero: true,
+        series: ['mine', 'nwj'].map((name, j) => ({
+          name,
+          points: [0, 0.01, 0.1, 1].map((x, i) => ({
+            x,
+            mean: 5 + 4 * i + 3 * j + k,
+            std: 1 + (i % 2),
+            samples: [4 + 4 * i + 3 * j, 6 + 4 * i + 3 * j + 2 * k],
+          })),
+        })),
+      })),
+      { title: 'coverage and precision against β' },
       r,
     ),
   digits: (r) =>

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as plot from '../../src/plot/index.js';
 import * as annotatedGrid from '../../src/plot/annotatedGrid.js';
 import * as barChart from '../../src/plot/barChart.js';
+import * as errorBarChart from '../../src/plot/errorBarChart.js';
 import * as figure from '../../src/plot/figure.js';
 import * as heatmap from '../../src/plot/heatmap.js';
 import * as imageGrid from '../../src/plot/imageGrid.js';
@@ -13,7 +14,7 @@ import * as lineChart from '../../src/plot/lineChart.js';
 import * as scatterPlot from '../../src/plot/scatterPlot.js';
 
 describe('src/plot/index.ts', () => {
-  it.each(Object.entries({ annotatedGrid, barChart, figure, heatmap, imageGrid, lineChart, scatterPlot }))(
+  it.each(Object.entries({ annotatedGrid, barChart, errorBarChart, figure, heatmap, imageGrid, lineChart, scatterPlot }))(
     'exports every function and constant of %s',
     (_name, mod) => {
       for (const [k, v] of Object.entries(mod)) expect((plot as Record<string, unknown>)[k], k).toBe(v);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, fmt, indexPage, jsonForScript, runPage, sweepPage } from '../../src/report/html.js';
+import { escapeHtml, fmt, indexPage, jsonForScript, runPage, sweepFigures, sweepPage } from '../../src/report/html.js';
 import { readRun, readSweep } from '../../src/report/readRun.js';
 import { SETTINGS, STEPS, writeRunFixture, writeSweepFixture } from './fixtures.js';
 
@@ -101,6 +101,24 @@ describe('sweepPage and indexPage', () => {
       [0, 10.5],
       [1, 20.5],
     ]);
+  });
+
+  it("the sweep's figures: those comparison.json lists first, in its order, each with its description", () => {
+    const comparison = {
+      figures: [
+        { files: ['coverage-precision-vs-beta.png', 'coverage-precision-vs-beta.svg'], description: 'coverage vs precision against beta' },
+        { files: ['comparison-modes-vs-beta.svg'], description: 'modes against beta' },
+      ],
+    };
+    const f = sweepFigures({ comparison, images: ['comparison-modes.png', 'coverage-precision-vs-beta.png'] });
+    expect(f.images).toEqual(['coverage-precision-vs-beta.png', 'comparison-modes-vs-beta.svg', 'comparison-modes.png']);
+    expect(f.captions.get('comparison-modes-vs-beta.svg')).toBe('modes against beta');
+    const dir = writeSweepFixture();
+    const data = readSweep(dir);
+    const html = sweepPage({ ...data, comparison: { ...data.comparison, ...comparison }, images: ['coverage-precision-vs-beta.png'] }, 'report-assets');
+    expect(html).toContain(
+      '<figure><a href="coverage-precision-vs-beta.png"><img src="coverage-precision-vs-beta.png" alt="coverage vs precision against beta"></a><figcaption>coverage vs precision against beta<br>coverage-precision-vs-beta.png</figcaption></figure>',
+    );
   });
 
   it('the index lists each entry with its link and key metrics, and loads no script', () => {

@@ -1,14 +1,19 @@
 /**
  * Collection, shared by every executor: a cell's outcome from its run directory's summary.json,
  * and the comparison of the cells that finished — comparison.json, comparison.md (mean ± std over
- * seeds of every summary metric per grid point, failed cells listed with their error) and a bar
- * chart per metric.
+ * seeds of every summary metric per grid point, failed cells listed with their error, the figures
+ * listed), a bar chart per metric, and over a numeric grid key a line chart per metric and, for a
+ * GAN sweep, the coverage/precision trade-off (lineFigures.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { meanStd } from '../../eval/miStats.js';
 import { barChart } from '../../plot/barChart.js';
-import { valueLabel, type CellStatus, type GridAxis, type Sweep, type SweepCell } from './plan.js';
+import { errorBarChart, errorBarPanels } from '../../plot/errorBarChart.js';
+import type { RenderOptions } from '../../plot/figure.js';
+import { DEFAULT_FIGURE_OPTIONS } from '../figureOutput.js';
+import { cellFacts, numericAxisOf, sweepLineChart, sweepLineData, metricLabel, TRADE_OFF, tradeOffPanels, useLogAxis } from './lineFigures.js';
+import { valueLabel, type CellStatus, type GridAxis, type Sweep, type SweepCell, type SweepRecord } from './plan.js';
 
 export interface CellOutcome {
   status: CellStatus;
@@ -97,12 +102,91 @@ export function describeUnfinished(c: SweepCell): string {
   return c.error ? (c.error.startsWith(c.status) ? c.error : `${c.status}: ${c.error}`) : c.status;
 }
 
-/** Writes comparison.json, comparison.md and the charts from the cells' current state. */
+/** A figure of the comparison: its files (names in the sweep directory, one per format) and what it shows. */
+export interface SweepFigure {
+  files: string[];
+  description: string;
+}
+
+/** The caption line of the sweep's figures: "minegan-25gaussians · sweep over mi.beta · seeds 0, 1 · 300 steps · sweep-…". */
+export function sweepCaption(rec: Pick<SweepRecord, 'experiment' | 'grid' | 'seeds' | 'steps'>, id: string): string {
+  const parts = [rec.experiment, `sweep over ${rec.grid.map((g) => g.key).join(' × ')}`, `seeds ${rec.seeds.join(', ')}`];
+  if (rec.steps !== null) parts.push(`${rec.steps} steps`);
+  parts.push(id);
+  return parts.join(' · ');
+}
+
+/** File name part for a metric or key. */
+const safe = (s: string) => s.replace(/[^A-Za-z0-9.=-]+/g, '_');
+
+/** Charts drawn per metric (the first ones in the comparison's order). */
+const MAX_METRIC_CHARTS = 8;
+
+/**
+ * Writes comparison.json, comparison.md and the figures from the cells' current state, each
+ * figure in the cells' `figures.formats` (PNG and SVG by default):
+ * - coverage-precision-vs-<key>: for a sweep that compared `modes` and `highQualityPercent` over a
+ *   numeric key, the two against it in stacked panels;
+ * - comparison-<metric>-vs-<key>: each metric against the first numeric key (lines, mean ± std);
+ * - comparison-<metric>: each metric as grouped bars (categories = the first grid key).
+ */
 export function writeComparison(sweep: Sweep): string[] {
   const { experiment, grid, seeds, cells } = sweep.record;
   const rows = compareCells(grid, cells);
-  const files = [sweep.writeJson('comparison.json', { experiment, grid, seeds, rows })];
   const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+  const facts = cellFacts(cells);
+  const formats = facts.formats ?? DEFAULT_FIGURE_OPTIONS.formats;
+  const caption = sweepCaption(sweep.record, basename(sweep.dir));
+  const figures: SweepFigure[] = [];
+  const written: string[] = [];
+  const figure = (name: string, description: string, draw: (r: RenderOptions) => Buffer) => {
+    const paths = formats.map((format) => sweep.write(`${name}.${format}`, draw({ format, caption })));
+    written.push(...paths);
+    figures.push({ files: paths.map((p) => basename(p)), description });
+  };
+  const charted = metricNames.slice(0, MAX_METRIC_CHARTS);
+  const named = (m: string) => (metricLabel(m).title === m ? m : `${metricLabel(m).title} (${m})`);
+  const x = numericAxisOf(grid);
+  if (x) {
+    if (TRADE_OFF.every((m) => metricNames.includes(m))) {
+      const panels = tradeOffPanels(grid, rows, cells, x, facts);
+      figure(
+        `coverage-precision-vs-${safe(x.key)}`,
+        `coverage vs precision: modes captured and high-quality samples (%) against ${x.key}, mean ± std over seeds (rings: each seed)`,
+        (r) => errorBarPanels(panels, { title: `${experiment}: mode coverage and sample quality against ${x.key}` }, r),
+      );
+    }
+    for (const m of charted) {
+      const d = sweepLineData(grid, rows, cells, m, x);
+      figure(`comparison-${safe(m)}-vs-${safe(x.key)}`, `${named(m)} against ${x.key}, mean ± std over seeds (rings: each seed)`, (r) =>
+        errorBarChart(sweepLineChart(experiment, d, x, facts), r),
+      );
+    }
+  }
+  // bars: categories = first grid axis, series = the rest
+  const [first, ...others] = grid;
+  const seriesOf = (r: ComparisonRow) => others.map((g) => `${g.key}=${valueLabel(r.values[g.key])}`).join(',') || first.key;
+  const seriesNames = [...new Set(rows.map(seriesOf))];
+  const categories = first.values.map(valueLabel);
+  for (const m of charted) {
+    const series = seriesNames.map((name) => {
+      const pick = (cat: string) => rows.find((r) => valueLabel(r.values[first.key]) === cat && seriesOf(r) === name)?.metrics[m];
+      return { name, values: categories.map((c) => pick(c)?.mean ?? NaN), errors: categories.map((c) => pick(c)?.std ?? NaN) };
+    });
+    figure(`comparison-${safe(m)}`, `${named(m)} per ${first.key} as bars, mean ± std over seeds`, (r) =>
+      barChart(
+        {
+          title: `${experiment}: ${metricLabel(m, facts).title} (mean ± std over ${seeds.length} seeds)`,
+          xLabel: first.key,
+          yLabel: metricLabel(m, facts).yLabel,
+          categories,
+          series,
+        },
+        r,
+      ),
+    );
+  }
+  const files = [sweep.writeJson('comparison.json', { experiment, grid, seeds, rows, figures })];
   const f = (x: { mean: number; std: number } | undefined) =>
     x && Number.isFinite(x.mean) ? `${Number(x.mean.toPrecision(4))} ± ${Number(x.std.toPrecision(2))}` : '–';
   const md = [
@@ -119,23 +203,15 @@ export function writeComparison(sweep: Sweep): string[] {
   ];
   const failed = rows.flatMap((r) => r.failed.map((x) => `- ${r.cell} seed ${x.seed}: ${x.error}`));
   if (failed.length) md.push('', '## Cells that did not complete', '', ...failed);
-  files.push(sweep.write('comparison.md', md.join('\n') + '\n'));
-  // One chart per metric (at most 8): categories = first grid axis, series = the rest.
-  const [first, ...others] = grid;
-  const seriesOf = (r: ComparisonRow) => others.map((g) => `${g.key}=${valueLabel(r.values[g.key])}`).join(',') || first.key;
-  const seriesNames = [...new Set(rows.map(seriesOf))];
-  const categories = first.values.map(valueLabel);
-  for (const m of metricNames.slice(0, 8)) {
-    const series = seriesNames.map((name) => {
-      const pick = (cat: string) => rows.find((r) => valueLabel(r.values[first.key]) === cat && seriesOf(r) === name)?.metrics[m];
-      return { name, values: categories.map((c) => pick(c)?.mean ?? NaN), errors: categories.map((c) => pick(c)?.std ?? NaN) };
-    });
-    files.push(
-      sweep.write(
-        `comparison-${m.replace(/[^A-Za-z0-9.=-]+/g, '_')}.png`,
-        barChart({ title: `${experiment}: ${m} (mean ± std over ${seeds.length} seeds)`, xLabel: first.key, yLabel: m, categories, series }),
-      ),
-    );
+  if (figures.length) {
+    md.push('', '## Figures', '');
+    if (x && useLogAxis(x.values as number[]))
+      md.push(
+        `${x.key} is on a log axis${x.values.includes(0) ? '; its 0 is drawn one decade left of the smallest positive value, beyond the break (//) in the axis' : ''}.`,
+        '',
+      );
+    md.push(...figures.map((g) => `- ${g.description}: ${g.files.map((n) => `[${n}](${encodeURI(n)})`).join(', ')}`));
   }
-  return files;
+  files.push(sweep.write('comparison.md', md.join('\n') + '\n'));
+  return [...files, ...written];
 }

@@ -8,7 +8,8 @@
  *   attempts/<cell>.N earlier attempts of a cell that `sweep resume` ran again
  *   sweep.sbatch      Slurm only: the job-array script, one array task per cell
  *   logs/<job>_<task>.out  Slurm only: each array task's output
- *   comparison.json, comparison.md, comparison-<metric>.png
+ *   comparison.json, comparison.md, comparison-<metric>.png/.svg (bars); over a numeric key also
+ *   comparison-<metric>-vs-<key>.png/.svg and coverage-precision-vs-<key>.png/.svg (collect.ts)
  */
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
