@@ -11,6 +11,7 @@ import {
   drawTitle,
   finiteRange,
   FONTS,
+  formatNumber,
   inflate,
   layoutAxes,
   measuringContext,
@@ -72,6 +73,8 @@ export interface LineChartOptions {
   yRange?: [number, number];
   /** base-10 log y axis; values ≤ 0 are skipped. */
   logY?: boolean;
+  /** x tick values to use instead of the automatic ones (e.g. whole epochs), labelled as numbers. */
+  xTicks?: number[];
   /** legend right of the plot (default true when anything is named). */
   legend?: boolean;
 }
@@ -151,6 +154,7 @@ function prepare(o: LineChartOptions): Prepared {
     xDomain: xRange,
     yDomain: yRange,
     yLog: logY,
+    ...(o.xTicks ? { xCategories: o.xTicks.filter(Number.isFinite).map((v) => ({ value: v, label: formatNumber(v) })), xGrid: true } : {}),
     legend: (o.legend ?? true) ? legend : [],
   };
   return { spec, width: o.width ?? SIZES.chart[0], height: o.height ?? SIZES.chart[1], series };

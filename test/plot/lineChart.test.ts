@@ -89,6 +89,12 @@ describe('lineChart', () => {
     expect(near(px.at(mid, L.y.map(1.85)), white, 30)).toBe(true);
   });
 
+  it('takes fixed x ticks (whole epochs) instead of the automatic ones', () => {
+    const o: LineChartOptions = { series: [{ name: 'a', x: [1, 2, 3, 4], y: [4, 3, 2, 1] }] };
+    expect(lineChartLayout(o).xTicks.map((t) => t.label)).toContain('1.5');
+    expect(lineChartLayout({ ...o, xTicks: [1, 2, 3, 4] }).xTicks.map((t) => t.label)).toEqual(['1', '2', '3', '4']);
+  });
+
   it('maps a log y axis by decades', async () => {
     const o: LineChartOptions = { series: [{ name: 'ten', x: xs, y: xs.map((x) => (x === 3 ? 0 : x === 4 ? -1 : 10)) }], logY: true, yRange: [1, 100] };
     const L = lineChartLayout(o);
