@@ -29,15 +29,19 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
-  /** Uniform 32-bit unsigned integer. */
+  /**
+   * Uniform 32-bit unsigned integer. The state words are kept as int32 (`| 0`), which engines hold
+   * as small integers; `>>> 0` (uint32) values above 2³¹ are doubles. Both are the same 32-bit
+   * patterns: the stream is the same.
+   */
   nextUint32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
   }
 
   /** Uniform in [0, 1). */
@@ -93,7 +97,8 @@ export class Rng {
 
   /** The full generator state (for checkpoints): restoring it with setState continues the same stream. */
   getState(): { a: number; b: number; c: number; d: number; spareNormal: number | null } {
-    return { a: this.a, b: this.b, c: this.c, d: this.d, spareNormal: this.spareNormal };
+    // b, c, d as unsigned (as saved before the words were held as int32); a as held (b ^ (b >>> 9) is int32)
+    return { a: this.a, b: this.b >>> 0, c: this.c >>> 0, d: this.d >>> 0, spareNormal: this.spareNormal };
   }
 
   setState(s: { a: number; b: number; c: number; d: number; spareNormal: number | null }): void {
