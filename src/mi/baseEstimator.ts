@@ -14,6 +14,11 @@ export interface CoreOutput {
   parts: BoundParts;
   miForGradient: tf.Scalar;
   estimate: tf.Scalar;
+  /**
+   * log E_Q[e^T] on this batch when the bound already computed it (the DV bound's marginal term),
+   * so that it is not computed twice; absent: objective computes it from the marginal scores.
+   */
+  logMeanExpMarginal?: tf.Scalar;
 }
 
 export abstract class BaseEstimator implements MIEstimator {
@@ -34,8 +39,9 @@ export abstract class BaseEstimator implements MIEstimator {
     if (this.sampling === 'matrix' && !scores.matrix) {
       throw new Error(`estimator "${this.kind}" needs the full score matrix (sampling "matrix")`);
     }
-    const { parts, miForGradient, estimate } = this.core(scores, opts.updateState ?? true);
-    const logMeanExpMarginal = logMeanExp(scores.marginal);
+    const core = this.core(scores, opts.updateState ?? true);
+    const { parts, miForGradient, estimate } = core;
+    const logMeanExpMarginal = core.logMeanExpMarginal ?? logMeanExp(scores.marginal);
     const regularizer = this.regularizerConfig ? driftPenalty(logMeanExpMarginal, this.regularizerConfig) : tf.scalar(0);
     const loss = tf.add(tf.neg(miForGradient), regularizer) as tf.Scalar;
     return { ...parts, miForGradient, estimate, logMeanExpMarginal, regularizer, loss };

@@ -9,6 +9,7 @@ import type { BoundParts, CriticScores } from './interface.js';
 import { logMeanExp, stopGradient, valueWithGradientOf } from './ops.js';
 import type { RegularizerConfig } from './regularizer.js';
 import { ownedVariable } from '../nets/mlp.js';
+import { mineTail } from '../backend/mineTail.js';
 
 /**
  * One step of MINE's exponential moving average of E_Q[e^T], kept in log space:
@@ -58,15 +59,24 @@ export class DvEstimator extends BaseEstimator {
     const { joint, marginal } = scores;
     let parts: BoundParts, miForGradient: tf.Scalar;
     if (this.logMovingAverage && this.options.movingAverageRate !== null) {
-      const next = updateLogMovingAverage(this.logMovingAverage, stopGradient(logMeanExp(marginal)), this.options.movingAverageRate);
+      const rate = this.options.movingAverageRate;
+      // one kernel each way on wasm (src/backend/mineTail.ts); null elsewhere: the composite below
+      const tail = mineTail(joint, marginal, this.logMovingAverage, rate);
+      const next = tail ? tail.logMovingAverage : updateLogMovingAverage(this.logMovingAverage, stopGradient(logMeanExp(marginal)), rate);
       if (updateState) this.logMovingAverage.assign(next);
-      ({ parts, miForGradient } = mineCorrectedBound(joint, marginal, next));
+      if (tail) {
+        parts = { mi: tail.mi, jointTerm: tail.jointTerm, marginalTerm: tail.marginalTerm };
+        miForGradient = tail.miForGradient;
+      } else {
+        ({ parts, miForGradient } = mineCorrectedBound(joint, marginal, next));
+      }
     } else {
       parts = donskerVaradhan(joint, marginal);
       miForGradient = parts.mi;
     }
     const estimate = this.options.report === 'joint' ? parts.jointTerm : parts.mi;
-    return { parts, miForGradient, estimate };
+    // DV's marginal term is log mean exp of the marginal scores: the reported log E_Q[e^T] itself
+    return { parts, miForGradient, estimate, logMeanExpMarginal: parts.marginalTerm };
   }
 
   override getState(): Record<string, number> {

@@ -1,21 +1,23 @@
 /** Small numerically careful ops shared by the bounds. */
 import * as tf from '@tensorflow/tfjs';
+import { detach, logMeanExp as fusedLogMeanExp } from '../backend/tailOps.js';
 
-/** log mean exp(v) = logsumexp(v) − log n, stable for large scores. */
+/**
+ * log mean exp(v) = logsumexp(v) − log n, stable for large scores. On wasm one kernel each way
+ * (src/backend/tailOps.ts, float64 sum); elsewhere, and inside nested gradients, tf.logSumExp.
+ */
 export function logMeanExp(v: tf.Tensor1D): tf.Scalar {
-  return tf.sub(tf.logSumExp(v), Math.log(v.shape[0])) as tf.Scalar;
+  return fusedLogMeanExp(v);
 }
 
 /**
- * Identity in the forward pass, zero gradient in the backward pass. tfjs has no stop_gradient op;
- * a custom gradient gives one (used for MINE's moving average and "value of A, gradient of B").
+ * Identity in the forward pass, no gradient in the backward pass (tfjs has no stop_gradient op;
+ * used for MINE's moving average and "value of A, gradient of B"). The result shares x's buffer but
+ * is not connected to x on the gradient tape, so backpropagation does not walk anything upstream
+ * of it: a gradient taken only through stopGradient is absent (null), not zero.
  */
-const stopGradientImpl = tf.customGrad((...inputs) => ({
-  value: (inputs[0] as tf.Tensor).clone(),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-}));
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return stopGradientImpl(x) as T;
+  return detach(x);
 }
 
 /** A tensor whose value is `value` and whose gradient is that of `gradientOf`. */

@@ -125,7 +125,9 @@ describe('eta-mine-convex as an estimator', () => {
     const train = sampler.sample(2000, dataRng, 0),
       test = sampler.sample(4000, dataRng, 0);
     const fit = tf.tidy(() => estimator.finalize(critic, tf.tensor2d(train.x, [2000, 1]), tf.tensor2d(train.y, [2000, 1])));
-    expect(fit.converged).toBe(1);
+    // at the optimum to float64 rounding: the damped Newton stops at max |∇L| ≤ 1e-10 (converged)
+    // or, as for some trained critics, when a step no longer lowers L in float64 (max |∇L| ~1e-9–1e-8)
+    expect(fit.gradMax).toBeLessThan(1e-6);
     // the critic's own output weights with their optimal η are a feasible point of the convex problem
     expect(fit.trainLoss).toBeLessThanOrEqual(fit.trainLossBefore);
     // the critic's output is now the linear witness: η-DV at the fitted η on held-out pairs
