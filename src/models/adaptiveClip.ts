@@ -5,6 +5,7 @@
  * so the regulariser can never overwhelm the adversarial (or classification) signal.
  */
 import * as tf from '@tensorflow/tfjs';
+import { addScaled, sumOfSquares } from '../backend/gradientSetOps.js';
 
 export interface ClippedGradients {
   grads: tf.NamedTensorMap;
@@ -14,10 +15,12 @@ export interface ClippedGradients {
   scale: tf.Scalar;
 }
 
-/** The global L2 norm of a set of gradients. */
+/**
+ * The global L2 norm of a set of gradients: one kernel for the squared sum on wasm (float64
+ * accumulation, src/backend/gradientSetOps.ts), Σ sum(g²) of tf ops elsewhere and under a tape.
+ */
 export function globalNorm(g: tf.NamedTensorMap): tf.Scalar {
-  const parts = Object.values(g).map((t) => tf.sum(tf.square(t)));
-  return tf.sqrt(parts.length ? tf.addN(parts) : tf.scalar(0)) as tf.Scalar;
+  return tf.sqrt(sumOfSquares(Object.values(g))) as tf.Scalar;
 }
 
 /**
@@ -31,7 +34,14 @@ export function combineWithAdaptiveClip(main: tf.NamedTensorMap, mi: tf.NamedTen
   const miNorm = globalNorm(mi);
   // ε keeps a zero MI gradient from dividing by zero; its scale then does not matter.
   const scale = clip ? (tf.div(tf.minimum(mainNorm, miNorm), tf.add(miNorm, 1e-12)) as tf.Scalar) : tf.scalar(1);
-  const grads: tf.NamedTensorMap = {};
-  for (const k of keys) grads[k] = mi[k] ? tf.add(main[k], tf.mul(mi[k], scale)) : main[k];
+  // g_main + scale·g_MI over the variables the MI term reaches, one kernel for the set on wasm
+  const reached = keys.filter((k) => mi[k]);
+  const sums = addScaled(
+    reached.map((k) => main[k]),
+    reached.map((k) => mi[k]),
+    scale,
+  );
+  const grads: tf.NamedTensorMap = { ...main };
+  reached.forEach((k, i) => (grads[k] = sums[i]));
   return { grads, mainNorm, miNorm, scale };
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { combineWithAdaptiveClip } from '../../src/models/adaptiveClip.js';
+import { ADD_SCALED, SUM_OF_SQUARES } from '../../src/backend/gradientSetOps.js';
+import { combineWithAdaptiveClip, globalNorm } from '../../src/models/adaptiveClip.js';
+import { Rng } from '../../src/util/rng.js';
 
 const norm = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 
@@ -39,5 +41,69 @@ describe('adaptive gradient clipping (MINE appendix)', () => {
       const r = combineWithAdaptiveClip({ w: tf.tensor1d([1, 2]) }, { w: tf.tensor1d([0, 0]) });
       expect(Array.from(r.grads.w.dataSync())).toEqual([1, 2]);
     });
+  });
+});
+
+async function onCpu<T>(f: () => T): Promise<T> {
+  await tf.setBackend('cpu');
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  try {
+    return f();
+  } finally {
+    await tf.setBackend('wasm');
+  }
+}
+
+describe('adaptive clipping on the gradient-set kernels (wasm)', () => {
+  // a model's gradients: a few variables of different shapes; the MI term reaches all but one
+  const shapes = [[40, 256], [256], [256, 256], [256], [256, 1], [1]];
+  const values = (seed: number, scale: number) => {
+    const r = new Rng(seed);
+    return shapes.map((s) => r.fillNormal(new Float32Array(s.reduce((a, b) => a * b, 1)), 0, scale));
+  };
+  const main = values(1, 0.01),
+    mi = values(2, 0.05);
+  const combine = (clip: boolean) =>
+    tf.tidy(() => {
+      const m: tf.NamedTensorMap = {},
+        g: tf.NamedTensorMap = {};
+      shapes.forEach((s, i) => {
+        m[`v${i}`] = tf.tensor(main[i], s);
+        if (i !== 3) g[`v${i}`] = tf.tensor(mi[i], s);
+      });
+      const r = combineWithAdaptiveClip(m, g, clip);
+      return {
+        norms: [r.mainNorm, r.miNorm, r.scale].map((t) => t.dataSync()[0]),
+        grads: Object.keys(m).map((k) => Array.from(r.grads[k].dataSync())),
+        keys: Object.keys(r.grads),
+      };
+    });
+
+  it('one SumOfSquares kernel per norm and one AddScaled for the combination', async () => {
+    const p = await tf.profile(() => void combine(true));
+    const names = p.kernels.map((k) => k.name);
+    expect(names.filter((k) => k === SUM_OF_SQUARES).length).toBe(2);
+    expect(names.filter((k) => k === ADD_SCALED).length).toBe(1);
+    expect(names).not.toContain('Square');
+  });
+
+  for (const clip of [true, false]) {
+    it(`clip ${clip}: the norms equal the tf-op composite's (cpu) to float32 rounding, the combined gradients exactly given the scale`, async () => {
+      const got = combine(clip),
+        ref = await onCpu(() => combine(clip));
+      expect(got.keys).toEqual(ref.keys);
+      got.norms.forEach((v, k) => expect(Math.abs(v - ref.norms[k])).toBeLessThanOrEqual(1e-6 * Math.abs(ref.norms[k])));
+      // main + scale·mi in float32 (product, then sum) with the fused kernel's own scale
+      const s = Math.fround(got.norms[2]);
+      got.grads.forEach((g, k) => g.forEach((v, i) => expect(v).toBe(k === 3 ? main[k][i] : Math.fround(main[k][i] + Math.fround(s * mi[k][i])))));
+      if (!clip) expect(got.norms[2]).toBe(1);
+    });
+  }
+
+  it('globalNorm is √(Σ g²) over every tensor of the set, accumulated in float64', () => {
+    const got = tf.tidy(() => globalNorm(Object.fromEntries(shapes.map((s, i) => [`v${i}`, tf.tensor(mi[i], s)]))).dataSync()[0]);
+    const ref = Math.sqrt(mi.reduce((t, a) => t + a.reduce((u, v) => u + v * v, 0), 0));
+    expect(Math.abs(got - ref)).toBeLessThanOrEqual(1e-7 * ref);
+    expect(tf.tidy(() => globalNorm({}).dataSync()[0])).toBe(0);
   });
 });
