@@ -10,7 +10,8 @@
  *   2. the model's variables θ get  g = ∇θ L_task + c·g_MI,  g_MI = ∓β·∇θ Î(x, y)
  *      (− to maximise MI, + to minimise it; Î's gradient is the method's, e.g. MINE's
  *      moving-average-corrected one), with c = min(1, ‖∇θ L_task‖ / ‖g_MI‖) when clipping is
- *      adaptive — both norms over the variables the MI term reaches — and c = 1 when it is off.
+ *      adaptive — both norms over the variables the MI term reaches — and c = 1 when it is off
+ *      (then taken as one gradient of L_task ∓ β·Î: the model's passes run once).
  *
  * Minimising a lower bound: with a critic trained to maximise the bound and the model minimising it
  * (adversarial MI minimisation), the model only pushes down what the current critic can detect.
@@ -168,7 +169,11 @@ export interface MIStepInfo {
   criticLoss: number;
   /** factor applied to the MI gradient (1 = not clipped; NaN when β = 0). */
   clipScale: number;
-  /** ‖∇ L_task‖ and ‖β·∇Î‖ over the variables the MI term reaches. */
+  /**
+   * ‖∇ L_task‖ and ‖β·∇Î‖ over the variables the MI term reaches. With clip off (and β > 0) the
+   * step takes one gradient of L_task ∓ β·Î, which does not separate the two: taskGradNorm is
+   * then the norm of that whole gradient (the one applied) and miGradNorm 0 (not measured).
+   */
   taskGradNorm: number;
   miGradNorm: number;
 }
@@ -282,7 +287,10 @@ export class MIRegularizer {
   /**
    * The gradient-returning step: updates the critic on the pair, then returns the combined
    * gradients for `varList` (task gradient + clipped, signed β·MI gradient) without applying them.
-   * Call inside tf.tidy; the gradients and scalars belong to the caller's scope.
+   * Call inside tf.tidy; the gradients and scalars belong to the caller's scope. With clip off
+   * taskLoss and pair() are differentiated together, in one gradient pass (a variable that only
+   * the MI term reaches then gets its MI gradient; adaptive clipping, which needs the norms of both
+   * parts over the same variables, takes two passes and rejects such a variable).
    *
    * @param taskLoss the model's own loss (differentiated w.r.t. varList).
    * @param pair builds (x, y) from the model's variables (differentiated through y, usually).
@@ -302,6 +310,30 @@ export class MIRegularizer {
     const perm = this.permutation(cx.shape[0], opts.perm);
     // 1. the critic's step (the model's variables are not in its list)
     const c = trainCritic(this.term, this.optimizer, cx, cy, perm);
+    const sign = this.direction === 'maximize' ? -this._beta : this._beta;
+    // ∓β·Î with the method's gradient (miForGradient), signed by the direction, from fresh scores
+    // (no state update: the critic's step already advanced it)
+    const signedMi = () => {
+      const [x, y] = pair();
+      this.checkPair(x, y, 'pair()');
+      return tf.mul(this.term.evaluate(x, y, perm, { updateState: false }).miForGradient, sign) as tf.Scalar;
+    };
+    if (this._beta > 0 && this.clip === false) {
+      // 2–3 unclipped: one gradient of L_task ∓ β·Î, so the model's forward pass (e.g. the IB's
+      // encoder) runs once and is differentiated once. One pass cannot separate the two parts'
+      // norms: taskGradNorm is the applied gradient's norm, miGradNorm 0 (see MIStepInfo).
+      let taskValue: tf.Scalar | null = null;
+      const both = tf.variableGrads(() => {
+        const t = taskLoss();
+        taskValue = tf.keep(t);
+        return tf.add(t, signedMi()) as tf.Scalar;
+      }, vars);
+      // the task loss's value, kept past variableGrads' scope, moves into the caller's
+      const kept = taskValue as unknown as tf.Scalar;
+      const value = tf.clone(kept);
+      kept.dispose();
+      return { grads: both.grads, info: this.stepInfo(value, c, tf.scalar(1), globalNorm(both.grads), tf.scalar(0)) };
+    }
     // 2. the task gradient
     const task = tf.variableGrads(taskLoss, vars);
     let grads = task.grads,
@@ -309,14 +341,8 @@ export class MIRegularizer {
       miGradNorm: tf.Scalar = tf.scalar(0),
       clipScale: tf.Scalar = tf.scalar(NaN);
     if (this._beta > 0) {
-      // 3. ∓β·∇Î: the method's gradient (miForGradient), signed by the direction, from fresh scores
-      //    (no state update: the critic's step already advanced it)
-      const sign = this.direction === 'maximize' ? -this._beta : this._beta;
-      const mi = tf.variableGrads(() => {
-        const [x, y] = pair();
-        this.checkPair(x, y, 'pair()');
-        return tf.mul(this.term.evaluate(x, y, perm, { updateState: false }).miForGradient, sign) as tf.Scalar;
-      }, vars);
+      // 3. ∓β·∇Î
+      const mi = tf.variableGrads(signedMi, vars);
       // 4. clip against the task gradient over the variables the MI term reaches (MINE app. 6.3)
       const reached: tf.NamedTensorMap = {};
       for (const k of Object.keys(mi.grads)) {
@@ -330,8 +356,12 @@ export class MIRegularizer {
     } else {
       taskGradNorm = globalNorm(task.grads);
     }
-    const info: MIStepTensors = {
-      taskLoss: task.value,
+    return { grads, info: this.stepInfo(task.value, c, clipScale, taskGradNorm, miGradNorm) };
+  }
+
+  private stepInfo(taskLoss: tf.Scalar, c: CriticStepTensors, clipScale: tf.Scalar, taskGradNorm: tf.Scalar, miGradNorm: tf.Scalar): MIStepTensors {
+    return {
+      taskLoss,
       mi: c.estimate,
       jointTerm: c.jointTerm,
       marginalTerm: c.marginalTerm,
@@ -342,7 +372,6 @@ export class MIRegularizer {
       miGradNorm,
       extras: c.extras,
     };
-    return { grads, info };
   }
 
   /**

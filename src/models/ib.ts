@@ -188,13 +188,18 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
     } else {
       // CE + β·I(X; Z): the regularizer's step — T on (x, z), then the encoder+decoder update
       const r = m.mi!;
+      // z of the task loss's pass, reused by pair() while that pass's tensors are alive: with clip
+      // off both run in one gradient pass and the encoder runs once; otherwise (the critic's pair,
+      // the separate MI pass after the task pass's scope has ended) pair() encodes again
+      let z: tf.Tensor2D | null = null;
       const { grads, info } = r.computeGradients(
         () => {
-          const lg = m.decoder.apply(m.encoder.encode(xt, eps));
+          z = m.encoder.encode(xt, eps);
+          const lg = m.decoder.apply(z);
           logits = tf.keep(lg);
           return crossEntropy(lg, onehot);
         },
-        () => [xt, m.encoder.encode(xt, eps)],
+        () => [xt, z && !z.isDisposed ? z : m.encoder.encode(xt, eps)],
         all,
         { perm },
       );

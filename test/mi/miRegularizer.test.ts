@@ -85,13 +85,62 @@ describe('MIRegularizer: the combined gradient', () => {
     s.dispose();
   });
 
-  it('clip false adds the MI gradient unscaled (clipScale 1) even when it dominates', () => {
+  it('clip false adds the MI gradient unscaled (clipScale 1) even when it dominates; one gradient pass: taskGradNorm is the applied gradient’s norm, miGradNorm 0', () => {
     const s = setup();
     const mi = reg({ beta: 1e4, clip: false });
-    const info = mi.minimize(tf.train.sgd(0), s.taskLoss, s.pair, [s.w]);
+    const task = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(s.taskLoss, [s.w]);
+      return { value: value.dataSync()[0], norm: Math.hypot(...Object.values(grads)[0].dataSync()) };
+    });
+    const { g, info } = tf.tidy(() => {
+      const { grads, info } = mi.computeGradients(s.taskLoss, s.pair, [s.w]);
+      return {
+        g: Object.values(grads)[0].dataSync().slice(),
+        info: Object.fromEntries(
+          Object.entries(info)
+            .filter(([k]) => k !== 'extras')
+            .map(([k, v]) => [k, (v as tf.Scalar).dataSync()[0]]),
+        ),
+      };
+    });
     expect(info.clipScale).toBe(1);
-    expect(info.miGradNorm).toBeGreaterThan(info.taskGradNorm);
+    expect(info.taskLoss).toBe(task.value);
+    expect(info.taskGradNorm).toBeCloseTo(Math.hypot(...g), 2);
+    expect(info.miGradNorm).toBe(0);
+    expect(info.taskGradNorm).toBeGreaterThan(100 * task.norm); // the β·MI part, unscaled, dominates
     mi.dispose();
+    s.dispose();
+  });
+
+  it('clip false differentiates taskLoss and pair() on one gradient tape (adaptive: two), and leaks no tensor', () => {
+    const s = setup();
+    // the engine's tape of the gradient being recorded (a new array per gradient pass; null outside)
+    const tape = () => (tf.engine() as unknown as { state: { activeTape: unknown[] | null } }).state.activeTape;
+    for (const clip of [false, 'adaptive'] as const) {
+      const mi = reg({ beta: 0.5, clip });
+      let taskTape: unknown = null,
+        pairTape: unknown = null;
+      const step = () =>
+        tf.tidy(() => {
+          const { grads, info } = mi.computeGradients(() => {
+            taskTape = tape();
+            return s.taskLoss();
+          }, () => {
+            if (tape()) pairTape = tape(); // pair() also runs once outside, for the critic's pair
+            return s.pair();
+          }, [s.w]);
+          void [grads, info];
+        });
+      step();
+      expect(taskTape).not.toBeNull();
+      expect(pairTape).not.toBeNull();
+      expect(pairTape === taskTape).toBe(clip === false);
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 10; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      mi.dispose();
+    }
     s.dispose();
   });
 

@@ -58,10 +58,35 @@ describe('IB model', () => {
     const a = encoderAfterOneStep(0),
       b = encoderAfterOneStep(5);
     expect(a.r.miGradNorm).toBe(0);
-    expect(b.r.miGradNorm).toBeGreaterThan(0);
+    // clip off: one gradient of CE + β·I, whose norm is mainGradNorm (miGradNorm is not measured: 0)
+    expect(b.r.miGradNorm).toBe(0);
+    expect(b.r.mainGradNorm).not.toBe(a.r.mainGradNorm);
     expect(Math.max(...a.w.map((v, i) => Math.abs(v - b.w[i])))).toBeGreaterThan(0);
     // the CE part is the same: same init, batch and noise
     expect(b.r.ce).toBe(a.r.ce);
+  });
+
+  it('clip off: the encoder runs once in the model update (plus once for the critic’s pair), three times with adaptive clipping; the same step when the clip does not bind', () => {
+    const stepWith = (clip: boolean) => {
+      // β small enough that adaptive clipping leaves the MI gradient as it is (scale 1)
+      const m = createIbModel(cfgOf({ beta: 1e-3, mi: { estimator: { kind: 'mine' }, critic: { kind: 'concat', hidden: [8] }, clip } }), new Rng(0));
+      const encode = m.encoder.encode.bind(m.encoder);
+      let calls = 0;
+      m.encoder.encode = (...args: Parameters<typeof encode>) => (calls++, encode(...args));
+      const b = batch(3);
+      const r = ibTrainStep(m, b.x, b.y, new Rng(4));
+      const w = m.encoder.variables.map((v) => Array.from(v.dataSync()));
+      disposeIbModel(m);
+      return { r, w, calls };
+    };
+    const off = stepWith(false),
+      on = stepWith(true);
+    expect(off.calls).toBe(2);
+    expect(on.calls).toBe(3);
+    expect(on.r.clipScale).toBeCloseTo(1, 5);
+    expect(off.r.ce).toBe(on.r.ce);
+    expect(off.r.mi).toBe(on.r.mi);
+    off.w.forEach((w, k) => w.forEach((v, i) => expect(v).toBeCloseTo(on.w[k][i], 6)));
   });
 
   it('adaptive clipping scales the β·I gradient to at most the CE gradient norm (MINE appendix)', () => {
