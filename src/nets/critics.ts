@@ -156,7 +156,8 @@ export class ConcatCritic implements Critic {
     const { weights, biases } = this.net;
     if (weights.length < 2) return null;
     const h = weights[0].shape[1];
-    const ax = tf.fused.matMul({ a: x, b: weights[0].slice([0, 0], [this.dx, h]), bias: biases[0] }) as tf.Tensor2D;
+    // matMul + add rather than tf.fused.matMul: the fused op's gradient also computes x's gradient
+    const ax = tf.add(tf.matMul(x, weights[0].slice([0, 0], [this.dx, h])), biases[0]) as tf.Tensor2D;
     const ay = tf.matMul(y, weights[0].slice([this.dx, 0], [this.dy, h])) as tf.Tensor2D;
     const h1 = pairSumRelu(ax, ay);
     if (!h1) return null;
