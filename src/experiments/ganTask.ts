@@ -12,12 +12,12 @@ import { GaussianKde } from '../eval/kde.js';
 import { modeCoverage, pointCoverage } from '../eval/modeCoverage.js';
 import { MIRegularizer } from '../mi/miRegularizer.js';
 import { parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
-import { disposeGan, GAN_MI_FIELDS, ganTrainStep, sampleGenerator, type Gan } from '../models/gan.js';
+import { disposeGan, GAN_MI_FIELDS, ganTrainStep, sampleGenerator, type Gan, type GanNoise } from '../models/gan.js';
 import type { CriticConfig } from '../nets/critics.js';
 import { Mlp, type Activation } from '../nets/mlp.js';
 import { betaAt, parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
 import { runLoop } from '../train/loop.js';
-import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
+import { createOptimizer, parseOptimizerConfig, setLearningRate, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
@@ -41,11 +41,16 @@ export interface GanSettingConfig {
   steps: number;
   batchSize: number;
   noiseDim: number;
+  noise: GanNoise;
+  /** train on standardized data (per coordinate: mean 0, std 1; G's samples mapped back for evaluation). */
+  standardize: boolean;
   data: GanDataConfig;
   generator: NetConfig;
-  /** D, with its own `optimizer` (default: the shared one) — the G/D learning-rate ratio is a lever. */
-  discriminator: NetConfig & { optimizer: OptimizerConfig };
+  /** D, with its own `optimizer` (default: the shared one) — the G/D learning-rate ratio is a lever — and `steps` updates per G update. */
+  discriminator: NetConfig & { optimizer: OptimizerConfig; steps: number };
   optimizer: OptimizerConfig;
+  /** a factor on G's and D's learning rates over the steps (the shape of a β schedule, from 1); null: fixed. */
+  learningRateSchedule: BetaSchedule | null;
   /** betaSchedule: β over the steps (src/train/betaSchedule.ts); null: β fixed. */
   mi: {
     beta: number;
@@ -98,10 +103,13 @@ function parseSetting(raw: Record<string, unknown>): GanSettingConfig {
     steps,
     batchSize: c.batchSize,
     noiseDim,
+    noise: c.noise,
+    standardize: c.standardize,
     data: c.data,
     generator: c.generator,
     discriminator: { ...disc, optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer) },
     optimizer,
+    learningRateSchedule: c.learningRateSchedule === undefined ? null : parseBetaSchedule(c.learningRateSchedule, 'learningRateSchedule', steps),
     mi: {
       beta: mi.beta,
       betaSchedule: mi.betaSchedule === undefined ? null : parseBetaSchedule(mi.betaSchedule, 'mi.betaSchedule', steps),
@@ -134,6 +142,28 @@ export function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32A
   return d.kind === 'grid' ? gridGaussians({ side: d.side, spacing: d.spacing, std: d.std }) : swissRoll({ noise: d.noise, scale: d.scale });
 }
 
+/** Per-coordinate mean and standard deviation of a sampler's data, from 10,000 points of a fixed seed. */
+export function dataMoments(sampler: PointSampler): { mean: Float64Array; std: Float64Array } {
+  const n = 10_000,
+    d = sampler.dim;
+  const x = sampler.sample(n, new Rng(deriveSeed(0, 'gan-standardize')));
+  const mean = new Float64Array(d),
+    sq = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sq[j] += (x[i * d + j] - mean[j]) ** 2 / (n - 1);
+  return { mean, std: sq.map(Math.sqrt) };
+}
+
+/** x ↦ (x − mean)/std per coordinate (`inverse`: x ↦ x·std + mean), in place; returns x. */
+export function standardizeRows(x: Float32Array, m: { mean: Float64Array; std: Float64Array }, inverse = false): Float32Array {
+  const d = m.mean.length;
+  for (let i = 0; i < x.length; i++) {
+    const j = i % d;
+    x[i] = inverse ? x[i] * m.std[j] + m.mean[j] : (x[i] - m.mean[j]) / m.std[j];
+  }
+  return x;
+}
+
 export function evaluateGan(s: GanSettingConfig, sampler: ReturnType<typeof samplerOf>, generated: Float32Array, real: Float32Array, step: number): GanEval {
   const bw = s.evaluation.kdeBandwidth;
   const e: GanEval = {
@@ -150,6 +180,16 @@ export function evaluateGan(s: GanSettingConfig, sampler: ReturnType<typeof samp
   return e;
 }
 
+/**
+ * True from the step on which a β schedule has brought β to 0 for the rest of the run: the MI term
+ * no longer reaches G, so T is not trained either (a third of a step's work at the default sizes).
+ */
+export function miSpent(s: GanSettingConfig, step: number): boolean {
+  const sch = s.mi.betaSchedule;
+  if (sch?.to !== 0) return false;
+  return step >= (sch.kind === 'step' ? sch.start : sch.end);
+}
+
 /** The networks and optimizers of one setting: G, D and, with β > 0, the statistics network T. */
 export function createGan(s: GanSettingConfig, netRng: Rng): Gan {
   const generator = new Mlp({ sizes: [s.noiseDim, ...s.generator.hidden, 2], activation: s.generator.activation }, netRng, 'generator');
@@ -158,6 +198,7 @@ export function createGan(s: GanSettingConfig, netRng: Rng): Gan {
     generator,
     discriminator,
     noiseDim: s.noiseDim,
+    noise: s.noise,
     codeDim: s.mi.codeDim,
     dataDim: 2,
     outputNoise: s.mi.outputNoise,
@@ -225,6 +266,8 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
       stepRng = base.split(),
       evalRng = base.split();
     const gan = createGan(s, netRng);
+    // G and D work in standardized coordinates; the evaluation and figures in the data's
+    const moments = s.standardize ? dataMoments(sampler) : null;
     // Held-out real points for the evaluation, fixed for the whole run.
     const real = sampler.sample(s.evaluation.samples, new Rng(deriveSeed(ctx.seed, 'gan-eval-real')));
     const trace: GanTrace = { label, steps: [], curves: {}, evals: [], snapshots: [], final: new Float32Array(0), real };
@@ -236,15 +279,27 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
         shouldStop: ctx.shouldStop,
         divergence: divergenceGuard(ctx),
         onProgress: (d, t) => ctx.progress.tick(d, t),
-        // clipScale is NaN at β = 0 (no MI gradient to scale), where a schedule may take β
-        allowNonFinite: gan.mi ? (s.mi.betaSchedule ? ['clipScale'] : []) : GAN_MI_FIELDS,
+        // clipScale is NaN at β = 0 (no MI gradient to scale), where a schedule may take β, and
+        // every MI field once β stays 0 (miSpent: T is no longer trained)
+        allowNonFinite: !gan.mi || s.mi.betaSchedule?.to === 0 ? GAN_MI_FIELDS : s.mi.betaSchedule ? ['clipScale'] : [],
         step: (i) => {
           if (gan.mi && s.mi.betaSchedule) gan.mi.beta = betaAt(s.mi.betaSchedule, s.mi.beta, i);
-          const r: Record<string, number> = ganTrainStep(gan, sampler.sample(s.batchSize, dataRng), stepRng);
+          const lr = s.learningRateSchedule ? betaAt(s.learningRateSchedule, 1, i) : 1;
+          if (s.learningRateSchedule) {
+            setLearningRate(gan.gOptimizer, s.optimizer.learningRate * lr);
+            setLearningRate(gan.dOptimizer, s.discriminator.optimizer.learningRate * lr);
+          }
+          const batch = sampler.sample(s.batchSize * s.discriminator.steps, dataRng);
+          const r: Record<string, number> = ganTrainStep(gan, moments ? standardizeRows(batch, moments) : batch, stepRng, {
+            dSteps: s.discriminator.steps,
+            withMi: !miSpent(s, i),
+          });
           if (gan.mi && s.mi.betaSchedule) r.beta = gan.mi.beta;
+          if (s.learningRateSchedule) r.learningRateFactor = lr;
           const done = i + 1;
           if (done % s.evaluation.every === 0 || done === s.steps || s.evaluation.snapshots.includes(done)) {
-            const gen = sampleGenerator(gan, s.evaluation.samples, evalRng);
+            const sample = sampleGenerator(gan, s.evaluation.samples, evalRng);
+            const gen = moments ? standardizeRows(sample, moments, true) : sample;
             const e = evaluateGan(s, sampler, gen, real, done);
             trace.evals.push(e);
             ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });

@@ -15,6 +15,7 @@ import { knownMiSchema } from '../data/knownMi.js';
 import { checkpointSchema } from '../io/checkpoint.js';
 import { estimatorField, estimatorSchema } from '../mi/registry.js';
 import { ALI_VARIANTS } from '../models/ali.js';
+import { GAN_NOISE_KINDS } from '../models/gan.js';
 import { DEFAULT_NOISE_DIM, DEFAULT_NOISE_STD, ENCODER_KINDS } from '../nets/encoders.js';
 import { ACTIVATIONS } from '../nets/mlp.js';
 import { BETA_SCHEDULE_KINDS } from '../train/betaSchedule.js';
@@ -172,12 +173,33 @@ const gan = obj({
   logEvery: logEvery(50),
   batchSize: batchSize(256),
   noiseDim: posInt().default(2).describe('dimension of the generator noise z.'),
+  noise: z
+    .enum(GAN_NOISE_KINDS)
+    .default('gaussian')
+    .describe('the prior of z: standard normal, or uniform on [−√3, √3] per coordinate (unit variance too, without tails).'),
+  standardize: z
+    .boolean()
+    .default(false)
+    .describe(
+      "train G and D on the data standardized per coordinate (mean 0, std 1, from 10,000 points); G's samples are mapped back before they are evaluated or drawn.",
+    ),
   data: ganData,
   generator: net('the generator G(z).'),
   discriminator: net('the discriminator D(x).', {
     optimizer: optimizerSchema.optional().describe("D's own optimizer (the G/D learning-rate ratio is a lever). Default: the run's `optimizer`."),
+    steps: posInt().default(1).describe("D updates per training step (each on a fresh real batch and fresh noise), before G's one update."),
   }),
   optimizer: optimizer('Adam, learning rate 1e-4, β₁ 0.5, β₂ 0.999'),
+  learningRateSchedule: obj({
+    kind: z.enum(BETA_SCHEDULE_KINDS).describe('how the factor moves from 1 to `to` (step: all at once at `start`).'),
+    to: positive().describe("the factor at `end` and after (e.g. 0.1: a tenth of each optimizer's learning rate)."),
+    start: nonNegInt().default(0).describe('first step of the change.'),
+    end: computedDefault(nonNegInt().optional().describe('step at which the factor reaches `to` (linear and cosine).'), "the run's last step"),
+  })
+    .optional()
+    .describe(
+      "a factor on G's and D's learning rates over the steps, shaped as mi.betaSchedule (the statistics network's is left alone); absent: fixed rates.",
+    ),
   mi: obj({
     beta: nonNeg().default(0).describe('β, the weight of −β·I(G(z); z) in the generator loss (0: a plain GAN).'),
     betaSchedule: obj({
@@ -191,7 +213,11 @@ const gan = obj({
     estimator: estimatorSchema.default('mine'),
     critic: criticField(),
     clip,
-    outputNoise: nonNeg().default(0).describe('standard deviation of noise added to G(z) before the statistics network sees it.'),
+    outputNoise: nonNeg()
+      .default(0)
+      .describe(
+        "standard deviation of noise added to G(z) where the statistics network sees it (its own update and G's MI gradient, the same noise); D sees G(z) itself.",
+      ),
     codeDim: computedDefault(posInt().optional().describe('how many leading coordinates of z the MI term is measured on.'), 'noiseDim'),
     optimizer: miOptimizer,
   })

@@ -67,3 +67,16 @@ export function createOptimizer(cfg: OptimizerConfig): tf.Optimizer {
       return tf.train.rmsprop(cfg.learningRate);
   }
 }
+
+/**
+ * Sets an optimizer's learning rate for its next steps (a schedule). tfjs optimizers read the
+ * field at every applyGradients (SGD keeps it as a tensor, set through its own setter); a no-op
+ * when the rate is unchanged.
+ */
+export function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`learning rate must be a positive number, got ${lr}`);
+  const o = opt as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (o.learningRate === lr) return;
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
+}

@@ -67,4 +67,21 @@ describe('infobound CLI', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--backend: unknown backend "tpu"; expected one of node-gpu, node, wasm, cpu/);
   });
+
+  it('start --steps N scales its schedules to N: β 1 → 0 and the learning-rate decay at 2N/3, snapshots within the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'infobound-cli-'));
+    const r = cli(['start', '--steps', '30', '--seed', '1', '--out', dir, '--set', 'evaluation.samples=300', '--set', 'evaluation.every=15']);
+    expect(r.stderr).toMatch(/MINEGAN \(β 1 → 0, linear over steps 0–20\) after 30 steps: modes \d+\/25/);
+    expect(r.status).toBe(0);
+    const [run] = readdirSync(join(dir, 'minegan-25gaussians'));
+    const cfg = JSON.parse(readFileSync(join(dir, 'minegan-25gaussians', run, 'config.json'), 'utf8')).settings[0].cfg;
+    expect(cfg).toMatchObject({
+      steps: 30,
+      standardize: true,
+      generator: { hidden: [256, 256, 256] },
+      mi: { beta: 1, betaSchedule: { kind: 'linear', to: 0, start: 0, end: 20 } },
+      learningRateSchedule: { kind: 'linear', to: 0.1, start: 20, end: 30 },
+      evaluation: { snapshots: [20, 30] },
+    });
+  });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentProgress } from '../../src/experiments/context.js';
-import { createGan, resultLine, samplerOf, type GanSettingConfig } from '../../src/experiments/ganTask.js';
+import { createGan, dataMoments, miSpent, resultLine, samplerOf, standardizeRows, type GanSettingConfig } from '../../src/experiments/ganTask.js';
 import { prepareConfig, readExperimentFile, runExperiment } from '../../src/experiments/runExperiment.js';
 import { disposeGan } from '../../src/models/gan.js';
 import { Rng } from '../../src/util/rng.js';
@@ -99,6 +99,66 @@ describe('gan task', () => {
     const gan = createGan(s, new Rng(0));
     expect(gan.mi).not.toBeNull();
     disposeGan(gan);
+  });
+  it("learningRateSchedule scales G's and D's learning rates (logged as learningRateFactor); once β stays 0, T is no longer trained", async () => {
+    const o = await runExperiment(
+      tiny({
+        steps: 20,
+        vary: {},
+        evaluation: { every: 20, samples: 300, snapshots: [20] },
+        discriminator: { hidden: [16], steps: 2, optimizer: { learningRate: 0.004 } },
+        learningRateSchedule: { kind: 'linear', to: 0.1, start: 10 },
+        mi: { beta: 1, betaSchedule: { kind: 'linear', to: 0, end: 10 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } },
+      }),
+      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
+    );
+    expect(o.status).toBe('completed');
+    const train = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'train');
+    // factor 1 up to step 10, then 1 → 0.1 linearly by step 20
+    for (const l of train) expect(l.learningRateFactor).toBeCloseTo(l.step <= 10 ? 1 : 1 - (0.9 * (l.step - 10)) / 10, 12);
+    const last = train.pop();
+    expect([last.beta, last.mi, last.clipScale]).toEqual([0, null, null]);
+  });
+  it('miSpent: true from the step a β schedule to 0 has ended; never for a schedule to β > 0', () => {
+    const setting = (betaSchedule: unknown) =>
+      (prepareConfig(tiny({ vary: {}, mi: { beta: 1, betaSchedule } }), {}).cfg as { settings: { cfg: GanSettingConfig }[] }).settings[0].cfg;
+    const lin = setting({ kind: 'linear', to: 0, end: 30 });
+    expect([miSpent(lin, 29), miSpent(lin, 30)]).toEqual([false, true]);
+    const step = setting({ kind: 'step', to: 0, start: 10 });
+    expect([miSpent(step, 9), miSpent(step, 10)]).toEqual([false, true]);
+    const up = setting({ kind: 'linear', to: 0.5, end: 30 });
+    expect(miSpent(up, 39)).toBe(false);
+    expect(lin.discriminator.steps).toBe(1);
+    expect(lin.learningRateSchedule).toBeNull();
+  });
+  it("dataMoments and standardizeRows: the grid's per-coordinate mean 0 and std √(spacing²·(side² − 1)/12 + std²); a round trip is the identity", () => {
+    const sampler = samplerOf({ kind: 'grid', side: 5, spacing: 2, std: 0.05 });
+    const m = dataMoments(sampler);
+    for (let j = 0; j < 2; j++) {
+      expect(Math.abs(m.mean[j])).toBeLessThan(0.06);
+      expect(m.std[j]).toBeCloseTo(Math.sqrt(8 + 0.0025), 1);
+    }
+    expect(dataMoments(sampler)).toEqual(m); // a fixed seed: the same scale in every run
+    const x = new Float32Array([4, -4, 0.5, 2]);
+    const y = standardizeRows(new Float32Array(x), m);
+    expect(y[0]).toBeCloseTo((4 - m.mean[0]) / m.std[0], 5);
+    expect(y[1]).toBeCloseTo((-4 - m.mean[1]) / m.std[1], 5);
+    const back = standardizeRows(y, m, true);
+    for (let i = 0; i < 4; i++) expect(back[i]).toBeCloseTo(x[i], 5);
+  });
+  it("standardize and uniform noise: a run completes with its samples in the data's coordinates", async () => {
+    const o = await runExperiment(
+      tiny({ steps: 20, vary: {}, standardize: true, noise: 'uniform', evaluation: { every: 20, samples: 300, snapshots: [20] } }),
+      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
+    );
+    expect(o.status).toBe('completed');
+    const { cfg } = prepareConfig(tiny({ vary: {} }), {});
+    const s = (cfg as { settings: { cfg: GanSettingConfig }[] }).settings[0].cfg;
+    expect([s.standardize, s.noise]).toEqual([false, 'gaussian']);
   });
   it('the result line says what each number means', () => {
     const { cfg } = prepareConfig(tiny({ vary: {}, mi: { beta: 1, betaSchedule: { kind: 'cosine', to: 0, end: 30 } } }), {});
