@@ -26,7 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConcatCritic, type Critic } from '../nets/critics.js';
-import { EtaMine, type EtaUpdate } from './etaMine.js';
+import { EtaMine, type EtaReadout, type EtaUpdate } from './etaMine.js';
 import type { RegularizerConfig } from './regularizer.js';
 
 /** Features of joint and marginal pairs, row-major float64: joint [nP, d], marginal [nQ, d]. */
@@ -291,8 +291,9 @@ export class EtaMineConvex extends EtaMine {
     etaUpdate: EtaUpdate = 'adam',
     etaLearningRate = etaUpdate === 'sgd' ? 0.05 : 5e-4,
     readonly convex: ConvexEtaMineOptions = { l2: 0.1, shifts: 4 },
+    readout: EtaReadout = 'eta-dv',
   ) {
-    super(regularizer, sampling, etaUpdate, etaLearningRate);
+    super(regularizer, sampling, etaUpdate, etaLearningRate, readout);
   }
 
   /**

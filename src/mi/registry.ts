@@ -7,7 +7,7 @@ import { computedDefault, nonNeg, obj, parseWith, positive, posInt } from '../co
 import { ConfigError } from '../config/validate.js';
 import type { MIEstimator } from './interface.js';
 import { DvEstimator } from './dv.js';
-import { EtaMine } from './etaMine.js';
+import { ETA_READOUTS, EtaMine, type EtaReadout } from './etaMine.js';
 import { EtaMineConvex } from './etaMineConvex.js';
 import { InfoNceEstimator, JsEstimator, NwjEstimator, SmileEstimator } from './peers.js';
 import { DEFAULT_REGULARIZER, DISTANCES, type RegularizerConfig } from './regularizer.js';
@@ -27,6 +27,8 @@ export interface EstimatorConfig {
   etaUpdate?: 'exact' | 'sgd' | 'adam';
   /** η's learning rate for etaUpdate 'adam' (default 5e-4) or 'sgd' (default 0.05). */
   etaLearningRate?: number;
+  /** η-MINE's reported value: the η-DV bound at the trained η (default) or its critic's DV bound (η at its optimum; src/mi/etaMine.ts). */
+  etaReadout?: EtaReadout;
   /** convex η-MINE's ridge λ on the linear witness (default 0.1; src/mi/etaMineConvex.ts). */
   l2?: number;
   /** convex η-MINE's marginal pairs per training row in its fit, (x_i, y_{i+s}) for s = 1..marginalShifts (default 4). */
@@ -90,6 +92,12 @@ const eta = {
       "η's update: 'adam' a step like one more critic parameter, 'sgd' a bounded gradient step, 'exact' η ← log E_Q[e^T] on the batch (src/mi/etaMine.ts).",
     ),
   etaLearningRate: computedDefault(positive().optional().describe("η's learning rate."), "5e-4 for etaUpdate 'adam', 0.05 for 'sgd'"),
+  etaReadout: z
+    .enum(ETA_READOUTS)
+    .default('eta-dv')
+    .describe(
+      "the value reported: 'eta-dv' the η-DV bound at the trained η, 'dv' the DV bound of the same critic (η at its optimum log E_Q[e^T] on the pairs evaluated); training is the same.",
+    ),
 };
 const remineShorthand = {
   lambda: nonNeg().optional().describe('shorthand for regularizer.lambda (default 0.1).'),
@@ -178,6 +186,7 @@ export function parseEstimatorConfig(v: unknown, path = 'estimator'): EstimatorC
   if (k === 'eta-mine' || k === 'eta-mine-convex') {
     cfg.etaUpdate = o.etaUpdate as 'exact' | 'sgd' | 'adam';
     cfg.etaLearningRate = (o.etaLearningRate as number | undefined) ?? (cfg.etaUpdate === 'sgd' ? 0.05 : 5e-4);
+    cfg.etaReadout = o.etaReadout as EtaReadout;
   }
   if (k === 'eta-mine-convex') {
     cfg.l2 = o.l2 as number;
@@ -198,9 +207,9 @@ export function createEstimator(cfg: EstimatorConfig): MIEstimator {
     case 'mine-f':
       return new NwjEstimator(reg, cfg.sampling);
     case 'eta-mine':
-      return new EtaMine(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate);
+      return new EtaMine(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate, cfg.etaReadout);
     case 'eta-mine-convex':
-      return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate, { l2: cfg.l2 ?? 0.1, shifts: cfg.marginalShifts ?? 4 });
+      return new EtaMineConvex(reg, cfg.sampling, cfg.etaUpdate, cfg.etaLearningRate, { l2: cfg.l2 ?? 0.1, shifts: cfg.marginalShifts ?? 4 }, cfg.etaReadout);
     case 'remine':
       return new DvEstimator(
         'remine',

@@ -126,6 +126,30 @@ describe('η-MINE (Mroueh et al. 2021)', () => {
     probe.dispose();
     est.dispose();
   });
+
+  it("readout 'dv' reports the DV bound of the scores (η at its optimum), ≥ the η-DV value at a trained η; the loss and its gradient are the η-DV ones", () => {
+    const j = scores(32, 11, 1),
+      m = scores(32, 12);
+    const dv = j.reduce((s, v) => s + v, 0) / 32 - Math.log(m.reduce((s, v) => s + Math.exp(v), 0) / 32);
+    const run = (readout: 'eta-dv' | 'dv') => {
+      const est = createEstimator(parseEstimatorConfig({ kind: 'eta-mine', etaReadout: readout }, 'estimator'));
+      (est as EtaMine).setState({ eta: 2, etaInitialised: 1 }); // a trained η away from log E_Q[e^T] ≈ 0.5
+      const out = tf.tidy(() => {
+        const o = est.objective({ joint: tf.tensor1d(j), marginal: tf.tensor1d(m) }, { updateState: false });
+        const g = tf.grad((t: tf.Tensor) => est.objective({ joint: tf.tensor1d(j), marginal: t as tf.Tensor1D }, { updateState: false }).loss)(tf.tensor1d(m));
+        return { estimate: num(o.estimate), mi: num(o.mi), grad: Array.from(g.dataSync()) };
+      });
+      est.dispose();
+      return out;
+    };
+    const eta = run('eta-dv'),
+      readDv = run('dv');
+    expect(readDv.estimate).toBeCloseTo(dv, 5);
+    expect(eta.estimate).toBeCloseTo(eta.mi, 6);
+    expect(eta.estimate).toBeLessThan(dv - 0.1); // e^{lme−η} − 1 − (lme − η) ≈ 0.72 nats below at η − lme ≈ 1.5
+    expect(readDv.mi).toBe(eta.mi);
+    expect(readDv.grad).toEqual(eta.grad);
+  });
 });
 
 describe('ReMINE regulariser (Choi & Lee eq. 9)', () => {
