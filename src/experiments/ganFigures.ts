@@ -42,7 +42,7 @@ export interface GanTrace {
 export interface GanFigureSetting {
   steps: number;
   data: { kind: 'grid'; side: number; spacing: number } | { kind: 'swissroll' };
-  mi: { beta: number; estimator: { kind: string } };
+  mi: { beta: number; estimator: { kind: string }; betaSchedule?: { to: number } | null };
   evaluation: { samples: number; mapBandwidth: number };
 }
 
@@ -54,9 +54,11 @@ export interface GanFigureConfig {
   figures?: FigureOptions;
 }
 
-function settingTitle(label: string, s: GanFigureSetting): string {
+/** A setting's panel title: GAN, or MINEGAN with its β (start → end under a schedule) and estimator. */
+export function settingTitle(label: string, s: GanFigureSetting): string {
   const beta = s.mi.beta;
-  const name = beta > 0 ? `MINEGAN (β = ${beta}, ${s.mi.estimator.kind})` : 'GAN (β = 0)';
+  const to = s.mi.betaSchedule?.to;
+  const name = beta > 0 ? `MINEGAN (β ${to === undefined ? `= ${beta}` : `${beta} → ${to}`}, ${s.mi.estimator.kind})` : 'GAN (β = 0)';
   return label === 'default' ? name : `${name} [${label}]`;
 }
 

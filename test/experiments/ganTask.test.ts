@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentProgress } from '../../src/experiments/context.js';
+import { settingTitle } from '../../src/experiments/ganFigures.js';
 import { createGan, dataMoments, miSpent, resultLine, samplerOf, standardizeRows, type GanSettingConfig } from '../../src/experiments/ganTask.js';
 import { prepareConfig, readExperimentFile, runExperiment } from '../../src/experiments/runExperiment.js';
 import { disposeGan } from '../../src/models/gan.js';
@@ -172,6 +173,13 @@ describe('gan task', () => {
     expect(line).toBe(
       "MINEGAN (β 1 → 0, cosine over steps 0–30) after 40 steps: modes 8/9 with ≥ 20 of 300 samples (9/9 with ≥ 1, PacGAN's count); high-quality 81.3% (samples within 3σ = 0.30 of a mode centre); KL(modes ‖ uniform) 0.012; KDE log-lik(real | G) -1.500",
     );
+  });
+  it('figure titles name the β schedule: "MINEGAN (β 1 → 0, mine)", "MINEGAN (β = 0.5, mine)", "GAN (β = 0)"', () => {
+    const setting = (mi: Record<string, unknown>) =>
+      (prepareConfig(tiny({ vary: {}, mi: { estimator: 'mine', ...mi } }), {}).cfg as { settings: { cfg: GanSettingConfig }[] }).settings[0].cfg;
+    expect(settingTitle('default', setting({ beta: 1, betaSchedule: { kind: 'linear', to: 0, end: 30 } }))).toBe('MINEGAN (β 1 → 0, mine)');
+    expect(settingTitle('default', setting({ beta: 0.5 }))).toBe('MINEGAN (β = 0.5, mine)');
+    expect(settingTitle('gan', setting({ beta: 0 }))).toBe('GAN (β = 0) [gan]');
   });
   it('the shipped GAN experiments validate', () => {
     for (const f of ['minegan-25gaussians', 'minegan-swissroll'])
