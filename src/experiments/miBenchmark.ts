@@ -21,7 +21,8 @@ import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../
 import { withCleanup } from '../util/cleanup.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
-import type { RunContext, RunFailure, TaskResult } from './context.js';
+import type { Progress, RunContext, RunFailure, TaskResult } from './context.js';
+import { trainInWorkers } from './miWorkers.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, recordDivergence } from './failures.js';
 import { cartesian, labelOf, setPath } from './paths.js';
@@ -64,6 +65,12 @@ export interface MiBenchmarkConfig {
   evaluation: { skip: number };
   /** a set of published numbers (src/experiments/referenceNumbers.ts) that table.md prints beside ours. */
   reference?: string;
+  /**
+   * how many estimators train at once, each in its own child process (src/experiments/miWorkers.ts)
+   * with cores ÷ workers OpenBLAS threads unless OPENBLAS_NUM_THREADS is set; 1: one after the
+   * other in this process. The numbers are the same either way at the same thread count.
+   */
+  workers: number;
   /** the raw JSON this was parsed from: each setting re-parses it with its `vary` values applied. */
   source: Record<string, unknown>;
   figures: FigureOptions;
@@ -86,6 +93,7 @@ const TOP_KEYS = [
   'evaluation',
   'reference',
   'figures',
+  'workers',
 ];
 
 function parseData(v: unknown, steps: number): MiDataConfig {
@@ -172,6 +180,7 @@ export function parseMiBenchmark(raw: Record<string, unknown>): MiBenchmarkConfi
     ...(raw.reference !== undefined ? { reference: str(raw, 'reference', '', Object.keys(REFERENCE_SETS)) } : {}),
     source: raw,
     figures: parseFigureOptions(raw.figures),
+    workers: posInt(raw, 'workers', '', 1),
   };
   const kinds = cfg.estimators.map((e, i) => labelOfEstimator(e, cfg.estimatorCritics[i]));
   const dup = kinds.find((k, i) => kinds.indexOf(k) !== i);
@@ -263,6 +272,152 @@ function levelsOf(trueMI: Float64Array): { start: number; end: number; value: nu
  */
 const GUARDED = ['estimate', 'mi', 'jointTerm', 'logMeanExpMarginal'] as const;
 
+/** What one estimator's training needs of its run: the seed, the stop flag, progress, the divergence limit and where metrics go. */
+export interface EstimatorRunContext {
+  seed: number;
+  shouldStop(): boolean;
+  progress: Progress;
+  divergenceLimit?: number;
+  appendMetrics(record: Record<string, unknown>): void;
+}
+
+/** One estimator trained on one setting: its table rows, logged curve, per-step estimates, and its divergence (null: none). */
+export interface EstimatorRun {
+  label: string;
+  rows: Record<string, unknown>[];
+  trace: MiCurve;
+  /** the per-batch estimate of every step (NaN for steps not run). */
+  estimates: Float64Array<ArrayBuffer>;
+  failure: RunFailure | null;
+}
+
+/**
+ * Trains estimator `ei` of `cfg` on one setting. The same data stream and critic initialisation for
+ * every estimator of a setting (common random numbers): the seeds come from the run's seed and the
+ * setting, not from the estimator, so estimators can train in any order or in separate processes
+ * (src/experiments/miWorkers.ts) and give the same numbers.
+ */
+export async function trainEstimator(cfg: MiBenchmarkConfig, setting: MiSetting, ei: number, ctx: EstimatorRunContext): Promise<EstimatorRun> {
+  const sampler = samplerOf(setting.data);
+  const steps = setting.steps;
+  const est = cfg.estimators[ei];
+  const criticCfg = cfg.estimatorCritics[ei] ?? cfg.critic;
+  const estLabel = labelOfEstimator(est, cfg.estimatorCritics[ei]);
+  const base = new Rng(deriveSeed(ctx.seed, setting.label));
+  const criticRng = base.split();
+  const dataRng = base.split();
+  const permRng = base.split();
+  const critic = createCritic(criticCfg, sampler.dx, sampler.dy, criticRng);
+  const estimator = createEstimator(est);
+  const optimizer = createOptimizer(cfg.optimizer);
+  const window = new WindowedEstimate(est.window ?? 100, (estimator as unknown as { pooling: Pooling }).pooling);
+  // NaN after a divergence: the steps never run
+  const estimates = new Float64Array(steps).fill(NaN);
+  const truth = new Float64Array(steps);
+  const trace: MiCurve = {
+    setting: setting.label,
+    estimator: estLabel,
+    steps: [],
+    trueMI: [],
+    estimate: [],
+    macro: [],
+    micro: [],
+    jointTerm: [],
+    logMeanExpMarginal: [],
+  };
+  const microAtLevelEnd = new Map<number, number | null>();
+  ctx.progress.start(`${setting.label} ${estLabel}`, steps);
+  const train = () =>
+    runLoop({
+      steps,
+      logEvery: cfg.logEvery,
+      shouldStop: ctx.shouldStop,
+      divergence: { fields: GUARDED, limit: ctx.divergenceLimit ?? DEFAULT_DIVERGENCE_LIMIT },
+      onProgress: (d, t) => ctx.progress.tick(d, t),
+      step: (i) => {
+        const t = sampler.trueMI(i) ?? NaN;
+        const r = miTrainStep({ critic, estimator, optimizer }, sampler.sample(setting.batchSize, dataRng, i), permRng);
+        const w = window.push(r);
+        estimates[i] = r.estimate;
+        truth[i] = t;
+        if (i + 1 === steps || sampler.trueMI(i + 1) !== t) microAtLevelEnd.set(i, w.micro);
+        return { ...r, macro: w.macro, micro: w.micro ?? NaN, trueMI: t };
+      },
+      allowNonFinite: ['micro', 'trueMI'],
+      onLog: (i, n) => {
+        ctx.appendMetrics({
+          setting: setting.label,
+          estimator: estLabel,
+          step: i,
+          ...n,
+          micro: n.micro === undefined || Number.isNaN(n.micro) ? null : n.micro,
+        });
+        trace.steps.push(i);
+        trace.trueMI.push(n.trueMI);
+        trace.estimate.push(n.estimate);
+        trace.macro.push(n.macro);
+        trace.micro.push(Number.isNaN(n.micro) ? null : n.micro);
+        trace.jointTerm.push(n.jointTerm);
+        trace.logMeanExpMarginal.push(n.logMeanExpMarginal);
+      },
+    });
+  const failures: RunFailure[] = [];
+  try {
+    // a failing dispose() after a real error (a wasm heap left broken) must not replace it
+    await withCleanup(train, () => {
+      critic.dispose();
+      estimator.dispose();
+      optimizer.dispose();
+      ctx.progress.done();
+    });
+  } catch (e) {
+    if (!recordDivergence(e, { setting: setting.label, estimator: estLabel }, failures, ctx.progress)) throw e;
+  }
+  const rows: Record<string, unknown>[] = [];
+  const failure = failures[0] ?? null;
+  if (failure) {
+    // one marked row per level of the setting: the table still says which cells are missing, and why
+    const all = Float64Array.from({ length: steps }, (_, i) => sampler.trueMI(i) ?? NaN);
+    for (const lv of levelsOf(all)) {
+      rows.push({
+        setting: setting.label,
+        ...setting.values,
+        estimator: estLabel,
+        trueMI: lv.value,
+        mean: null,
+        bias: null,
+        variance: null,
+        mse: null,
+        micro: null,
+        n: 0,
+        diverged: { step: failure.step, quantity: failure.quantity, value: failure.value },
+      });
+    }
+    return { label: estLabel, rows, trace, estimates, failure };
+  }
+  for (const lv of levelsOf(truth)) {
+    const len = lv.end - lv.start;
+    const from = lv.start + (cfg.evaluation.skip < len ? cfg.evaluation.skip : Math.floor(len / 2));
+    const s = estimateStats(estimates.subarray(from, lv.end), lv.value);
+    rows.push({
+      setting: setting.label,
+      ...setting.values,
+      estimator: estLabel,
+      trueMI: lv.value,
+      mean: s.mean,
+      bias: s.bias,
+      variance: s.variance,
+      mse: s.mse,
+      micro: microAtLevelEnd.get(lv.end - 1) ?? null,
+      n: s.n,
+    });
+    ctx.progress.note(
+      `${setting.label} ${estLabel} I=${lv.value.toFixed(3)}: mean ${s.mean.toFixed(3)} bias ${s.bias.toFixed(3)} var ${s.variance.toFixed(4)} mse ${s.mse.toFixed(4)}`,
+    );
+  }
+  return { label: estLabel, rows, trace, estimates, failure: null };
+}
+
 export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): Promise<TaskResult> {
   const settings = settingsOf(cfg);
   const rows: Record<string, unknown>[] = [];
@@ -272,130 +427,27 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
   let finished = 0;
   // per-step estimates (step × estimator) as .npy, for analysis in Python
   const arrays = new ArrayExports(ctx.out, settings.length);
-  for (const setting of settings) {
+  const runCtx: EstimatorRunContext = {
+    seed: ctx.seed,
+    shouldStop: ctx.shouldStop,
+    progress: ctx.progress,
+    divergenceLimit: ctx.divergenceLimit,
+    appendMetrics: (r) => ctx.out.appendMetrics(r),
+  };
+  for (const [si, setting] of settings.entries()) {
     const sampler = samplerOf(setting.data);
     const perStep = [{ name: 'trueMI', values: Float64Array.from({ length: setting.steps }, (_, i) => sampler.trueMI(i) ?? NaN) }];
     const steps = setting.steps;
-    for (const [ei, est] of cfg.estimators.entries()) {
-      const criticCfg = cfg.estimatorCritics[ei] ?? cfg.critic;
-      const estLabel = labelOfEstimator(est, cfg.estimatorCritics[ei]);
-      // Same data and critic initialisation for every estimator of a setting (common random numbers).
-      const base = new Rng(deriveSeed(ctx.seed, setting.label));
-      const criticRng = base.split();
-      const dataRng = base.split();
-      const permRng = base.split();
-      const critic = createCritic(criticCfg, sampler.dx, sampler.dy, criticRng);
-      const estimator = createEstimator(est);
-      const optimizer = createOptimizer(cfg.optimizer);
-      const window = new WindowedEstimate(est.window ?? 100, (estimator as unknown as { pooling: Pooling }).pooling);
-      // NaN after a divergence: the steps never run
-      const estimates = new Float64Array(steps).fill(NaN);
-      perStep.push({ name: estLabel, values: estimates });
-      const truth = new Float64Array(steps);
-      const trace: MiCurve = {
-        setting: setting.label,
-        estimator: estLabel,
-        steps: [],
-        trueMI: [],
-        estimate: [],
-        macro: [],
-        micro: [],
-        jointTerm: [],
-        logMeanExpMarginal: [],
-      };
-      const microAtLevelEnd = new Map<number, number | null>();
-      ctx.progress.start(`${setting.label} ${estLabel}`, steps);
-      const train = () =>
-        runLoop({
-          steps,
-          logEvery: cfg.logEvery,
-          shouldStop: ctx.shouldStop,
-          divergence: { fields: GUARDED, limit: ctx.divergenceLimit ?? DEFAULT_DIVERGENCE_LIMIT },
-          onProgress: (d, t) => ctx.progress.tick(d, t),
-          step: (i) => {
-            const t = sampler.trueMI(i) ?? NaN;
-            const r = miTrainStep({ critic, estimator, optimizer }, sampler.sample(setting.batchSize, dataRng, i), permRng);
-            const w = window.push(r);
-            estimates[i] = r.estimate;
-            truth[i] = t;
-            if (i + 1 === steps || sampler.trueMI(i + 1) !== t) microAtLevelEnd.set(i, w.micro);
-            return { ...r, macro: w.macro, micro: w.micro ?? NaN, trueMI: t };
-          },
-          allowNonFinite: ['micro', 'trueMI'],
-          onLog: (i, n) => {
-            ctx.out.appendMetrics({
-              setting: setting.label,
-              estimator: estLabel,
-              step: i,
-              ...n,
-              micro: n.micro === undefined || Number.isNaN(n.micro) ? null : n.micro,
-            });
-            trace.steps.push(i);
-            trace.trueMI.push(n.trueMI);
-            trace.estimate.push(n.estimate);
-            trace.macro.push(n.macro);
-            trace.micro.push(Number.isNaN(n.micro) ? null : n.micro);
-            trace.jointTerm.push(n.jointTerm);
-            trace.logMeanExpMarginal.push(n.logMeanExpMarginal);
-          },
-        });
-      let diverged = false;
-      try {
-        // a failing dispose() after a real error (a wasm heap left broken) must not replace it
-        await withCleanup(train, () => {
-          critic.dispose();
-          estimator.dispose();
-          optimizer.dispose();
-          ctx.progress.done();
-        });
-      } catch (e) {
-        if (!recordDivergence(e, { setting: setting.label, estimator: estLabel }, failures, ctx.progress)) throw e;
-        diverged = true;
-      }
-      traces.push(trace);
-      if (diverged) {
-        // one marked row per level of the setting: the table still says which cells are missing, and why
-        const f = failures[failures.length - 1];
-        const all = Float64Array.from({ length: steps }, (_, i) => sampler.trueMI(i) ?? NaN);
-        for (const lv of levelsOf(all)) {
-          rows.push({
-            setting: setting.label,
-            ...setting.values,
-            estimator: estLabel,
-            trueMI: lv.value,
-            mean: null,
-            bias: null,
-            variance: null,
-            mse: null,
-            micro: null,
-            n: 0,
-            diverged: { step: f.step, quantity: f.quantity, value: f.value },
-          });
-        }
-        continue;
-      }
-      finished++;
-      for (const lv of levelsOf(truth)) {
-        const len = lv.end - lv.start;
-        const from = lv.start + (cfg.evaluation.skip < len ? cfg.evaluation.skip : Math.floor(len / 2));
-        const s = estimateStats(estimates.subarray(from, lv.end), lv.value);
-        const row = {
-          setting: setting.label,
-          ...setting.values,
-          estimator: estLabel,
-          trueMI: lv.value,
-          mean: s.mean,
-          bias: s.bias,
-          variance: s.variance,
-          mse: s.mse,
-          micro: microAtLevelEnd.get(lv.end - 1) ?? null,
-          n: s.n,
-        };
-        rows.push(row);
-        ctx.progress.note(
-          `${setting.label} ${estLabel} I=${lv.value.toFixed(3)}: mean ${s.mean.toFixed(3)} bias ${s.bias.toFixed(3)} var ${s.variance.toFixed(4)} mse ${s.mse.toFixed(4)}`,
-        );
-      }
+    // in estimator order whichever way they ran: the same files from one process or several
+    let runs: EstimatorRun[] = [];
+    if (cfg.workers > 1 && cfg.estimators.length > 1) runs = await trainInWorkers(cfg, si, runCtx, ctx.backend.name);
+    else for (let ei = 0; ei < cfg.estimators.length; ei++) runs.push(await trainEstimator(cfg, setting, ei, runCtx));
+    for (const run of runs) {
+      perStep.push({ name: run.label, values: run.estimates });
+      traces.push(run.trace);
+      rows.push(...run.rows);
+      if (run.failure) failures.push(run.failure);
+      else finished++;
     }
     files.push(
       arrays.perStep('estimates', setting.label, perStep, "training steps; columns: the step, the true MI, then each estimator's per-batch estimate (nats)"),

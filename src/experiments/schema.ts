@@ -139,6 +139,11 @@ const miBenchmark = obj({
     .array(estimatorField({ extra: { critic: criticSchema.optional().describe("this estimator's own critic (default: the experiment's `critic`).") } }))
     .min(1, { error: (iss) => `must be a non-empty list of estimator configs, got ${JSON.stringify(iss.input)}` })
     .describe('the estimators compared (kinds or objects; each label must be unique).'),
+  workers: posInt()
+    .default(1)
+    .describe(
+      'estimators trained at once, each in its own child process with cores ÷ workers OpenBLAS threads (unless OPENBLAS_NUM_THREADS is set); 1: one after the other. Same numbers either way at the same thread count.',
+    ),
   baselines: z
     .array(
       z.union([

@@ -64,7 +64,7 @@ describe('broken files: refused by the JSON Schema and by the run-time check, on
     expect(experimentErrors({ ...tinyMi, batchSize: 1, critic: { kind: 'concat', hidden: [0] }, stpes: 1 })).toEqual([
       'batchSize must be ≥ 2, got 1',
       'critic.hidden[0] must be ≥ 1, got 0',
-      'stpes: unknown key; expected one of $schema, name, task, description, seed, divergenceLimit, steps, logEvery, batchSize, data, vary, estimators, baselines, critic, optimizer, evaluation, reference, figures',
+      'stpes: unknown key; expected one of $schema, name, task, description, seed, divergenceLimit, steps, logEvery, batchSize, data, vary, estimators, workers, baselines, critic, optimizer, evaluation, reference, figures',
     ]);
   });
   it('a key that moved says where to (ib: beta → mi.beta)', () => {
