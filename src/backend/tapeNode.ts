@@ -77,5 +77,5 @@ export function lastTapeNode(e: EngineInternals, first: tf.Tensor, what: string)
 
 /** The names of the inputs that need a gradient: the pruned node's, or all of them when the engine gives none. */
 export function wantedInputs(node: { inputs?: Record<string, tf.Tensor> } | undefined, all: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
-  return node && node.inputs ? node.inputs : all;
+  return node?.inputs ? node.inputs : all;
 }
