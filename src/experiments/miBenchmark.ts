@@ -425,6 +425,8 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
   const files: string[] = [];
   const failures: RunFailure[] = [];
   let finished = 0;
+  /** the workers' OpenBLAS threads, for table.md (run.json records the parent's); null: in-process */
+  let workerThreads: string | null = null;
   // per-step estimates (step × estimator) as .npy, for analysis in Python
   const arrays = new ArrayExports(ctx.out, settings.length);
   const runCtx: EstimatorRunContext = {
@@ -440,7 +442,7 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
     const steps = setting.steps;
     // in estimator order whichever way they ran: the same files from one process or several
     let runs: EstimatorRun[] = [];
-    if (cfg.workers > 1 && cfg.estimators.length > 1) runs = await trainInWorkers(cfg, si, runCtx, ctx.backend.name);
+    if (cfg.workers > 1 && cfg.estimators.length > 1) ({ runs, threads: workerThreads } = await trainInWorkers(cfg, si, runCtx, ctx.backend.name));
     else for (let ei = 0; ei < cfg.estimators.length; ei++) runs.push(await trainEstimator(cfg, setting, ei, runCtx));
     for (const run of runs) {
       perStep.push({ name: run.label, values: run.estimates });
@@ -491,20 +493,27 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
     if (rs.some((r) => r.diverged)) continue;
     for (const k of ['bias', 'variance', 'mse'] as const) metrics[`${e}.${k}`] = rs.reduce((a, r) => a + (r[k] as number), 0) / rs.length;
   }
-  files.push(ctx.out.write('table.md', miTableMarkdown(cfg, rows)));
+  files.push(ctx.out.write('table.md', miTableMarkdown(cfg, rows, workerThreads)));
   files.push(ctx.out.writeJson('table.json', rows));
   files.push(...renderMiFigures(cfg, settings, traces, rows, ctx.out));
   if (finished === 0 && failures.length > 0 && cfg.baselines.length === 0) throw new AllDiverged(failures);
   return { metrics, rows, files, ...(failures.length ? { failures } : {}) };
 }
 
-export function miTableMarkdown(cfg: MiBenchmarkConfig, rows: Record<string, unknown>[]): string {
+/** The results table; `workerThreads`: the OpenBLAS threads of each worker process when estimators trained in workers. */
+export function miTableMarkdown(cfg: MiBenchmarkConfig, rows: Record<string, unknown>[], workerThreads: string | null = null): string {
   const f = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : v === null || v === undefined ? '–' : String(v));
   const lines = [
     `# ${cfg.name}: MI estimates against the truth`,
     '',
     `Statistics over the per-batch estimates of each level (first ${cfg.evaluation.skip} steps of a level skipped); micro = windowed micro-average at the level's last step.`,
     '',
+    ...(workerThreads === null
+      ? []
+      : [
+          `Estimators trained ${cfg.workers} at a time in child processes, OPENBLAS_NUM_THREADS=${workerThreads} each (run.json's thread count is this process's).`,
+          '',
+        ]),
     '| setting | estimator | true MI | mean | bias | variance | MSE | micro |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];

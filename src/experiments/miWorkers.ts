@@ -54,9 +54,15 @@ function workerEntry(): { path: string; execArgv: string[] } {
 
 /**
  * Trains every estimator of setting `settingIndex` in up to `cfg.workers` child processes at once;
- * the runs in estimator order (those never started, after a stop, left out).
+ * the runs in estimator order (those never started, after a stop, left out) and the children's
+ * OpenBLAS thread count (the run record's is the parent's).
  */
-export async function trainInWorkers(cfg: MiBenchmarkConfig, settingIndex: number, ctx: EstimatorRunContext, backend: BackendName): Promise<EstimatorRun[]> {
+export async function trainInWorkers(
+  cfg: MiBenchmarkConfig,
+  settingIndex: number,
+  ctx: EstimatorRunContext,
+  backend: BackendName,
+): Promise<{ runs: EstimatorRun[]; threads: string }> {
   const n = cfg.estimators.length;
   const workers = Math.min(cfg.workers, n);
   const threads = localBlasThreads(workers);
@@ -135,5 +141,5 @@ export async function trainInWorkers(cfg: MiBenchmarkConfig, settingIndex: numbe
   if (errors.length > 0) throw new Error(errors.join('; '));
   // as in-process: a stop ends the run as interrupted, with the metrics written so far
   if (stoppedAt >= 0) throw new StopRequested(stoppedAt);
-  return runs.filter((r): r is EstimatorRun => r !== null);
+  return { runs: runs.filter((r): r is EstimatorRun => r !== null), threads };
 }
