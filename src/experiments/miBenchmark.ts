@@ -442,7 +442,7 @@ export async function runMiBenchmark(cfg: MiBenchmarkConfig, ctx: RunContext): P
     const steps = setting.steps;
     // in estimator order whichever way they ran: the same files from one process or several
     let runs: EstimatorRun[] = [];
-    if (cfg.workers > 1 && cfg.estimators.length > 1) ({ runs, threads: workerThreads } = await trainInWorkers(cfg, si, runCtx, ctx.backend.name));
+    if (cfg.workers > 1 && cfg.estimators.length > 1) ({ runs, threads: workerThreads } = await trainInWorkers(cfg, si, setting, runCtx, ctx.backend.name));
     else for (let ei = 0; ei < cfg.estimators.length; ei++) runs.push(await trainEstimator(cfg, setting, ei, runCtx));
     for (const run of runs) {
       perStep.push({ name: run.label, values: run.estimates });

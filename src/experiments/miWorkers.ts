@@ -18,7 +18,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../backend/backend.js';
 import { StopRequested } from '../train/loop.js';
-import type { EstimatorRun, EstimatorRunContext, MiBenchmarkConfig } from './miBenchmark.js';
+import type { EstimatorRun, EstimatorRunContext, MiBenchmarkConfig, MiSetting } from './miBenchmark.js';
 import { localBlasThreads } from './sweep/localExecutor.js';
 
 /** What the parent sends a child: one estimator of one setting to train. */
@@ -53,13 +53,14 @@ function workerEntry(): { path: string; execArgv: string[] } {
 }
 
 /**
- * Trains every estimator of setting `settingIndex` in up to `cfg.workers` child processes at once;
+ * Trains every estimator of `setting` (the `settingIndex`-th of settingsOf(cfg)) in up to `cfg.workers` child processes at once;
  * the runs in estimator order (those never started, after a stop, left out) and the children's
  * OpenBLAS thread count (the run record's is the parent's).
  */
 export async function trainInWorkers(
   cfg: MiBenchmarkConfig,
   settingIndex: number,
+  setting: MiSetting,
   ctx: EstimatorRunContext,
   backend: BackendName,
 ): Promise<{ runs: EstimatorRun[]; threads: string }> {
@@ -73,7 +74,8 @@ export async function trainInWorkers(
   const errors: string[] = [];
   let stoppedAt = -1;
   const children = new Set<ChildProcess>();
-  const steps = cfg.steps;
+  // a setting's own steps (`vary` may set them), not the file's
+  const steps = setting.steps;
   let next = 0;
   ctx.progress.note(`${n} estimators, ${workers} at a time in child processes (OPENBLAS_NUM_THREADS=${threads} each)`);
   ctx.progress.start(`${n} estimators, ${workers} at a time`, n * steps);

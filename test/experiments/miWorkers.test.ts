@@ -63,6 +63,13 @@ describe('mi-benchmark workers', () => {
     expect(notes.filter((l) => / I=0\.500: mean /.test(l))).toHaveLength(3);
   }, 120_000);
 
+  it("progress counts a setting's own steps when `vary` sets them (3 estimators × 30, not × the file's 40)", async () => {
+    let last = { done: 0, total: 0 };
+    const progress: Progress = { start() {}, done() {}, note() {}, tick: (done, total) => (last = { done, total }) };
+    await runExperiment(tiny({ workers: 2, vary: { steps: [30] } }), { out: out(), progress, backend: 'wasm' });
+    expect(last).toEqual({ done: 3 * 30, total: 3 * 30 });
+  }, 120_000);
+
   it('a stop request ends the run as interrupted with the metrics lines the workers wrote', async () => {
     let polls = 0;
     const o = await runExperiment(tiny({ workers: 2, steps: 20_000, logEvery: 50 }), {
