@@ -26,18 +26,25 @@ const tiny = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+/** Runs a config on wasm into a fresh directory. */
+const run = (cfg: Record<string, unknown>) => runExperiment(cfg, { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' });
+/** A run's metrics.jsonl lines, parsed. */
+const metricLines = (dir: string): Record<string, any>[] =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+const trainLines = (dir: string) => metricLines(dir).filter((l) => l.type === 'train');
+
 describe('gan task', () => {
   it('trains each setting, evaluates, and writes samples, KDE, curves and modes figures', async () => {
-    const o = await runExperiment(tiny(), { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' });
+    const o = await run(tiny());
     expect(o.status).toBe('completed');
     const summary = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8'));
     for (const k of ['beta=0.modes', 'beta=1.modes', 'beta=1.highQualityPercent', 'beta=1.klToUniform', 'beta=1.kdeLogLikRealUnderGen'])
       expect(typeof summary.metrics[k]).toBe('number');
     for (const f of ['samples-beta=0.png', 'samples-beta=1.png', 'kde.png', 'modes.png', 'curves-beta=1.png']) expect(existsSync(join(o.dir, f))).toBe(true);
-    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = metricLines(o.dir);
     const train1 = lines.filter((l) => l.type === 'train' && l.setting === 'beta=1');
     expect(train1.length).toBe(5);
     for (const k of ['advGradNorm', 'miGradNorm', 'clipScale']) expect(typeof train1[1][k]).toBe('number');
@@ -54,35 +61,24 @@ describe('gan task', () => {
     expect(() => prepareConfig(tiny({ vary: { 'mi.beta': [0, -1] } }), {})).toThrow(/mi\.beta must be ≥ 0, got -1/);
   });
   it("mi.betaSchedule sets the regularizer's β at every step: a linear 1 → 0 over 40 steps logs β = 1 − step/40", async () => {
-    const o = await runExperiment(
+    const o = await run(
       tiny({ vary: {}, mi: { beta: 1, betaSchedule: { kind: 'linear', to: 0 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } } }),
-      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
     );
     expect(o.status).toBe('completed');
-    const train = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.type === 'train');
+    const train = trainLines(o.dir);
     for (const l of train) expect(l.beta).toBeCloseTo(1 - l.step / 40, 12);
   });
   it('a schedule that reaches β = 0 before the last step runs to the end (the clip scale is undefined at β = 0, not a divergence)', async () => {
-    const o = await runExperiment(
+    const o = await run(
       tiny({
         steps: 20,
         vary: {},
         evaluation: { every: 20, samples: 300, snapshots: [20] },
         mi: { beta: 1, betaSchedule: { kind: 'step', to: 0, start: 10 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } },
       }),
-      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
     );
     expect(o.status).toBe('completed');
-    const last = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.type === 'train')
-      .pop();
+    const last = trainLines(o.dir).pop()!;
     expect([last.step, last.beta, last.clipScale]).toEqual([19, 0, null]);
   });
   it("a schedule that starts at β = 0 still builds the statistics network; discriminator.optimizer is D's own", () => {
@@ -102,7 +98,7 @@ describe('gan task', () => {
     disposeGan(gan);
   });
   it("learningRateSchedule scales G's and D's learning rates (logged as learningRateFactor); once β stays 0, T is no longer trained", async () => {
-    const o = await runExperiment(
+    const o = await run(
       tiny({
         steps: 20,
         vary: {},
@@ -111,17 +107,12 @@ describe('gan task', () => {
         learningRateSchedule: { kind: 'linear', to: 0.1, start: 10 },
         mi: { beta: 1, betaSchedule: { kind: 'linear', to: 0, end: 10 }, estimator: 'mine', critic: { kind: 'concat', hidden: [16] } },
       }),
-      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
     );
     expect(o.status).toBe('completed');
-    const train = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.type === 'train');
+    const train = trainLines(o.dir);
     // factor 1 up to step 10, then 1 → 0.1 linearly by step 20
     for (const l of train) expect(l.learningRateFactor).toBeCloseTo(l.step <= 10 ? 1 : 1 - (0.9 * (l.step - 10)) / 10, 12);
-    const last = train.pop();
+    const last = train.pop()!;
     expect([last.beta, last.mi, last.clipScale]).toEqual([0, null, null]);
   });
   it('miSpent: true from the step a β schedule to 0 has ended; never for a schedule to β > 0', () => {
@@ -152,10 +143,7 @@ describe('gan task', () => {
     for (let i = 0; i < 4; i++) expect(back[i]).toBeCloseTo(x[i], 5);
   });
   it("standardize and uniform noise: a run completes with its samples in the data's coordinates", async () => {
-    const o = await runExperiment(
-      tiny({ steps: 20, vary: {}, standardize: true, noise: 'uniform', evaluation: { every: 20, samples: 300, snapshots: [20] } }),
-      { out: mkdtempSync(join(tmpdir(), 'ib-gan-')), progress: silentProgress, backend: 'wasm' },
-    );
+    const o = await run(tiny({ steps: 20, vary: {}, standardize: true, noise: 'uniform', evaluation: { every: 20, samples: 300, snapshots: [20] } }));
     expect(o.status).toBe('completed');
     const { cfg } = prepareConfig(tiny({ vary: {} }), {});
     const s = (cfg as { settings: { cfg: GanSettingConfig }[] }).settings[0].cfg;
