@@ -98,6 +98,19 @@ const ganData = z
   ])
   .describe('the 2-D data.');
 
+/**
+ * A quantity's path over the steps (src/train/betaSchedule.ts parses it): `what` moves from `from`
+ * to `to` — linearly, along a cosine, or at once at `start` (kind "step").
+ */
+function stepSchedule(what: string, from: string, to: z.ZodNumber) {
+  return obj({
+    kind: z.enum(BETA_SCHEDULE_KINDS).describe(`how ${what} moves from ${from} to \`to\` (step: all at once at \`start\`).`),
+    to,
+    start: nonNegInt().default(0).describe('first step of the change.'),
+    end: computedDefault(nonNegInt().optional().describe(`step at which ${what} reaches \`to\` (linear and cosine).`), "the run's last step"),
+  });
+}
+
 // ---------------------------------------------------------------- mi-benchmark
 
 const miBenchmark = obj({
@@ -195,24 +208,18 @@ const gan = obj({
     steps: posInt().default(1).describe("D updates per training step (each on a fresh real batch and fresh noise), before G's one update."),
   }),
   optimizer: optimizer('Adam, learning rate 1e-4, β₁ 0.5, β₂ 0.999'),
-  learningRateSchedule: obj({
-    kind: z.enum(BETA_SCHEDULE_KINDS).describe('how the factor moves from 1 to `to` (step: all at once at `start`).'),
-    to: positive().describe("the factor at `end` and after (e.g. 0.1: a tenth of each optimizer's learning rate)."),
-    start: nonNegInt().default(0).describe('first step of the change.'),
-    end: computedDefault(nonNegInt().optional().describe('step at which the factor reaches `to` (linear and cosine).'), "the run's last step"),
-  })
+  learningRateSchedule: stepSchedule(
+    'the factor',
+    '1',
+    positive().describe("the factor at `end` and after (e.g. 0.1: a tenth of each optimizer's learning rate)."),
+  )
     .optional()
     .describe(
       "a factor on G's and D's learning rates over the steps, shaped as mi.betaSchedule (the statistics network's is left alone); absent: fixed rates.",
     ),
   mi: obj({
     beta: nonNeg().default(0).describe('β, the weight of −β·I(G(z); z) in the generator loss (0: a plain GAN).'),
-    betaSchedule: obj({
-      kind: z.enum(BETA_SCHEDULE_KINDS).describe('how β moves from mi.beta to `to` (step: all at once at `start`).'),
-      to: nonNeg().describe('β at `end` and after.'),
-      start: nonNegInt().default(0).describe('first step of the change.'),
-      end: computedDefault(nonNegInt().optional().describe('step at which β reaches `to` (linear and cosine).'), "the run's last step"),
-    })
+    betaSchedule: stepSchedule('β', 'mi.beta', nonNeg().describe('β at `end` and after.'))
       .optional()
       .describe('β over the steps (src/train/betaSchedule.ts); absent: β fixed.'),
     estimator: estimatorSchema.default('mine'),
