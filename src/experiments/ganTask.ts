@@ -8,6 +8,7 @@ import { checkFitsMemory, ConfigError, notAbove, stepsWithin } from '../config/v
 import { gridGaussians } from '../data/gridGaussians.js';
 import { swissRoll } from '../data/swissRoll.js';
 import type { PointSampler } from '../data/types.js';
+import { dataMoments, standardizeRows } from '../data/standardize.js';
 import { GaussianKde } from '../eval/kde.js';
 import { modeCoverage, pointCoverage } from '../eval/modeCoverage.js';
 import { MIRegularizer } from '../mi/miRegularizer.js';
@@ -140,28 +141,6 @@ export function parseGan(raw: Record<string, unknown>): GanConfig {
 
 export function samplerOf(d: GanDataConfig): PointSampler & { centres?: Float32Array; std?: number } {
   return d.kind === 'grid' ? gridGaussians({ side: d.side, spacing: d.spacing, std: d.std }) : swissRoll({ noise: d.noise, scale: d.scale });
-}
-
-/** Per-coordinate mean and standard deviation of a sampler's data, from 10,000 points of a fixed seed. */
-export function dataMoments(sampler: PointSampler): { mean: Float64Array; std: Float64Array } {
-  const n = 10_000,
-    d = sampler.dim;
-  const x = sampler.sample(n, new Rng(deriveSeed(0, 'gan-standardize')));
-  const mean = new Float64Array(d),
-    sq = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sq[j] += (x[i * d + j] - mean[j]) ** 2 / (n - 1);
-  return { mean, std: sq.map(Math.sqrt) };
-}
-
-/** x ↦ (x − mean)/std per coordinate (`inverse`: x ↦ x·std + mean), in place; returns x. */
-export function standardizeRows(x: Float32Array, m: { mean: Float64Array; std: Float64Array }, inverse = false): Float32Array {
-  const d = m.mean.length;
-  for (let i = 0; i < x.length; i++) {
-    const j = i % d;
-    x[i] = inverse ? x[i] * m.std[j] + m.mean[j] : (x[i] - m.mean[j]) / m.std[j];
-  }
-  return x;
 }
 
 export function evaluateGan(s: GanSettingConfig, sampler: ReturnType<typeof samplerOf>, generated: Float32Array, real: Float32Array, step: number): GanEval {

@@ -9,6 +9,7 @@
 import { parseWith } from '../config/schemaTools.js';
 import { checkFitsMemory, ConfigError, expectKeys, isObject, notAbove } from '../config/validate.js';
 import type { GridMixtureOptions } from '../data/gridGaussians.js';
+import { dataMoments, standardizeRows } from '../data/standardize.js';
 import { codePurity } from '../eval/codePurity.js';
 import { modeCoverage } from '../eval/modeCoverage.js';
 import { MIRegularizer } from '../mi/miRegularizer.js';
@@ -51,6 +52,8 @@ export interface InfoGanSettingConfig {
   batchSize: number;
   noiseDim: number;
   codes: CodeSpec;
+  /** train on standardized data (per coordinate: mean 0, std 1; G's samples mapped back for evaluation). */
+  standardize: boolean;
   data: Required<GridMixtureOptions>;
   generator: NetConfig;
   discriminator: NetConfig;
@@ -62,6 +65,8 @@ export interface InfoGanSettingConfig {
     minCount: number;
     /** the final MI estimate is the mean per-step estimate over this many last steps. */
     miWindow: number;
+    /** end the setting at the first evaluation with every mode captured. */
+    stopAtAllModes: boolean;
   };
 }
 
@@ -113,6 +118,7 @@ function parseSetting(raw: Record<string, unknown>): InfoGanSettingConfig {
     batchSize: c.batchSize,
     noiseDim: c.noiseDim,
     codes,
+    standardize: c.standardize,
     data: { side: d.side, spacing: d.spacing, std: d.std },
     generator: c.generator,
     discriminator: c.discriminator,
@@ -130,6 +136,7 @@ function parseSetting(raw: Record<string, unknown>): InfoGanSettingConfig {
       samples: ev.samples,
       minCount: notAbove(ev.minCount, 'evaluation.minCount', ev.samples, 'evaluation.samples'),
       miWindow: ev.miWindow,
+      stopAtAllModes: ev.stopAtAllModes,
     },
   };
 }
@@ -259,7 +266,10 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
       final: { points: new Float32Array(0), labels: new Int32Array(0) },
       totalModes,
     };
+    // G and D work in standardized coordinates; the evaluation and figures in the data's
+    const moments = s.standardize ? dataMoments(sampler) : null;
     const recentMi: number[] = [];
+    let allModes = false;
     const t0 = performance.now();
     ctx.progress.start(`${label}: ${title}`, s.steps);
     try {
@@ -270,13 +280,16 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
         divergence: divergenceGuard(ctx),
         onProgress: (d, t) => ctx.progress.tick(d, t),
         allowNonFinite: withMi ? ['codeAccuracy'] : INFOGAN_MI_FIELDS,
+        until: () => allModes,
         step: (i) => {
-          const r = infoGanTrainStep(model, sampler.sample(s.batchSize, dataRng), stepRng);
+          const batch = sampler.sample(s.batchSize, dataRng);
+          const r = infoGanTrainStep(model, moments ? standardizeRows(batch, moments) : batch, stepRng);
           recentMi.push(r.mi);
           if (recentMi.length > s.evaluation.miWindow) recentMi.shift();
           const done = i + 1;
           if (done % s.evaluation.every === 0 || done === s.steps) {
             const g = sampleInfoGan(model, s.evaluation.samples, evalRng);
+            if (moments) standardizeRows(g.points, moments, true);
             const c = modeCoverage(g.points, sampler.centres, sampler.std, { minCount: s.evaluation.minCount });
             const p =
               s.codes.categorical > 0
@@ -293,7 +306,8 @@ export async function runInfoGan(cfg: InfoGanConfig, ctx: RunContext): Promise<T
             };
             trace.evals.push(e);
             ctx.out.appendMetrics({ type: 'eval', setting: label, ...e });
-            if (done === s.steps) {
+            allModes = s.evaluation.stopAtAllModes && c.modes === totalModes;
+            if (done === s.steps || allModes) {
               trace.final = g;
               const codes = s.codes.categorical > 0 ? { name: 'codes', values: g.labels, what: 'the categorical code c' } : undefined;
               arrayFiles.push(...arrays.samples(label, done, g.points, 2, { what: 'generated samples G(z, c)', labels: codes }));

@@ -185,6 +185,13 @@ const miBenchmark = obj({
 
 // ---------------------------------------------------------------- gan
 
+const standardize = z
+  .boolean()
+  .default(false)
+  .describe(
+    "train G and D on the data standardized per coordinate (mean 0, std 1, from 10,000 points); G's samples are mapped back before they are evaluated or drawn.",
+  );
+
 const gan = obj({
   ...common('gan', 'GAN vs MINEGAN on 2-D mixtures (MINE §5.1, Fig. 3–4): mode coverage, KDE log-likelihoods, samples.'),
   steps,
@@ -195,12 +202,7 @@ const gan = obj({
     .enum(GAN_NOISE_KINDS)
     .default('gaussian')
     .describe('the prior of z: standard normal, or uniform on [−√3, √3] per coordinate (unit variance too, without tails).'),
-  standardize: z
-    .boolean()
-    .default(false)
-    .describe(
-      "train G and D on the data standardized per coordinate (mean 0, std 1, from 10,000 points); G's samples are mapped back before they are evaluated or drawn.",
-    ),
+  standardize,
   data: ganData,
   generator: net('the generator G(z).'),
   discriminator: net('the discriminator D(x).', {
@@ -275,6 +277,7 @@ const infogan = obj({
   })
     .prefault({})
     .describe('the code c.'),
+  standardize,
   data: ganData.describe('the data: a grid of Gaussians (the infogan task needs mode centres).'),
   generator: net('the generator G(z, c).'),
   discriminator: net('the discriminator D(x).'),
@@ -300,6 +303,12 @@ const infogan = obj({
     samples: posInt().default(2500).describe('generated points per evaluation.'),
     minCount: posInt().default(20).describe('high-quality samples a mode needs to count as captured.'),
     miWindow: posInt().default(100).describe('the final MI estimate is the mean per-step estimate over this many last steps.'),
+    stopAtAllModes: z
+      .boolean()
+      .default(false)
+      .describe(
+        'end a setting at the first evaluation with every mode captured (≥ minCount samples): the steps-to-all-modes protocol of η-MINE Fig. 3, which needs no steps after that one.',
+      ),
   })
     .prefault({})
     .describe('what is measured, and how often.'),

@@ -82,6 +82,8 @@ export interface LoopOptions {
   allowNonFinite?: string[];
   /** fields whose |value| must stay ≤ limit (MI estimates, critic outputs); beyond it the run diverged. */
   divergence?: { fields: readonly string[]; limit: number };
+  /** polled after every step; true ends the loop normally there (a goal reached, e.g. all modes covered). */
+  until?(): boolean;
   /** polled after every step; true stops the loop with StopRequested. */
   shouldStop?(): boolean;
   /** tensors allowed to appear over the whole loop (lazily created optimizer slots); default 64. */
@@ -104,6 +106,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const guarded = o.divergence ? o.divergence.fields : [];
   const limit = o.divergence?.limit ?? Infinity;
   let lastYield = performance.now();
+  let end = o.steps;
   for (let i = start; i < o.steps; i++) {
     const numbers = o.step(i);
     for (const [k, v] of Object.entries(numbers)) {
@@ -115,17 +118,22 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     }
     // Adam's slots appear on the first minimize; after the first two steps the count must stay flat.
     if (i === start + 1) afterFirst = tf.memory().numTensors;
-    if ((i + 1) % o.logEvery === 0 || i === o.steps - 1 || i === start) o.onLog?.(i, numbers);
-    o.onProgress?.(i + 1 - start, o.steps - start);
+    const reached = o.until?.() ?? false;
+    if ((i + 1) % o.logEvery === 0 || i === o.steps - 1 || i === start || reached) o.onLog?.(i, numbers);
+    o.onProgress?.(reached ? o.steps - start : i + 1 - start, o.steps - start);
+    if (reached) {
+      end = i + 1;
+      break;
+    }
     if (performance.now() - lastYield >= YIELD_MS) {
       await nextTurn();
       lastYield = performance.now();
     }
     if (o.shouldStop?.()) throw new StopRequested(i);
   }
-  const end = tf.memory().numTensors;
-  if (afterFirst >= 0 && end - afterFirst > (o.leakTolerance ?? 64)) {
-    throw new Error(`tensor leak: ${end - afterFirst} tensors appeared between step ${start + 1} and step ${o.steps} (${afterFirst} → ${end})`);
+  const tensors = tf.memory().numTensors;
+  if (afterFirst >= 0 && tensors - afterFirst > (o.leakTolerance ?? 64)) {
+    throw new Error(`tensor leak: ${tensors - afterFirst} tensors appeared between step ${start + 1} and step ${end} (${afterFirst} → ${tensors})`);
   }
-  return { steps: o.steps - start, tensorsAfterFirstStep: afterFirst, tensorsAtEnd: end };
+  return { steps: end - start, tensorsAfterFirstStep: afterFirst, tensorsAtEnd: tensors };
 }

@@ -50,6 +50,29 @@ describe('infogan task', () => {
     expect(lines.filter((l) => l.type === 'eval' && l.setting === 'estimator=mine').map((l) => l.step)).toEqual([15, 30]);
     expect(readFileSync(join(o.dir, 'table.md'), 'utf8')).toMatch(/\| estimator=infogan \| InfoGAN Q head \(β = 1\) \|/);
   });
+  it('stopAtAllModes ends a setting at the first evaluation with every mode captured (standardized data mapped back)', async () => {
+    // One mode (a 1×1 grid): G starts near 0 in standardized coordinates, i.e. within 3σ of the
+    // mode after mapping back, so the first evaluation (step 10) already has it; 200 steps are not run.
+    const one = tiny({
+      steps: 200,
+      standardize: true,
+      codes: { categorical: 2 },
+      data: { kind: 'grid', side: 1, spacing: 2, std: 0.1 },
+      vary: { 'mi.estimator': ['mine'] },
+      evaluation: { every: 10, samples: 100, minCount: 1, stopAtAllModes: true },
+    });
+    const o = await runExperiment(one, { out: mkdtempSync(join(tmpdir(), 'ib-infogan-')), progress: silentProgress, backend: 'wasm' });
+    const m = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8')).metrics;
+    expect(m.stepAllModes).toBe(10);
+    expect(m.modes).toBe(1);
+    const lines = readFileSync(join(o.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.type === 'eval').map((l) => l.step)).toEqual([10]);
+    expect(Math.max(...lines.filter((l) => l.type === 'train').map((l) => l.step))).toBeLessThan(10);
+    expect(existsSync(join(o.dir, 'samples-step10.npy'))).toBe(true);
+  });
   it('the same seed reproduces the numbers', async () => {
     const one = { ...tiny({ steps: 10, vary: { 'mi.estimator': ['eta-mine'] }, evaluation: { every: 10, samples: 100 } }) };
     const run = async () => {
@@ -77,6 +100,7 @@ describe('infogan task', () => {
     const { cfg } = prepareConfig(readExperimentFile(join('experiments', 'infogan-25gaussians.json')), {});
     const c = cfg as { settings: { cfg: { codes: { categorical: number }; data: { side: number } } }[] };
     expect(c.settings.map((s) => s.cfg.codes.categorical)).toEqual([25, 25, 25, 25, 25]);
+    expect(c.settings.every((s) => (s.cfg as unknown as { evaluation: { stopAtAllModes: boolean } }).evaluation.stopAtAllModes)).toBe(true);
     expect(c.settings[0].cfg.data.side ** 2).toBe(25);
   });
 });

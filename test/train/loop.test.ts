@@ -8,6 +8,22 @@ describe('runLoop', () => {
     await runLoop({ steps: 25, logEvery: 10, step: () => ({ loss: 1 }), onLog: (i) => logged.push(i) });
     expect(logged).toEqual([0, 9, 19, 24]);
   });
+  it('until() ends the loop normally after the step that reached the goal, logging that step and reporting the steps run', async () => {
+    const logged: number[] = [];
+    let reached = false;
+    const r = await runLoop({
+      steps: 100,
+      logEvery: 10,
+      step: (i) => {
+        reached = i === 14;
+        return { loss: 1 };
+      },
+      until: () => reached,
+      onLog: (i) => logged.push(i),
+    });
+    expect(r.steps).toBe(15);
+    expect(logged).toEqual([0, 9, 14]);
+  });
   it('stops with a message naming the field and step when a number is NaN, after logging what came before', async () => {
     const logged: number[] = [];
     await expect(runLoop({ steps: 10, logEvery: 1, step: (i) => ({ loss: i === 4 ? NaN : 1 }), onLog: (i) => logged.push(i) })).rejects.toThrow(
