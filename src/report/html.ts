@@ -229,9 +229,10 @@ export function sweepPage(s: SweepData, assets: string): string {
   const grid = (Array.isArray(sw.grid) ? sw.grid : []) as { key: string; values: unknown[] }[];
   const rows = (Array.isArray(s.comparison?.rows) ? s.comparison.rows : []) as Json[];
   const names = [...new Set(rows.flatMap((r) => Object.keys((r.metrics ?? {}) as Json)))];
-  const ms = (x: unknown) => {
-    const m = x as { mean?: number; std?: number } | undefined;
-    return m && typeof m.mean === 'number' && Number.isFinite(m.mean) ? `${fmt(m.mean)} ± ${fmt(m.std)}` : '–';
+  const ms = (x: unknown, seedsOk: number) => {
+    const m = x as { mean?: number; std?: number; n?: number } | undefined;
+    const some = m && typeof m.n === 'number' && m.n < seedsOk ? ` (${m.n}/${seedsOk} seeds)` : '';
+    return m && typeof m.mean === 'number' && Number.isFinite(m.mean) ? `${fmt(m.mean)} ± ${fmt(m.std)}${some}` : `–${some}`;
   };
   const compTable = rows.length
     ? `<table><tr>${grid.map((g) => `<th>${escapeHtml(g.key)}</th>`).join('')}<th>seeds ok</th>${names.map((n) => `<th class="num">${escapeHtml(n)}</th>`).join('')}</tr>${rows
@@ -239,10 +240,10 @@ export function sweepPage(s: SweepData, assets: string): string {
           const vals = (r.values ?? {}) as Json;
           const failed = Array.isArray(r.failed) ? r.failed.length : 0;
           return `<tr>${grid.map((g) => `<td>${escapeHtml(fmt(vals[g.key]))}</td>`).join('')}<td>${escapeHtml(`${r.seeds}/${Number(r.seeds) + failed}`)}</td>${names
-            .map((n) => `<td class="num">${escapeHtml(ms(((r.metrics ?? {}) as Json)[n]))}</td>`)
+            .map((n) => `<td class="num">${escapeHtml(ms(((r.metrics ?? {}) as Json)[n], Number(r.seeds)))}</td>`)
             .join('')}</tr>`;
         })
-        .join('')}</table><p class="caption">mean ± std over the seeds that completed</p>`
+        .join('')}</table><p class="caption">mean ± std over the seeds that completed; (k/n seeds): only k of them reported the metric</p>`
     : '<p>No comparison yet.</p>';
   const charts = sweepCharts(grid, s.cells);
   const figs = sweepFigures(s);

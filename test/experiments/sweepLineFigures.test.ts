@@ -217,3 +217,20 @@ describe('sweep collect over a numeric key', () => {
     expect(readFileSync(sweep.path('comparison.md'), 'utf8')).not.toMatch(/-vs-/);
   });
 });
+
+describe('a metric some seeds leave undefined', () => {
+  it('comparison.md gives its mean over the seeds that reported it and says how many (stepAllModes of a run that never covered every mode is null)', () => {
+    const sweep = fixture([EST]);
+    // estimator=mine: seed 0 reached all modes at step 4000, seed 1 never did; nwj: neither
+    const reached: Record<string, (number | null)[]> = { 'estimator=mine': [4000, null], 'estimator=nwj': [null, null] };
+    for (const c of sweep.record.cells) (c.metrics as Record<string, unknown>).stepAllModes = reached[c.label][c.seed];
+    sweep.save();
+    writeComparison(sweep);
+    const md = readFileSync(sweep.path('comparison.md'), 'utf8');
+    const row = (est: string) => md.split('\n').find((l) => l.startsWith(`| ${est} |`))!;
+    // columns: estimator | seeds ok | highQualityPercent | modes | stepAllModes (metrics sorted)
+    expect(row('mine').split('|')[5].trim()).toBe('4000 ± 0 (1/2 seeds)');
+    expect(row('nwj').split('|')[5].trim()).toBe('– (0/2 seeds)');
+    expect(row('mine').split('|')[4].trim()).not.toMatch(/seeds/);
+  });
+});

@@ -187,18 +187,24 @@ export function writeComparison(sweep: Sweep): string[] {
     );
   }
   const files = [sweep.writeJson('comparison.json', { experiment, grid, seeds, rows, figures })];
-  const f = (x: { mean: number; std: number } | undefined) =>
-    x && Number.isFinite(x.mean) ? `${Number(x.mean.toPrecision(4))} ± ${Number(x.std.toPrecision(2))}` : '–';
+  // A metric some completed seeds leave undefined (e.g. stepAllModes of a run that never covered
+  // every mode) says over how many seeds its mean is taken.
+  const f = (x: { mean: number; std: number; n: number } | undefined, seedsOk: number) =>
+    x && Number.isFinite(x.mean)
+      ? `${Number(x.mean.toPrecision(4))} ± ${Number(x.std.toPrecision(2))}${x.n < seedsOk ? ` (${x.n}/${seedsOk} seeds)` : ''}`
+      : x && seedsOk > 0
+        ? `– (0/${seedsOk} seeds)`
+        : '–';
   const md = [
     `# ${experiment}: sweep over ${grid.map((g) => g.key).join(' × ')}, seeds ${seeds.join(', ')}`,
     '',
-    'mean ± std over the seeds that completed',
+    'mean ± std over the seeds that completed; (k/n seeds): only k of them reported the metric',
     '',
     `| ${grid.map((g) => g.key).join(' | ')} | seeds ok | ${metricNames.join(' | ')} |`,
     `| ${grid.map(() => '---').join(' | ')} | --- | ${metricNames.map(() => '---:').join(' | ')} |`,
     ...rows.map(
       (r) =>
-        `| ${grid.map((g) => valueLabel(r.values[g.key])).join(' | ')} | ${r.seeds}/${r.seeds + r.failed.length} | ${metricNames.map((m) => f(r.metrics[m])).join(' | ')} |`,
+        `| ${grid.map((g) => valueLabel(r.values[g.key])).join(' | ')} | ${r.seeds}/${r.seeds + r.failed.length} | ${metricNames.map((m) => f(r.metrics[m], r.seeds)).join(' | ')} |`,
     ),
   ];
   const failed = rows.flatMap((r) => r.failed.map((x) => `- ${r.cell} seed ${x.seed}: ${x.error}`));
