@@ -68,6 +68,10 @@ export function issueTail(iss: RawIssue): string | undefined {
         const v = (input as Record<string, unknown>)[d];
         return v === undefined ? `is required; expected one of ${options}` : `unknown value ${show(v)}; expected one of ${options}`;
       }
+      // a plain union of simple forms (a number ≥ 0 or "learned"): say each form it could take
+      const branches = (iss as { errors?: { message: string; path: PropertyKey[] }[][] }).errors ?? [];
+      const wants = branches.map((b) => (b.length === 1 && b[0].path.length === 0 ? /^must be (.*), got /.exec(b[0].message)?.[1] : undefined));
+      if (wants.length > 1 && wants.every((w) => w !== undefined)) return `must be ${wants.join(' or ')}, got ${show(input)}`;
       return `does not have any of the allowed forms, got ${show(input)}`;
     }
     case 'unrecognized_keys':

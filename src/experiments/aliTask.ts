@@ -50,7 +50,7 @@ export interface AliSettingConfig {
   latentDim: number;
   data: AliDataConfig;
   generator: NetConfig;
-  encoder: NetConfig & { noise: number };
+  encoder: NetConfig & { noise: number | 'learned' };
   /** D(x, z): `dropout` / `inputNoise` in its training passes, and its own `optimizer` (default: the shared one). */
   discriminator: NetConfig & { dropout: number; inputNoise: number; optimizer: OptimizerConfig };
   reconDiscriminator: NetConfig;
@@ -224,7 +224,9 @@ function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
     netRng,
     'generator',
   );
-  const encoder = new Mlp({ sizes: [dataDim, ...s.encoder.hidden, s.latentDim], activation: s.encoder.activation }, netRng, 'encoder');
+  // a learned-σ encoder outputs [μ, s] (src/nets/encoders.ts, gaussianHead)
+  const encOut = s.encoder.noise === 'learned' ? 2 * s.latentDim : s.latentDim;
+  const encoder = new Mlp({ sizes: [dataDim, ...s.encoder.hidden, encOut], activation: s.encoder.activation }, netRng, 'encoder');
   const discriminator = new Mlp(
     { sizes: [dataDim + s.latentDim, ...s.discriminator.hidden, 1], activation: s.discriminator.activation },
     netRng,

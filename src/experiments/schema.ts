@@ -351,7 +351,12 @@ const ali = obj({
     .describe('the data.'),
   generator: net('the generator G(z).'),
   encoder: net('the encoder F(x).', {
-    noise: nonNeg().default(0).describe('standard deviation of the noise input of a stochastic encoder (0: deterministic).'),
+    noise: z
+      .union([nonNeg(), z.literal('learned')])
+      .default(0)
+      .describe(
+        "σ of the Gaussian encoder ẑ = F(x) + σε (0: deterministic), or 'learned': ẑ = μ(x) + σ(x)ε with σ(x) = softplus(s(x) − 5) an output of the encoder (ALI's reparametrised Gaussian encoder).",
+      ),
   }),
   discriminator: net('the joint discriminator D(x, z).', {
     dropout: z.number().min(0).max(0.9).default(0).describe("dropout in D's training passes."),

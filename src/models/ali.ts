@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type MIRegularizer, regularizedUpdate } from '../mi/miRegularizer.js';
+import { gaussianHead } from '../nets/encoders.js';
 import { activate, mapRows, type Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
 import { bceWithLogits } from './gan.js';
@@ -29,7 +30,10 @@ export interface Ali {
   variant: AliVariant;
   /** G: [n, latentDim] → [n, dataDim]. */
   generator: Mlp;
-  /** F: [n, dataDim] → [n, latentDim] (the mean of the encoder when `encoderNoise` > 0). */
+  /**
+   * F: [n, dataDim] → [n, latentDim], the encoder's mean; with `encoderNoise` 'learned',
+   * [n, 2·latentDim] = [μ, s] with σ(x) = softplus(s − 5) (src/nets/encoders.ts, gaussianHead).
+   */
   encoder: Mlp;
   /** D: [n, dataDim + latentDim] → [n, 1] logits, 1 = encoder pair (x, F(x)). */
   discriminator: Mlp;
@@ -37,8 +41,13 @@ export interface Ali {
   reconDiscriminator: Mlp | null;
   dataDim: number;
   latentDim: number;
-  /** σ of the Gaussian encoder ẑ = F(x) + σε (MINE §4.3 uses σ = 1); 0 = deterministic. */
-  encoderNoise: number;
+  /**
+   * The Gaussian encoder's σ: a number gives ẑ = F(x) + σε (0 = deterministic); 'learned' gives
+   * ẑ = μ(x) + σ(x) ⊙ ε with σ(x) an output of the encoder (ALI's own encoder, Dumoulin et al.
+   * 2017 §2: the reparametrised Gaussian q(z | x)), which the MI term can shrink where a fixed σ
+   * caps I(X; Ẑ) once q(z) matches N(0, I).
+   */
+  encoderNoise: number | 'learned';
   /** weight λ of the ALICE term (alice-l2, alice-adv). */
   lambda: number;
   /**
@@ -75,8 +84,13 @@ export function checkAli(m: Ali): void {
   if (m.variant === 'alice-adv' && (!m.reconDiscriminator || !m.rOptimizer))
     throw new Error('ALI: variant "alice-adv" needs reconDiscriminator and rOptimizer');
   if (m.variant === 'ali-mi' && !m.mi) throw new Error('ALI: variant "ali-mi" needs mi (critic, estimator, beta)');
-  if (m.encoder.inputSize !== m.dataDim || m.encoder.outputSize !== m.latentDim)
-    throw new Error(`ALI: encoder must map ${m.dataDim} → ${m.latentDim}, got ${m.encoder.inputSize} → ${m.encoder.outputSize}`);
+  const encOut = m.encoderNoise === 'learned' ? 2 * m.latentDim : m.latentDim;
+  if (m.encoder.inputSize !== m.dataDim || m.encoder.outputSize !== encOut)
+    throw new Error(
+      `ALI: encoder must map ${m.dataDim} → ${encOut}${m.encoderNoise === 'learned' ? ' ([μ, s] of a learned-σ encoder)' : ''}, got ${m.encoder.inputSize} → ${m.encoder.outputSize}`,
+    );
+  if (m.encoderNoise !== 'learned' && !(Number.isFinite(m.encoderNoise) && m.encoderNoise >= 0))
+    throw new Error(`ALI: encoderNoise must be a number ≥ 0 or 'learned', got ${m.encoderNoise}`);
   if (m.generator.inputSize !== m.latentDim || m.generator.outputSize !== m.dataDim)
     throw new Error(`ALI: generator must map ${m.latentDim} → ${m.dataDim}, got ${m.generator.inputSize} → ${m.generator.outputSize}`);
   for (const [k, v] of [
@@ -182,11 +196,8 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
     const x = tf.tensor2d(real, [n, m.dataDim]);
     const z = tf.randomNormal([n, m.latentDim], 0, 1, 'float32', zSeed) as tf.Tensor2D;
     // The same ε in every block of this step, so D, T and G/F see the same encoder pairs.
-    const eps = m.encoderNoise > 0 ? (tf.randomNormal([n, m.latentDim], 0, m.encoderNoise, 'float32', encSeed) as tf.Tensor2D) : null;
-    const enc = () => {
-      const mean = m.encoder.apply(x);
-      return eps ? (tf.add(mean, eps) as tf.Tensor2D) : mean;
-    };
+    const eps = m.encoderNoise === 0 ? null : (tf.randomNormal([n, m.latentDim], 0, 1, 'float32', encSeed) as tf.Tensor2D);
+    const enc = () => encodeNoisy(m, x, eps);
     // 1. D: encoder pairs → 1, generator pairs → 0 (only D's variables are in the list).
     const zHat0 = enc();
     const xFake0 = m.generator.apply(z);
@@ -251,14 +262,30 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
   return res;
 }
 
+/** The encoder's mean F(x) (μ(x) for a learned-σ encoder): [n, dataDim] → [n, latentDim]. */
+export function encoderMean(m: Ali, x: tf.Tensor2D): tf.Tensor2D {
+  const out = m.encoder.apply(x);
+  return m.encoderNoise === 'learned' ? gaussianHead(out, m.latentDim).mu : out;
+}
+
+/** A sample ẑ of q(z | x) for standard-normal ε [n, latentDim] (null: the mean). */
+export function encodeNoisy(m: Ali, x: tf.Tensor2D, eps: tf.Tensor2D | null): tf.Tensor2D {
+  if (m.encoderNoise === 'learned') {
+    const { mu, sigma } = gaussianHead(m.encoder.apply(x), m.latentDim);
+    return eps ? (tf.add(mu, tf.mul(sigma, eps)) as tf.Tensor2D) : mu;
+  }
+  const mean = m.encoder.apply(x);
+  return eps && m.encoderNoise > 0 ? (tf.add(mean, tf.mul(eps, m.encoderNoise)) as tf.Tensor2D) : mean;
+}
+
 /** F(x) (the encoder's mean, no noise) for n × dataDim inputs → n × latentDim. */
 export function encodeData(m: Ali, x: Float32Array, chunk = 500): Float32Array {
-  return mapRows(x, m.dataDim, m.latentDim, chunk, (t) => m.encoder.apply(t));
+  return mapRows(x, m.dataDim, m.latentDim, chunk, (t) => encoderMean(m, t));
 }
 
 /** Reconstructions G(F(x)) (the encoder's mean) → n × dataDim. */
 export function reconstruct(m: Ali, x: Float32Array, chunk = 500): Float32Array {
-  return mapRows(x, m.dataDim, m.dataDim, chunk, (t) => m.generator.apply(m.encoder.apply(t)));
+  return mapRows(x, m.dataDim, m.dataDim, chunk, (t) => m.generator.apply(encoderMean(m, t)));
 }
 
 /** n samples G(z), z ~ N(0, I) from `rng` → n × dataDim. */

@@ -35,6 +35,19 @@ export const SIGMA_OFFSET = -5;
 export const DEFAULT_NOISE_DIM = 128;
 
 /**
+ * The Gaussian head of an encoder network's output [n, 2K] = [μ, s]: μ and σ = softplus(s − 5),
+ * each [n, K] (Alemi et al. eq. 19; the −5 is their reference code's). Shared by the IB's
+ * `gaussian` encoder and ALI's learned-σ encoder.
+ */
+export function gaussianHead(params: tf.Tensor2D, zDim: number): { mu: tf.Tensor2D; sigma: tf.Tensor2D } {
+  const [n, cols] = params.shape;
+  if (cols !== 2 * zDim) throw new Error(`gaussian encoder head: expected ${2 * zDim} columns [μ, s], got ${cols}`);
+  const mu = tf.slice(params, [0, 0], [n, zDim]) as tf.Tensor2D;
+  const sigma = tf.softplus(tf.add(tf.slice(params, [0, zDim], [n, zDim]), SIGMA_OFFSET)) as tf.Tensor2D;
+  return { mu, sigma };
+}
+
+/**
  * What `encode` needs from x before the noise: the Gaussian encoder's MLP output [μ, s] (so that
  * many samples of z cost one network pass), or x itself for the noise-input encoders.
  */
@@ -86,10 +99,7 @@ export class StochasticEncoder {
   /** μ and σ = softplus(s − 5) of the Gaussian encoder, each [n, K]. */
   gaussianParams(p: EncoderPrepared): { mu: tf.Tensor2D; sigma: tf.Tensor2D } {
     if (!p.params) throw new Error(`encoder(${this.kind}): only the gaussian encoder has μ and σ`);
-    const n = p.params.shape[0];
-    const mu = tf.slice(p.params, [0, 0], [n, this.zDim]) as tf.Tensor2D;
-    const sigma = tf.softplus(tf.add(tf.slice(p.params, [0, this.zDim], [n, this.zDim]), SIGMA_OFFSET)) as tf.Tensor2D;
-    return { mu, sigma };
+    return gaussianHead(p.params, this.zDim);
   }
 
   /** z [n, K] for prepared x and noise ε [n, epsDim]. */

@@ -80,6 +80,9 @@ describe('ali task', () => {
       /variant: unknown value "alice"; expected one of ali, alice-l2, alice-adv, ali-mi/,
     );
     expect(() => prepareConfig(tiny({ encoder: { hidden: [4], noise: -1 } }), {})).toThrow(/encoder\.noise must be ≥ 0, got -1/);
+    expect(() => prepareConfig(tiny({ encoder: { hidden: [4], noise: 'learnt' } }), {})).toThrow(
+      /encoder\.noise must be a finite number or "learned", got "learnt"/,
+    );
     expect(() => prepareConfig(tiny({ alice: { lambda: 0 } }), {})).toThrow(/alice\.lambda must be > 0, got 0/);
     expect(() => prepareConfig(tiny({ mi: { beta: 0 }, vary: { variant: ['ali-mi'] } }), {})).toThrow(/mi\.beta must be > 0 for variant "ali-mi"/);
     expect(() => prepareConfig(tiny({ data: { kind: 'mnist', source: 'idx' } }), {})).toThrow(/data\.dir is required/);
@@ -109,6 +112,14 @@ describe('ali task', () => {
         vary: { variant: ['ali', 'ali-mi'] },
         evaluation: { every: 6, samples: 200, reconSamples: 100 },
       }),
+      { out: out(), progress: silentProgress, backend: 'wasm' },
+    );
+    expect(o.error).toBeUndefined();
+    expect(o.status).toBe('completed');
+  });
+  it("encoder.noise 'learned' (a learned-σ Gaussian encoder) trains end to end on the grid", async () => {
+    const o = await runExperiment(
+      tiny({ steps: 6, encoder: { hidden: [16], noise: 'learned' }, vary: { variant: ['ali-mi'] }, evaluation: { every: 6, samples: 200, reconSamples: 100 } }),
       { out: out(), progress: silentProgress, backend: 'wasm' },
     );
     expect(o.error).toBeUndefined();

@@ -11,6 +11,8 @@ import {
   aliTrainStep,
   checkAli,
   disposeAli,
+  encodeNoisy,
+  encoderMean,
   generatorEncoderLosses,
   jointLogits,
   l2Reconstruction,
@@ -28,13 +30,13 @@ interface Rates {
   t?: number;
 }
 
-function tinyAli(variant: AliVariant, o: { seed?: number; beta?: number; noise?: number; rates?: Rates; estimator?: string } = {}): Ali {
+function tinyAli(variant: AliVariant, o: { seed?: number; beta?: number; noise?: number | 'learned'; rates?: Rates; estimator?: string } = {}): Ali {
   const r = new Rng(o.seed ?? 1);
   const lr = { gf: 1e-2, d: 1e-2, r: 1e-2, t: 1e-2, ...o.rates };
   const m: Ali = {
     variant,
     generator: new Mlp({ sizes: [2, 16, 2] }, r, 'G'),
-    encoder: new Mlp({ sizes: [2, 16, 2] }, r, 'F'),
+    encoder: new Mlp({ sizes: [2, 16, o.noise === 'learned' ? 4 : 2] }, r, 'F'),
     discriminator: new Mlp({ sizes: [4, 16, 1] }, r, 'D'),
     reconDiscriminator: variant === 'alice-adv' ? new Mlp({ sizes: [4, 16, 1] }, r, "D'") : null,
     dataDim: 2,
@@ -193,6 +195,56 @@ describe('ALI+MI', () => {
   });
 });
 
+describe("the encoder's noise", () => {
+  const x = () => tf.tensor2d([0.3, -1.2, 2, 0.5, -0.7, 0.1], [3, 2]);
+  const eps = () => tf.tensor2d([1, -2, 0.5, 0, -1, 3], [3, 2]);
+  it("learned σ: ẑ = μ(x) + softplus(s(x) − 5) ⊙ ε from F's output [μ, s] (float64 reference); the mean path is μ(x)", () => {
+    const m = tinyAli('ali', { noise: 'learned' });
+    tf.tidy(() => {
+      const out = Array.from(m.encoder.apply(x()).dataSync());
+      const e = Array.from(eps().dataSync());
+      const softplus = (v: number) => Math.log1p(Math.exp(v));
+      const want: number[] = [],
+        mean: number[] = [];
+      for (let i = 0; i < 3; i++)
+        for (let k = 0; k < 2; k++) {
+          const mu = out[4 * i + k],
+            s = out[4 * i + 2 + k];
+          want.push(mu + softplus(s - 5) * e[2 * i + k]);
+          mean.push(mu);
+        }
+      const got = Array.from(encodeNoisy(m, x(), eps()).dataSync());
+      got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 5));
+      Array.from(encoderMean(m, x()).dataSync()).forEach((g, i) => expect(g).toBeCloseTo(mean[i], 6));
+    });
+    disposeAli(m);
+  });
+  it('fixed σ = 0.5: ẑ = F(x) + 0.5·ε; σ = 0 ignores ε', () => {
+    for (const sigma of [0.5, 0]) {
+      const m = tinyAli('ali', { noise: sigma });
+      tf.tidy(() => {
+        const f = Array.from(m.encoder.apply(x()).dataSync()),
+          e = Array.from(eps().dataSync());
+        Array.from(encodeNoisy(m, x(), eps()).dataSync()).forEach((g, i) => expect(g).toBeCloseTo(f[i] + sigma * e[i], 5));
+      });
+      disposeAli(m);
+    }
+  });
+  it("reconstructions use the mean μ(x): G(F(x)) does not depend on the learned σ's noise", () => {
+    const m = tinyAli('ali', { noise: 'learned' });
+    const pts = data.sample(5, new Rng(4));
+    const want = tf.tidy(() => Array.from(m.generator.apply(encoderMean(m, tf.tensor2d(pts, [5, 2]))).dataSync()));
+    Array.from(reconstruct(m, pts)).forEach((g, i) => expect(g).toBeCloseTo(want[i], 6));
+    disposeAli(m);
+  });
+  it('a learned-σ encoder without its 2·latentDim outputs, or a negative σ, is an error naming the encoder', () => {
+    const m = tinyAli('ali');
+    expect(() => checkAli({ ...m, encoderNoise: 'learned' })).toThrow(/encoder must map 2 → 4 \(\[μ, s\] of a learned-σ encoder\)/);
+    expect(() => checkAli({ ...m, encoderNoise: -1 })).toThrow(/encoderNoise must be a number ≥ 0 or 'learned'/);
+    disposeAli(m);
+  });
+});
+
 describe("D's dropout and input noise (training passes only)", () => {
   const xz = () => [tf.tensor2d(data.sample(16, new Rng(8)), [16, 2]), tf.randomNormal([16, 2], 0, 1, 'float32', 9) as tf.Tensor2D] as const;
   it('without a training seed, or with rate and σ 0, D is its plain deterministic forward pass', () => {
@@ -252,9 +304,9 @@ describe("D's dropout and input noise (training passes only)", () => {
 });
 
 describe('memory and reproducibility', () => {
-  for (const variant of ALI_VARIANTS) {
-    it(`${variant} (Gaussian encoder σ = 1, D dropout 0.2 and input noise 0.1): tensor count is flat over 30 steps after burn-in`, () => {
-      const m = tinyAli(variant, { noise: 1 });
+  for (const [variant, noise] of [...ALI_VARIANTS.map((v) => [v, 1] as const), ['ali-mi', 'learned'] as const]) {
+    it(`${variant} (Gaussian encoder σ = ${noise}, D dropout 0.2 and input noise 0.1): tensor count is flat over 30 steps after burn-in`, () => {
+      const m = tinyAli(variant, { noise });
       m.discriminatorDropout = 0.2;
       m.discriminatorInputNoise = 0.1;
       const rng = new Rng(2);
