@@ -233,4 +233,14 @@ describe('a metric some seeds leave undefined', () => {
     expect(row('nwj').split('|')[5].trim()).toBe('– (0/2 seeds)');
     expect(row('mine').split('|')[4].trim()).not.toMatch(/seeds/);
   });
+  it('its bar chart names the seeds under the bar (mine: 1 of 2), not under a bar whose seeds all reported it', () => {
+    const sweep = fixture([EST]);
+    const reached: Record<string, (number | null)[]> = { 'estimator=mine': [4000, null], 'estimator=nwj': [3000, 5000] };
+    for (const c of sweep.record.cells) (c.metrics as Record<string, unknown>).stepAllModes = reached[c.label][c.seed];
+    sweep.save();
+    writeComparison(sweep);
+    const svg = readFileSync(sweep.path('comparison-stepAllModes.svg'), 'utf8');
+    expect(svg).toContain('mine (1/2 seeds)');
+    expect(svg).not.toContain('nwj (');
+  });
 });

@@ -173,13 +173,20 @@ export function writeComparison(sweep: Sweep): string[] {
       const pick = (cat: string) => rows.find((r) => valueLabel(r.values[first.key]) === cat && seriesOf(r) === name)?.metrics[m];
       return { name, values: categories.map((c) => pick(c)?.mean ?? NaN), errors: categories.map((c) => pick(c)?.std ?? NaN) };
     });
+    // a bar whose mean is over fewer seeds than completed (as in the table): say so under it
+    const seedNote = (cat: string) => {
+      const short = rows
+        .filter((r) => valueLabel(r.values[first.key]) === cat && r.metrics[m] && r.metrics[m].n < r.seeds)
+        .map((r) => `${r.metrics[m].n}/${r.seeds} seeds`);
+      return short.length ? `${cat} (${[...new Set(short)].join(', ')})` : cat;
+    };
     figure(`comparison-${safe(m)}`, `${named(m)} per ${first.key} as bars, mean ± std over seeds`, (r) =>
       barChart(
         {
           title: `${experiment}: ${metricLabel(m, facts).title} (mean ± std over ${seeds.length} seeds)`,
           xLabel: first.key,
           yLabel: metricLabel(m, facts).yLabel,
-          categories,
+          categories: categories.map(seedNote),
           series,
         },
         r,
