@@ -19,7 +19,18 @@ import { modeCoverage } from '../eval/modeCoverage.js';
 import { classAccuracy, reconstructionError, withinClassMsSsim } from '../eval/reconstruction.js';
 import { MIRegularizer } from '../mi/miRegularizer.js';
 import { parseEstimatorConfig, type EstimatorConfig } from '../mi/registry.js';
-import { ALI_OPTIONAL_FIELDS, aliTrainStep, checkAli, disposeAli, encodeData, reconstruct, sampleAli, type Ali, type AliVariant } from '../models/ali.js';
+import {
+  ALI_OPTIONAL_FIELDS,
+  aliTrainStep,
+  checkAli,
+  disposeAli,
+  encodeData,
+  encoderOutputSize,
+  reconstruct,
+  sampleAli,
+  type Ali,
+  type AliVariant,
+} from '../models/ali.js';
 import type { CriticConfig } from '../nets/critics.js';
 import { Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
@@ -224,9 +235,11 @@ function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
     netRng,
     'generator',
   );
-  // a learned-σ encoder outputs [μ, s] (src/nets/encoders.ts, gaussianHead)
-  const encOut = s.encoder.noise === 'learned' ? 2 * s.latentDim : s.latentDim;
-  const encoder = new Mlp({ sizes: [dataDim, ...s.encoder.hidden, encOut], activation: s.encoder.activation }, netRng, 'encoder');
+  const encoder = new Mlp(
+    { sizes: [dataDim, ...s.encoder.hidden, encoderOutputSize(s.latentDim, s.encoder.noise)], activation: s.encoder.activation },
+    netRng,
+    'encoder',
+  );
   const discriminator = new Mlp(
     { sizes: [dataDim + s.latentDim, ...s.discriminator.hidden, 1], activation: s.discriminator.activation },
     netRng,

@@ -77,6 +77,11 @@ export function disposeAli(m: Ali): void {
   m.mi?.dispose();
 }
 
+/** The encoder network's output width: latentDim, or [μ, s] = 2·latentDim for a learned-σ encoder. */
+export function encoderOutputSize(latentDim: number, noise: number | 'learned'): number {
+  return noise === 'learned' ? 2 * latentDim : latentDim;
+}
+
 /** Throws unless the model's parts match its variant (a variant without its extra part is a bug). */
 export function checkAli(m: Ali): void {
   if (!(ALI_VARIANTS as readonly string[]).includes(m.variant))
@@ -84,7 +89,7 @@ export function checkAli(m: Ali): void {
   if (m.variant === 'alice-adv' && (!m.reconDiscriminator || !m.rOptimizer))
     throw new Error('ALI: variant "alice-adv" needs reconDiscriminator and rOptimizer');
   if (m.variant === 'ali-mi' && !m.mi) throw new Error('ALI: variant "ali-mi" needs mi (critic, estimator, beta)');
-  const encOut = m.encoderNoise === 'learned' ? 2 * m.latentDim : m.latentDim;
+  const encOut = encoderOutputSize(m.latentDim, m.encoderNoise);
   if (m.encoder.inputSize !== m.dataDim || m.encoder.outputSize !== encOut)
     throw new Error(
       `ALI: encoder must map ${m.dataDim} → ${encOut}${m.encoderNoise === 'learned' ? ' ([μ, s] of a learned-σ encoder)' : ''}, got ${m.encoder.inputSize} → ${m.encoder.outputSize}`,
@@ -264,8 +269,7 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
 
 /** The encoder's mean F(x) (μ(x) for a learned-σ encoder): [n, dataDim] → [n, latentDim]. */
 export function encoderMean(m: Ali, x: tf.Tensor2D): tf.Tensor2D {
-  const out = m.encoder.apply(x);
-  return m.encoderNoise === 'learned' ? gaussianHead(out, m.latentDim).mu : out;
+  return encodeNoisy(m, x, null);
 }
 
 /** A sample ẑ of q(z | x) for standard-normal ε [n, latentDim] (null: the mean). */

@@ -73,6 +73,11 @@ export interface ComparisonRow {
   metrics: Record<string, { mean: number; std: number; n: number }>;
 }
 
+/** "k/n seeds" when only k of the n seeds that completed reported a metric (n = 0 for none), else "". */
+export function seedShare(k: number, seedsOk: number): string {
+  return k < seedsOk ? `${k}/${seedsOk} seeds` : '';
+}
+
 /** One row per grid point: mean ± population std over the seeds that completed. */
 export function compareCells(grid: GridAxis[], cells: SweepCell[]): ComparisonRow[] {
   const labels = [...new Set(cells.map((c) => c.label))];
@@ -176,8 +181,9 @@ export function writeComparison(sweep: Sweep): string[] {
     // a bar whose mean is over fewer seeds than completed (as in the table): say so under it
     const seedNote = (cat: string) => {
       const short = rows
-        .filter((r) => valueLabel(r.values[first.key]) === cat && r.metrics[m] && r.metrics[m].n < r.seeds)
-        .map((r) => `${r.metrics[m].n}/${r.seeds} seeds`);
+        .filter((r) => valueLabel(r.values[first.key]) === cat && r.metrics[m])
+        .map((r) => seedShare(r.metrics[m].n, r.seeds))
+        .filter((x) => x !== '');
       return short.length ? `${cat} (${[...new Set(short)].join(', ')})` : cat;
     };
     figure(`comparison-${safe(m)}`, `${named(m)} per ${first.key} as bars, mean ± std over seeds`, (r) =>
@@ -196,12 +202,11 @@ export function writeComparison(sweep: Sweep): string[] {
   const files = [sweep.writeJson('comparison.json', { experiment, grid, seeds, rows, figures })];
   // A metric some completed seeds leave undefined (e.g. stepAllModes of a run that never covered
   // every mode) says over how many seeds its mean is taken.
-  const f = (x: { mean: number; std: number; n: number } | undefined, seedsOk: number) =>
-    x && Number.isFinite(x.mean)
-      ? `${Number(x.mean.toPrecision(4))} ± ${Number(x.std.toPrecision(2))}${x.n < seedsOk ? ` (${x.n}/${seedsOk} seeds)` : ''}`
-      : x && seedsOk > 0
-        ? `– (0/${seedsOk} seeds)`
-        : '–';
+  const f = (x: { mean: number; std: number; n: number } | undefined, seedsOk: number) => {
+    if (!x) return '–';
+    const share = seedShare(x.n, seedsOk);
+    return `${Number.isFinite(x.mean) ? `${Number(x.mean.toPrecision(4))} ± ${Number(x.std.toPrecision(2))}` : '–'}${share && ` (${share})`}`;
+  };
   const md = [
     `# ${experiment}: sweep over ${grid.map((g) => g.key).join(' × ')}, seeds ${seeds.join(', ')}`,
     '',
