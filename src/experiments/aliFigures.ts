@@ -31,6 +31,8 @@ export interface AliEval {
   klToUniform?: number;
   /** % of reconstructions the classifier gives the original's label. */
   reconAccuracyPercent?: number;
+  /** the same on as many training digits (the model saw them): the generalization gap beside it. */
+  reconAccuracyTrainPercent?: number;
   /** within-class MS-SSIM of samples from the prior (class = classifier label). */
   msssim?: number;
 }
@@ -118,10 +120,12 @@ export function renderAliFigures(cfg: AliFigureConfig, traces: AliTrace[], data:
     const setting = { setting: t.label };
     if (!t.samples.length) continue;
     if (image) {
-      // Rows alternate: 16 originals, then their reconstructions G(F(x)).
-      const cols = 16,
-        rows = 4,
-        size = 784;
+      // Rows alternate: 16 originals, then their reconstructions G(F(x)) — up to 4 such pairs of
+      // rows, fewer when evaluation.reconSamples is under 64.
+      const size = 784,
+        held = t.recon.length / size;
+      const cols = Math.min(16, held),
+        rows = Math.min(4, Math.floor(held / cols));
       const tiles: Float32Array[] = [];
       const labels: string[] = [];
       for (let r = 0; r < rows; r++) {

@@ -155,13 +155,18 @@ export function parseAli(raw: Record<string, unknown>): AliConfig {
 
 /** Final and intermediate evaluation numbers of one setting. */
 /** The data a setting trains and is evaluated on. */
-interface AliData {
+export interface AliData {
   dim: number;
   /** a training batch of n points. */
   batch(n: number, rng: Rng): Float32Array;
   /** held-out points (and labels for MNIST / mode ids for the grid). */
   heldOut: Float32Array;
   heldOutLabels: Int32Array;
+  /**
+   * MNIST: as many training digits (the first of the training split) and their labels, so the
+   * evaluation can set reconstruction accuracy on digits the model saw beside held-out ones.
+   */
+  trainSubset?: { images: Float32Array; labels: Int32Array };
   centres?: Float32Array;
   std?: number;
   source: string;
@@ -181,7 +186,7 @@ function nearestCentre(points: Float32Array, centres: Float32Array): Int32Array 
   return out;
 }
 
-function loadData(d: AliDataConfig, s: AliSettingConfig, seed: number, splitCache: Map<string, ImageSplit>): AliData {
+export function loadAliData(d: AliDataConfig, s: AliSettingConfig, seed: number, splitCache: Map<string, ImageSplit>): AliData {
   if (d.kind === 'grid') {
     const sampler = gridGaussians({ side: d.side, spacing: d.spacing, std: d.std });
     const heldOut = sampler.sample(s.evaluation.reconSamples, new Rng(deriveSeed(seed, 'ali-eval-real')));
@@ -223,6 +228,7 @@ function loadData(d: AliDataConfig, s: AliSettingConfig, seed: number, splitCach
     },
     heldOut: test.images.subarray(0, m * IMAGE_SIZE),
     heldOutLabels: test.labels.subarray(0, m),
+    trainSubset: { images: train.images.subarray(0, Math.min(m, train.n) * IMAGE_SIZE), labels: train.labels.subarray(0, Math.min(m, train.n)) },
     source: split.source,
   };
 }
@@ -298,6 +304,8 @@ export function evaluateAli(
     Object.assign(e, { modes: c.modes, modesAnySample: c.modesAnySample, highQualityPercent: c.highQualityPercent, klToUniform: c.klToUniform });
   } else if (classifier) {
     e.reconAccuracyPercent = 100 * classAccuracy(classifier.predict(recon), d.heldOutLabels);
+    // the same on training digits: the gap is how much of the shortfall is generalization
+    if (d.trainSubset) e.reconAccuracyTrainPercent = 100 * classAccuracy(classifier.predict(reconstruct(m, d.trainSubset.images)), d.trainSubset.labels);
     e.msssim = withinClassMsSsim(samples, classifier.predict(samples), {
       height: IMAGE_HEIGHT,
       width: IMAGE_WIDTH,
@@ -327,7 +335,7 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
     const cl = classifier;
     {
       // References on real data: what a perfect reconstruction would score, how diverse real digits are.
-      const d = loadData(s0.data, s0, ctx.seed, splits);
+      const d = loadAliData(s0.data, s0, ctx.seed, splits);
       metrics.classifierAccuracyPercent = 100 * classAccuracy(cl.predict(d.heldOut), d.heldOutLabels);
       metrics.msssimReal = withinClassMsSsim(d.heldOut, d.heldOutLabels, {
         height: IMAGE_HEIGHT,
@@ -345,7 +353,7 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
   const arrayFiles: string[] = [];
   try {
     for (const { label, cfg: s } of cfg.settings) {
-      const data = loadData(s.data, s, ctx.seed, splits);
+      const data = loadAliData(s.data, s, ctx.seed, splits);
       // Same seed for every setting: the same initial G, F, D and the same data stream.
       const base = new Rng(deriveSeed(ctx.seed, 'ali'));
       const netRng = base.split(),
@@ -410,11 +418,15 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
       ctx.progress.note(
         `${label === 'default' ? s.variant : label}: recon error ${last.reconError.toFixed(3)}` +
           (last.modes !== undefined ? `, modes ${last.modes}/${data.centres!.length / 2}, high-quality ${last.highQualityPercent!.toFixed(1)}%` : '') +
-          (last.reconAccuracyPercent !== undefined ? `, recon accuracy ${last.reconAccuracyPercent.toFixed(1)}%, MS-SSIM ${last.msssim!.toFixed(3)}` : ''),
+          (last.reconAccuracyPercent !== undefined
+            ? `, recon accuracy ${last.reconAccuracyPercent.toFixed(1)}%` +
+              (last.reconAccuracyTrainPercent !== undefined ? ` (training digits ${last.reconAccuracyTrainPercent.toFixed(1)}%)` : '') +
+              `, MS-SSIM ${last.msssim!.toFixed(3)}`
+            : ''),
       );
     }
     if (traces.length === 0) throw new AllDiverged(failures);
-    const d0 = loadData(s0.data, s0, ctx.seed, splits);
+    const d0 = loadAliData(s0.data, s0, ctx.seed, splits);
     const files = [
       ...renderAliFigures(
         { ...cfg, settings: cfg.settings.filter((x) => traces.some((t) => t.label === x.label)) },

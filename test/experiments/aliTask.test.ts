@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { IMAGE_SIZE, loadImageDataset } from '../../src/data/mnist.js';
 import { pca2 } from '../../src/experiments/aliFigures.js';
+import { loadAliData, parseAli } from '../../src/experiments/aliTask.js';
 import { silentProgress } from '../../src/experiments/context.js';
 import { prepareConfig, readExperimentFile, runExperiment } from '../../src/experiments/runExperiment.js';
 import { parseGridArg } from '../../src/experiments/sweep.js';
@@ -67,6 +69,37 @@ describe('ali task', () => {
     const summary = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8'));
     expect(summary.metrics.reconError).toBeGreaterThan(0);
     for (const f of ['reconstructions.png', 'samples.png', 'latent.png', 'curves.png']) expect(existsSync(join(o.dir, f)), f).toBe(true);
+  });
+  it('mnist: training digits for the generalization gap are the first of the training split, as many as the held-out digits', () => {
+    const s = parseAli(tiny({ latentDim: 8, data: { kind: 'mnist', trainSize: 200, testSize: 100 }, evaluation: { reconSamples: 50 } })).settings[0].cfg;
+    const d = loadAliData(s.data, s, 0, new Map());
+    const split = loadImageDataset({ source: 'embedded', seed: 0, trainSize: 200, testSize: 100 });
+    expect(d.trainSubset!.labels).toEqual(split.train.labels.subarray(0, 50));
+    expect(d.trainSubset!.images).toEqual(split.train.images.subarray(0, 50 * IMAGE_SIZE));
+    expect(d.heldOut).toEqual(split.test.images.subarray(0, 50 * IMAGE_SIZE));
+  });
+  it('mnist with the shipped classifier: reconstruction accuracy on held-out and on training digits, each a count of 50', async () => {
+    const o = await runExperiment(
+      tiny({
+        steps: 4,
+        batchSize: 16,
+        latentDim: 8,
+        data: { kind: 'mnist', trainSize: 200, testSize: 100 },
+        vary: { variant: ['ali'] },
+        evaluation: { samples: 64, reconSamples: 50, pairsPerClass: 2 },
+      }),
+      { out: out(), progress: silentProgress, backend: 'wasm' },
+    );
+    expect(o.error).toBeUndefined();
+    // fewer than 64 held-out digits: the reconstructions figure shows 3 pairs of rows of 16
+    expect(existsSync(join(o.dir, 'reconstructions.png'))).toBe(true);
+    const m = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8')).metrics;
+    for (const k of ['reconAccuracyPercent', 'reconAccuracyTrainPercent']) {
+      expect(m[k], k).toBeGreaterThanOrEqual(0);
+      expect(m[k], k).toBeLessThanOrEqual(100);
+      // 50 digits: a percentage in steps of 2
+      expect(Number.isInteger(Math.round(m[k] * 1e6) / 2e6), `${k} = ${m[k]}`).toBe(true);
+    }
   });
   it('the same seed gives the same numbers', async () => {
     const cfg = tiny({ steps: 10, vary: { variant: ['ali-mi'] }, evaluation: { every: 10, samples: 200, reconSamples: 100 } });
