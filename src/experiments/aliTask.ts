@@ -34,7 +34,8 @@ import {
 import type { CriticConfig } from '../nets/critics.js';
 import { Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
-import { createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
+import { betaAt, parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
+import { createOptimizer, parseOptimizerConfig, setLearningRate, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { renderAliFigures, type AliEval, type AliTrace } from './aliFigures.js';
@@ -66,6 +67,8 @@ export interface AliSettingConfig {
   discriminator: NetConfig & { dropout: number; inputNoise: number; optimizer: OptimizerConfig };
   reconDiscriminator: NetConfig;
   optimizer: OptimizerConfig;
+  /** a factor on every optimizer's learning rate but the statistics network's (null: fixed rates). */
+  learningRateSchedule: BetaSchedule | null;
   alice: { lambda: number };
   mi: { beta: number; estimator: EstimatorConfig; critic: CriticConfig; clip: boolean; optimizer: OptimizerConfig };
   evaluation: {
@@ -126,6 +129,8 @@ function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
     discriminator: { ...disc, optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer) },
     reconDiscriminator: c.reconDiscriminator,
     optimizer,
+    learningRateSchedule:
+      c.learningRateSchedule === undefined ? null : parseBetaSchedule(c.learningRateSchedule, 'learningRateSchedule', c.steps),
     alice: c.alice,
     mi: {
       beta: c.mi.beta,
@@ -233,7 +238,7 @@ export function loadAliData(d: AliDataConfig, s: AliSettingConfig, seed: number,
   };
 }
 
-function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
+export function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
   const mnist = s.data.kind === 'mnist';
   // G, F, D first and always in this order: every variant starts from the same three networks.
   const generator = new Mlp(
@@ -286,6 +291,19 @@ function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
   };
   checkAli(m);
   return m;
+}
+
+/**
+ * Sets the learning rates of step i by the setting's learningRateSchedule: G/F's (and D′'s) and D's
+ * configured rates × the factor; the statistics network's stays. Returns the factor (1 without a schedule).
+ */
+export function scheduleLearningRates(m: Ali, s: AliSettingConfig, i: number): number {
+  if (!s.learningRateSchedule) return 1;
+  const f = betaAt(s.learningRateSchedule, 1, i);
+  setLearningRate(m.gfOptimizer, s.optimizer.learningRate * f);
+  setLearningRate(m.dOptimizer, s.discriminator.optimizer.learningRate * f);
+  if (m.rOptimizer) setLearningRate(m.rOptimizer, s.optimizer.learningRate * f);
+  return f;
 }
 
 export function evaluateAli(
@@ -389,7 +407,9 @@ export async function runAli(cfg: AliConfig, ctx: RunContext): Promise<TaskResul
           onProgress: (dn, t) => ctx.progress.tick(dn, t),
           allowNonFinite: ALI_OPTIONAL_FIELDS,
           step: (i) => {
-            const r = aliTrainStep(m, data.batch(s.batchSize, dataRng), stepRng);
+            const lr = scheduleLearningRates(m, s, i);
+            const r: Record<string, number> = aliTrainStep(m, data.batch(s.batchSize, dataRng), stepRng);
+            if (s.learningRateSchedule) r.learningRateFactor = lr;
             const done = i + 1;
             if (done % s.evaluation.every === 0 && done < s.steps) evaluate(done, classifier);
             return r;

@@ -192,6 +192,12 @@ const standardize = z
     "train G and D on the data standardized per coordinate (mean 0, std 1, from 10,000 points); G's samples are mapped back before they are evaluated or drawn.",
   );
 
+/** A factor on the task's learning rates over the steps (the statistics network's is left alone). */
+const learningRateSchedule = (whose: string) =>
+  stepSchedule('the factor', '1', positive().describe("the factor at `end` and after (e.g. 0.1: a tenth of each optimizer's learning rate)."))
+    .optional()
+    .describe(`a factor on ${whose} learning rates over the steps, shaped as mi.betaSchedule (the statistics network's is left alone); absent: fixed rates.`);
+
 const gan = obj({
   ...common('gan', 'GAN vs MINEGAN on 2-D mixtures (MINE §5.1, Fig. 3–4): mode coverage, KDE log-likelihoods, samples.'),
   steps,
@@ -210,15 +216,7 @@ const gan = obj({
     steps: posInt().default(1).describe("D updates per training step (each on a fresh real batch and fresh noise), before G's one update."),
   }),
   optimizer: optimizer('Adam, learning rate 1e-4, β₁ 0.5, β₂ 0.999'),
-  learningRateSchedule: stepSchedule(
-    'the factor',
-    '1',
-    positive().describe("the factor at `end` and after (e.g. 0.1: a tenth of each optimizer's learning rate)."),
-  )
-    .optional()
-    .describe(
-      "a factor on G's and D's learning rates over the steps, shaped as mi.betaSchedule (the statistics network's is left alone); absent: fixed rates.",
-    ),
+  learningRateSchedule: learningRateSchedule("G's and D's"),
   mi: obj({
     beta: nonNeg().default(0).describe('β, the weight of −β·I(G(z); z) in the generator loss (0: a plain GAN).'),
     betaSchedule: stepSchedule('β', 'mi.beta', nonNeg().describe('β at `end` and after.'))
@@ -365,6 +363,7 @@ const ali = obj({
   }),
   reconDiscriminator: net("ALICE's adversarial reconstruction discriminator (alice-adv)."),
   optimizer: optimizer('Adam, learning rate 2e-4, β₁ 0.5, β₂ 0.999'),
+  learningRateSchedule: learningRateSchedule("G and F's, D's (and D′'s)"),
   alice: obj({ lambda: positive().default(1).describe("weight of ALICE's conditional-entropy term.") })
     .prefault({})
     .describe('ALICE settings.'),

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_SIZE, loadImageDataset } from '../../src/data/mnist.js';
 import { pca2 } from '../../src/experiments/aliFigures.js';
-import { loadAliData, parseAli } from '../../src/experiments/aliTask.js';
+import { buildAli, loadAliData, parseAli, scheduleLearningRates } from '../../src/experiments/aliTask.js';
+import { disposeAli } from '../../src/models/ali.js';
 import { silentProgress } from '../../src/experiments/context.js';
 import { prepareConfig, readExperimentFile, runExperiment } from '../../src/experiments/runExperiment.js';
 import { parseGridArg } from '../../src/experiments/sweep.js';
@@ -100,6 +101,32 @@ describe('ali task', () => {
       // 50 digits: a percentage in steps of 2
       expect(Number.isInteger(Math.round(m[k] * 1e6) / 2e6), `${k} = ${m[k]}`).toBe(true);
     }
+  });
+  it("learningRateSchedule scales G/F's, D's and D′'s learning rates, not the statistics network's", () => {
+    const s = parseAli(
+      tiny({
+        variant: 'alice-adv',
+        vary: undefined,
+        discriminator: { hidden: [8], optimizer: { kind: 'adam', learningRate: 0.0002 } },
+        learningRateSchedule: { kind: 'linear', to: 0.1, start: 10, end: 20 },
+      }),
+    ).settings[0].cfg;
+    const m = buildAli(s, 2, new Rng(1));
+    const rate = (o: unknown) => (o as { learningRate: number }).learningRate;
+    // linear from 1 at step 10 to 0.1 at step 20: 0.55 at step 15 (src/train/betaSchedule.ts)
+    expect(scheduleLearningRates(m, s, 15)).toBeCloseTo(0.55, 12);
+    expect(rate(m.gfOptimizer)).toBeCloseTo(0.001 * 0.55, 15);
+    expect(rate(m.rOptimizer)).toBeCloseTo(0.001 * 0.55, 15);
+    expect(rate(m.dOptimizer)).toBeCloseTo(0.0002 * 0.55, 15);
+    expect(scheduleLearningRates(m, s, 25)).toBeCloseTo(0.1, 12);
+    expect(rate(m.dOptimizer)).toBeCloseTo(0.00002, 15);
+    disposeAli(m);
+    const mi = parseAli(tiny({ variant: 'ali-mi', vary: undefined, learningRateSchedule: { kind: 'linear', to: 0.1 } })).settings[0].cfg;
+    const mm = buildAli(mi, 2, new Rng(1));
+    scheduleLearningRates(mm, mi, 30);
+    expect(rate(mm.gfOptimizer)).toBeCloseTo(0.0001, 15);
+    expect(rate(mm.mi!.optimizer)).toBe(0.001);
+    disposeAli(mm);
   });
   it('the same seed gives the same numbers', async () => {
     const cfg = tiny({ steps: 10, vary: { variant: ['ali-mi'] }, evaluation: { every: 10, samples: 200, reconSamples: 100 } });
