@@ -129,8 +129,7 @@ function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
     discriminator: { ...disc, optimizer: dOpt === undefined ? optimizer : parseOptimizerConfig(dOpt, 'discriminator.optimizer', optimizer) },
     reconDiscriminator: c.reconDiscriminator,
     optimizer,
-    learningRateSchedule:
-      c.learningRateSchedule === undefined ? null : parseBetaSchedule(c.learningRateSchedule, 'learningRateSchedule', c.steps),
+    learningRateSchedule: c.learningRateSchedule === undefined ? null : parseBetaSchedule(c.learningRateSchedule, 'learningRateSchedule', c.steps),
     alice: c.alice,
     mi: {
       beta: c.mi.beta,
