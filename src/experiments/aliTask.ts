@@ -34,8 +34,8 @@ import {
 import type { CriticConfig } from '../nets/critics.js';
 import { Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
-import { betaAt, parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
-import { createOptimizer, parseOptimizerConfig, setLearningRate, type OptimizerConfig } from '../train/optimizer.js';
+import { parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
+import { applyRateSchedule, createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { renderAliFigures, type AliEval, type AliTrace } from './aliFigures.js';
@@ -157,7 +157,6 @@ export function parseAli(raw: Record<string, unknown>): AliConfig {
   return { name: String(raw.name), task: 'ali', seed: c.seed, logEvery: c.logEvery, vary, settings, figures: { formats: [...c.figures.formats] } };
 }
 
-/** Final and intermediate evaluation numbers of one setting. */
 /** The data a setting trains and is evaluated on. */
 export interface AliData {
   dim: number;
@@ -215,7 +214,8 @@ export function loadAliData(d: AliDataConfig, s: AliSettingConfig, seed: number,
   }
   const train: ImageDataset = split.train,
     test = split.test;
-  const m = Math.min(s.evaluation.reconSamples, test.n);
+  const m = Math.min(s.evaluation.reconSamples, test.n),
+    mTrain = Math.min(m, train.n);
   // Minibatches walk a fresh permutation of the training set each epoch.
   let perm: Int32Array | null = null,
     pos = 0;
@@ -232,7 +232,7 @@ export function loadAliData(d: AliDataConfig, s: AliSettingConfig, seed: number,
     },
     heldOut: test.images.subarray(0, m * IMAGE_SIZE),
     heldOutLabels: test.labels.subarray(0, m),
-    trainSubset: { images: train.images.subarray(0, Math.min(m, train.n) * IMAGE_SIZE), labels: train.labels.subarray(0, Math.min(m, train.n)) },
+    trainSubset: { images: train.images.subarray(0, mTrain * IMAGE_SIZE), labels: train.labels.subarray(0, mTrain) },
     source: split.source,
   };
 }
@@ -297,12 +297,11 @@ export function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali
  * configured rates × the factor; the statistics network's stays. Returns the factor (1 without a schedule).
  */
 export function scheduleLearningRates(m: Ali, s: AliSettingConfig, i: number): number {
-  if (!s.learningRateSchedule) return 1;
-  const f = betaAt(s.learningRateSchedule, 1, i);
-  setLearningRate(m.gfOptimizer, s.optimizer.learningRate * f);
-  setLearningRate(m.dOptimizer, s.discriminator.optimizer.learningRate * f);
-  if (m.rOptimizer) setLearningRate(m.rOptimizer, s.optimizer.learningRate * f);
-  return f;
+  return applyRateSchedule(s.learningRateSchedule, i, [
+    [m.gfOptimizer, s.optimizer.learningRate],
+    [m.dOptimizer, s.discriminator.optimizer.learningRate],
+    [m.rOptimizer, s.optimizer.learningRate],
+  ]);
 }
 
 export function evaluateAli(

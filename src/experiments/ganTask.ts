@@ -18,7 +18,7 @@ import type { CriticConfig } from '../nets/critics.js';
 import { Mlp, type Activation } from '../nets/mlp.js';
 import { betaAt, parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
 import { runLoop } from '../train/loop.js';
-import { createOptimizer, parseOptimizerConfig, setLearningRate, type OptimizerConfig } from '../train/optimizer.js';
+import { applyRateSchedule, createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
@@ -263,11 +263,10 @@ export async function runGan(cfg: GanConfig, ctx: RunContext): Promise<TaskResul
         allowNonFinite: !gan.mi || s.mi.betaSchedule?.to === 0 ? GAN_MI_FIELDS : s.mi.betaSchedule ? ['clipScale'] : [],
         step: (i) => {
           if (gan.mi && s.mi.betaSchedule) gan.mi.beta = betaAt(s.mi.betaSchedule, s.mi.beta, i);
-          const lr = s.learningRateSchedule ? betaAt(s.learningRateSchedule, 1, i) : 1;
-          if (s.learningRateSchedule) {
-            setLearningRate(gan.gOptimizer, s.optimizer.learningRate * lr);
-            setLearningRate(gan.dOptimizer, s.discriminator.optimizer.learningRate * lr);
-          }
+          const lr = applyRateSchedule(s.learningRateSchedule, i, [
+            [gan.gOptimizer, s.optimizer.learningRate],
+            [gan.dOptimizer, s.discriminator.optimizer.learningRate],
+          ]);
           const batch = sampler.sample(s.batchSize * s.discriminator.steps, dataRng);
           const r: Record<string, number> = ganTrainStep(gan, moments ? standardizeRows(batch, moments) : batch, stepRng, {
             dSteps: s.discriminator.steps,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { obj, parseWith, positive } from '../config/schemaTools.js';
 import { ConfigError } from '../config/validate.js';
+import { betaAt, type BetaSchedule } from './betaSchedule.js';
 
 export const OPTIMIZER_KINDS = ['adam', 'sgd', 'rmsprop'] as const;
 export interface OptimizerConfig {
@@ -79,4 +80,15 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   if (o.learningRate === lr) return;
   if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
   else o.learningRate = lr;
+}
+
+/**
+ * A learningRateSchedule at `step`: sets each optimizer (null: absent, skipped) to its base rate ×
+ * the schedule's factor, and returns the factor; without a schedule sets nothing and returns 1.
+ */
+export function applyRateSchedule(schedule: BetaSchedule | null, step: number, rates: readonly (readonly [tf.Optimizer | null, number])[]): number {
+  if (!schedule) return 1;
+  const f = betaAt(schedule, 1, step);
+  for (const [opt, base] of rates) if (opt) setLearningRate(opt, base * f);
+  return f;
 }

@@ -33,6 +33,13 @@ const tiny = (over: Record<string, unknown> = {}) => ({
 
 const out = () => mkdtempSync(join(tmpdir(), 'ib-ali-'));
 
+/** 4 steps of one variant on 200 embedded training digits (100 held out), z of 8. */
+const runTinyMnist = (variant: string, evaluation: Record<string, unknown>) =>
+  runExperiment(
+    tiny({ steps: 4, batchSize: 16, latentDim: 8, data: { kind: 'mnist', trainSize: 200, testSize: 100 }, vary: { variant: [variant] }, evaluation }),
+    { out: out(), progress: silentProgress, backend: 'wasm' },
+  );
+
 describe('ali task', () => {
   it('grid: trains every variant, evaluates modes and reconstruction error, writes the figures', async () => {
     const o = await runExperiment(tiny(), { out: out(), progress: silentProgress, backend: 'wasm' });
@@ -55,17 +62,7 @@ describe('ali task', () => {
     for (const k of ['mi', 'advGradNorm', 'miGradNorm', 'clipScale']) expect(typeof mi[k]).toBe('number');
   });
   it('mnist (embedded digits, classifier skipped): writes reconstructions, samples and the latent view', async () => {
-    const o = await runExperiment(
-      tiny({
-        steps: 4,
-        batchSize: 16,
-        latentDim: 8,
-        data: { kind: 'mnist', trainSize: 200, testSize: 100 },
-        vary: { variant: ['alice-l2'] },
-        evaluation: { samples: 64, reconSamples: 64, classifier: false },
-      }),
-      { out: out(), progress: silentProgress, backend: 'wasm' },
-    );
+    const o = await runTinyMnist('alice-l2', { samples: 64, reconSamples: 64, classifier: false });
     expect(o.error).toBeUndefined();
     const summary = JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8'));
     expect(summary.metrics.reconError).toBeGreaterThan(0);
@@ -80,17 +77,7 @@ describe('ali task', () => {
     expect(d.heldOut).toEqual(split.test.images.subarray(0, 50 * IMAGE_SIZE));
   });
   it('mnist with the shipped classifier: reconstruction accuracy on held-out and on training digits, each a count of 50', async () => {
-    const o = await runExperiment(
-      tiny({
-        steps: 4,
-        batchSize: 16,
-        latentDim: 8,
-        data: { kind: 'mnist', trainSize: 200, testSize: 100 },
-        vary: { variant: ['ali'] },
-        evaluation: { samples: 64, reconSamples: 50, pairsPerClass: 2 },
-      }),
-      { out: out(), progress: silentProgress, backend: 'wasm' },
-    );
+    const o = await runTinyMnist('ali', { samples: 64, reconSamples: 50, pairsPerClass: 2 });
     expect(o.error).toBeUndefined();
     // fewer than 64 held-out digits: the reconstructions figure shows 3 pairs of rows of 16
     expect(existsSync(join(o.dir, 'reconstructions.png'))).toBe(true);
