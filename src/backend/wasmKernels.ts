@@ -20,6 +20,10 @@
  *    native with the addon, on the wasm kernels without it; logMeanExp is one kernel each way
  *    (tailOps.ts), so is MINE's whole objective tail (mineTail.ts); a set of gradients' squared
  *    norm and a + s·b are one kernel (gradientSetOps.ts).
+ * 8. The filter gradient of conv2d / conv2dTranspose needs Conv2DBackpropFilter, which the wasm
+ *    backend lacks: im2col + one OpenBLAS sgemm with the addon, a JavaScript loop without
+ *    (convKernels.ts). With the addon, Conv2DBackpropInput (conv2d's input gradient and
+ *    conv2dTranspose's forward) is one sgemm + col2im instead of the stock direct loop (10x faster).
  * Registered before tf.setBackend('wasm') so that the backend runs the stock kernels' setup
  * functions (the wrappers reuse them); registering afterwards works too, because the stock setup
  * has then already run. Every registration is marked, so calling registerWasmKernelFixes() again
@@ -37,6 +41,7 @@ import { PAIR_SUM_RELU, PAIR_SUM_RELU_GRAD, pairSumReluKernels } from './pairSum
 import type { NativeBlas } from './nativeBlas.js';
 import { explicitTransposeMatMul, type KernelArgs } from './wasmMatMul.js';
 import { concatKernel, gatherKernel } from './copyKernels.js';
+import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './convKernels.js';
 
 /** Marks our registrations; the value is the stock config that was replaced (null if none). */
 const FIX = Symbol.for('infobound.wasmKernelFixes');
@@ -58,9 +63,11 @@ const ADDED_KERNELS = [
   PAIR_SUM_RELU_GRAD,
   SUM_OF_SQUARES,
   ADD_SCALED,
+  CONV2D_BACKPROP_FILTER,
 ] as const;
 const SHARING_KERNELS = ['Identity', 'Cast'] as const;
 const REPLACED_KERNELS = ['GatherV2', 'Concat'] as const;
+const CONV_KERNELS = [CONV2D_BACKPROP_INPUT] as const;
 
 /** Identity, or Cast to the tensor's own dtype, as a new reference to the same buffer; else the stock kernel. */
 function sharingKernel(stock: tf.KernelConfig, kernelName: (typeof SHARING_KERNELS)[number]): tf.KernelFunc {
@@ -104,6 +111,26 @@ function replaceCopy(kernelName: (typeof REPLACED_KERNELS)[number]): void {
   };
   config[FIX] = current;
   tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel(config);
+}
+
+/**
+ * Replaces the stock Conv2DBackpropInput (a direct loop) by sgemm + col2im with `blas`; without it
+ * the stock kernel runs (still marked, so switching back and forth stays idempotent).
+ */
+function replaceConvInput(blas: NativeBlas | null): void {
+  const current = tf.getKernel(CONV2D_BACKPROP_INPUT, 'wasm') as Marked | undefined;
+  if (!current) throw new Error(`wasm ${CONV2D_BACKPROP_INPUT} kernel not registered (import @tensorflow/tfjs-backend-wasm first)`);
+  const stock = FIX in current ? (current[FIX] as tf.KernelConfig) : current;
+  const config: Marked = {
+    kernelName: CONV2D_BACKPROP_INPUT,
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: conv2dBackpropInputKernel(blas, stock.kernelFunc),
+  };
+  config[FIX] = stock;
+  tf.unregisterKernel(CONV2D_BACKPROP_INPUT, 'wasm');
   tf.registerKernel(config);
 }
 
@@ -182,6 +209,7 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
   for (const name of MATMUL_KERNELS) replaceMatMul(name, blas);
   for (const name of SHARING_KERNELS) replaceSharing(name);
   for (const name of REPLACED_KERNELS) replaceCopy(name);
+  replaceConvInput(blas);
   installSharedSaves();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     const config: Marked = { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc };
@@ -202,10 +230,13 @@ export function registerWasmKernelFixes(blas: NativeBlas | null = null): void {
     [MINE_TAIL_GRAD, mineTailKernels.backward],
     [SUM_OF_SQUARES, sets.sumOfSquares],
     [ADD_SCALED, sets.addScaled],
+    [CONV2D_BACKPROP_FILTER, conv2dBackpropFilterKernel(blas)],
   ] as const) {
-    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+    const current = tf.getKernel(kernelName, 'wasm') as Marked | undefined;
+    if (current) tf.unregisterKernel(kernelName, 'wasm');
     const config: Marked = { kernelName, backendName: 'wasm', kernelFunc };
-    config[FIX] = null;
+    // a stock kernel (should a later tfjs-backend-wasm add one) is kept for restoreStockWasmKernels
+    config[FIX] = current ? (FIX in current ? (current[FIX] ?? null) : current) : null;
     tf.registerKernel(config);
   }
   for (const name of [PAIR_SUM_RELU, PAIR_SUM_RELU_GRAD, ADAM_KERNEL, ADAM_IN_PLACE_KERNEL]) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
@@ -242,7 +273,7 @@ export function wasmMatMulKernels(): WasmMatMulKernels {
 
 /** Puts the stock wasm kernels back (and removes the added ones): for benchmarks and tests. */
 export function restoreStockWasmKernels(): void {
-  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS, ...SHARING_KERNELS, ...REPLACED_KERNELS]) {
+  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS, ...SHARING_KERNELS, ...REPLACED_KERNELS, ...CONV_KERNELS]) {
     const current = tf.getKernel(name, 'wasm') as Marked | undefined;
     if (!current || !(FIX in current)) continue;
     tf.unregisterKernel(name, 'wasm');
@@ -256,7 +287,7 @@ export function restoreStockWasmKernels(): void {
 /** Which of the fixes are registered now, by kernel name. */
 export function wasmKernelFixesRegistered(): Record<string, boolean> {
   const r: Record<string, boolean> = {};
-  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS, ...SHARING_KERNELS, ...REPLACED_KERNELS]) {
+  for (const name of [...MATMUL_KERNELS, ...ADDED_KERNELS, ...SHARING_KERNELS, ...REPLACED_KERNELS, ...CONV_KERNELS]) {
     const k = tf.getKernel(name, 'wasm') as Marked | undefined;
     r[name] = k !== undefined && FIX in k;
   }

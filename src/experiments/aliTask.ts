@@ -32,7 +32,8 @@ import {
   type AliVariant,
 } from '../models/ali.js';
 import type { CriticConfig } from '../nets/critics.js';
-import { Mlp } from '../nets/mlp.js';
+import { Chain, ConvStack, type ConvSpec, DeconvStack, type Net } from '../nets/convNets.js';
+import { type Activation, Mlp } from '../nets/mlp.js';
 import { runLoop } from '../train/loop.js';
 import { parseBetaSchedule, type BetaSchedule } from '../train/betaSchedule.js';
 import { applyRateSchedule, createOptimizer, parseOptimizerConfig, type OptimizerConfig } from '../train/optimizer.js';
@@ -61,10 +62,10 @@ export interface AliSettingConfig {
   variant: AliVariant;
   latentDim: number;
   data: AliDataConfig;
-  generator: NetConfig;
-  encoder: NetConfig & { noise: number | 'learned' };
+  generator: NetConfig & { conv?: ConvLayersConfig };
+  encoder: NetConfig & { noise: number | 'learned'; conv?: ConvLayersConfig };
   /** D(x, z): `dropout` / `inputNoise` in its training passes, and its own `optimizer` (default: the shared one). */
-  discriminator: NetConfig & { dropout: number; inputNoise: number; optimizer: OptimizerConfig };
+  discriminator: NetConfig & { dropout: number; inputNoise: number; optimizer: OptimizerConfig; conv?: ConvLayersConfig };
   reconDiscriminator: NetConfig;
   optimizer: OptimizerConfig;
   /** a factor on every optimizer's learning rate but the statistics network's (null: fixed rates). */
@@ -82,6 +83,12 @@ export interface AliSettingConfig {
     classifier: string | null | false;
     pairsPerClass: number;
   };
+}
+
+/** Stride-2 convolutions on the MNIST image (src/nets/convNets.ts), for G, F or D's x path. */
+export interface ConvLayersConfig {
+  channels: number[];
+  kernel: number;
 }
 
 export interface AliConfig {
@@ -112,6 +119,18 @@ function parseSetting(raw: Record<string, unknown>): AliSettingConfig {
   const optimizer = parseOptimizerConfig(c.optimizer, 'optimizer', { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 });
   if (c.variant === 'ali-mi' && c.mi.beta === 0) throw new ConfigError('mi.beta must be > 0 for variant "ali-mi" (β = 0 is plain "ali")');
   const { optimizer: dOpt, ...disc } = c.discriminator;
+  for (const [k, v] of [
+    ['generator', c.generator.conv],
+    ['encoder', c.encoder.conv],
+    ['discriminator', c.discriminator.conv],
+  ] as const) {
+    if (v && !mnist) throw new ConfigError(`${k}.conv: convolutional layers need image data (data.kind "mnist"), got data.kind "${data.kind}"`);
+    // 28 = 2·2·7: two stride-2 layers at most, so the generator's mirror gives 28×28 back
+    if (v && v.channels.length > 2)
+      throw new ConfigError(
+        `${k}.conv.channels: ${v.channels.length} stride-2 layers need the image side divisible by ${2 ** v.channels.length}; MNIST's 28 allows at most 2`,
+      );
+  }
   const ev = c.evaluation;
   const samples = ev.samples ?? (mnist ? 1000 : 2500);
   // samples from the prior and reconstructions: up to 784 float32 values each, a few copies
@@ -240,18 +259,36 @@ export function loadAliData(d: AliDataConfig, s: AliSettingConfig, seed: number,
 export function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali {
   const mnist = s.data.kind === 'mnist';
   // G, F, D first and always in this order: every variant starts from the same three networks.
-  const generator = new Mlp(
-    { sizes: [s.latentDim, ...s.generator.hidden, dataDim], activation: s.generator.activation, outputActivation: mnist ? 'sigmoid' : 'linear' },
+  const image = (c: ConvLayersConfig, a: Activation, outputActivation?: Activation): ConvSpec => ({
+    height: IMAGE_HEIGHT,
+    width: IMAGE_WIDTH,
+    channels: 1,
+    widths: c.channels,
+    kernel: c.kernel,
+    activation: a,
+    outputActivation,
+  });
+  const gOut = mnist ? 'sigmoid' : 'linear';
+  const gConv = s.generator.conv ? new DeconvStack(image(s.generator.conv, s.generator.activation, gOut), netRng, 'generator.conv') : null;
+  // with transposed convolutions the MLP part ends in their input map, activated like a hidden layer
+  const gMlp = new Mlp(
+    gConv
+      ? { sizes: [s.latentDim, ...s.generator.hidden, gConv.inputSize], activation: s.generator.activation, outputActivation: s.generator.activation }
+      : { sizes: [s.latentDim, ...s.generator.hidden, dataDim], activation: s.generator.activation, outputActivation: gOut },
     netRng,
     'generator',
   );
-  const encoder = new Mlp(
-    { sizes: [dataDim, ...s.encoder.hidden, encoderOutputSize(s.latentDim, s.encoder.noise)], activation: s.encoder.activation },
+  const generator: Net = gConv ? new Chain([gMlp, gConv], 'generator') : gMlp;
+  const fConv = s.encoder.conv ? new ConvStack(image(s.encoder.conv, s.encoder.activation), netRng, 'encoder.conv') : null;
+  const fMlp = new Mlp(
+    { sizes: [fConv ? fConv.outputSize : dataDim, ...s.encoder.hidden, encoderOutputSize(s.latentDim, s.encoder.noise)], activation: s.encoder.activation },
     netRng,
     'encoder',
   );
+  const encoder: Net = fConv ? new Chain([fConv, fMlp], 'encoder') : fMlp;
+  const discriminatorX = s.discriminator.conv ? new ConvStack(image(s.discriminator.conv, s.discriminator.activation), netRng, 'discriminator.conv') : null;
   const discriminator = new Mlp(
-    { sizes: [dataDim + s.latentDim, ...s.discriminator.hidden, 1], activation: s.discriminator.activation },
+    { sizes: [(discriminatorX ? discriminatorX.outputSize : dataDim) + s.latentDim, ...s.discriminator.hidden, 1], activation: s.discriminator.activation },
     netRng,
     'discriminator',
   );
@@ -260,6 +297,7 @@ export function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali
     variant: s.variant,
     generator,
     encoder,
+    discriminatorX,
     discriminator,
     reconDiscriminator: adv
       ? new Mlp({ sizes: [2 * dataDim, ...s.reconDiscriminator.hidden, 1], activation: s.reconDiscriminator.activation }, netRng, 'reconDiscriminator')

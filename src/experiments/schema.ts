@@ -70,6 +70,15 @@ const net = <E extends z.core.$ZodLooseShape = Record<never, never>>(text: strin
     .prefault({} as never)
     .describe(text);
 
+/** Stride-2 convolutions of an ALI network on MNIST (src/nets/convNets.ts); absent: an MLP only. */
+const convLayers = (where: string) =>
+  obj({
+    channels: widths().min(1).describe('output channels of each stride-2 layer from the image side, e.g. [32, 64]: 28×28 → 14×14 → 7×7.'),
+    kernel: posInt().default(4).describe('kernel side.'),
+  })
+    .optional()
+    .describe(`convolutional layers (MNIST only), ${where}; absent: the network is an MLP.`);
+
 const steps = posInt().describe('training steps (--steps N overrides it).');
 const batchSize = (def: number) => int().min(2).default(def).describe('samples per training batch (at least 2: a batch needs marginal pairs).');
 const logEvery = (def: number) => posInt().default(def).describe('a metrics.jsonl line every this many steps.');
@@ -347,8 +356,11 @@ const ali = obj({
       ]),
     ])
     .describe('the data.'),
-  generator: net('the generator G(z).'),
+  generator: net('the generator G(z).', {
+    conv: convLayers("after the hidden layers: transposed convolutions from the last width back to the image (the mirror of the encoder's)"),
+  }),
   encoder: net('the encoder F(x).', {
+    conv: convLayers('on the image before the hidden layers'),
     noise: z
       .union([nonNeg(), z.literal('learned')])
       .default(0)
@@ -357,6 +369,7 @@ const ali = obj({
       ),
   }),
   discriminator: net('the joint discriminator D(x, z).', {
+    conv: convLayers("on the image (D's x path) before it is joined with z"),
     dropout: z.number().min(0).max(0.9).default(0).describe("dropout in D's training passes."),
     inputNoise: nonNeg().default(0).describe("standard deviation of noise added to D's inputs in training."),
     optimizer: optimizerSchema.optional().describe("D's own optimizer. Default: the run's `optimizer`."),

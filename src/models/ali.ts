@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type MIRegularizer, regularizedUpdate } from '../mi/miRegularizer.js';
 import { gaussianHead } from '../nets/encoders.js';
+import type { Net } from '../nets/convNets.js';
 import { activate, mapRows, type Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
 import { bceWithLogits } from './gan.js';
@@ -28,14 +29,19 @@ export type AliVariant = (typeof ALI_VARIANTS)[number];
 
 export interface Ali {
   variant: AliVariant;
-  /** G: [n, latentDim] → [n, dataDim]. */
-  generator: Mlp;
+  /** G: [n, latentDim] → [n, dataDim] (an Mlp, or an Mlp chained to transposed convolutions). */
+  generator: Net;
   /**
    * F: [n, dataDim] → [n, latentDim], the encoder's mean; with `encoderNoise` 'learned',
    * [n, 2·latentDim] = [μ, s] with σ(x) = softplus(s − 5) (src/nets/encoders.ts, gaussianHead).
    */
-  encoder: Mlp;
-  /** D: [n, dataDim + latentDim] → [n, 1] logits, 1 = encoder pair (x, F(x)). */
+  encoder: Net;
+  /**
+   * D's x path (null: x enters D as it is): [n, dataDim] → [n, features], e.g. convolutions on the
+   * image (ALI's D_x, Dumoulin et al. 2017 appendix A); D's joint MLP then sees [features, z].
+   */
+  discriminatorX: Net | null;
+  /** D's joint MLP: [n, (features or dataDim) + latentDim] → [n, 1] logits, 1 = encoder pair (x, F(x)). */
   discriminator: Mlp;
   /** D' (alice-adv only): [n, 2·dataDim] → [n, 1] logits, 1 = (x, x). */
   reconDiscriminator: Mlp | null;
@@ -70,6 +76,7 @@ export function disposeAli(m: Ali): void {
   m.generator.dispose();
   m.encoder.dispose();
   m.discriminator.dispose();
+  m.discriminatorX?.dispose();
   m.reconDiscriminator?.dispose();
   m.gfOptimizer.dispose();
   m.dOptimizer.dispose();
@@ -105,16 +112,27 @@ export function checkAli(m: Ali): void {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (k !== 'discriminatorDropout' || v < 1)))
       throw new Error(`ALI: ${k} must be ${k === 'discriminatorDropout' ? 'in [0, 1)' : '≥ 0'}, got ${v}`);
   }
-  if (m.discriminator.inputSize !== m.dataDim + m.latentDim)
-    throw new Error(`ALI: discriminator input must be dataDim + latentDim = ${m.dataDim + m.latentDim}, got ${m.discriminator.inputSize}`);
+  if (m.discriminatorX && m.discriminatorX.inputSize !== m.dataDim)
+    throw new Error(`ALI: discriminator's x path must take dataDim = ${m.dataDim} values, got ${m.discriminatorX.inputSize}`);
+  const xWidth = m.discriminatorX ? m.discriminatorX.outputSize : m.dataDim;
+  if (m.discriminator.inputSize !== xWidth + m.latentDim)
+    throw new Error(
+      `ALI: discriminator input must be ${m.discriminatorX ? "the x path's features" : 'dataDim'} + latentDim = ${xWidth + m.latentDim}, got ${m.discriminator.inputSize}`,
+    );
+}
+
+/** Every variable of D: its x path's and its joint MLP's. */
+export function discriminatorVariables(m: Ali): tf.Variable[] {
+  return [...(m.discriminatorX?.variables ?? []), ...m.discriminator.variables];
 }
 
 /**
- * D(x, z) logits on the concatenation [x, z]. With `trainSeed` (a training pass), D's input noise
- * and dropout (if set) are applied with masks drawn from that seed; without it, D is deterministic.
+ * D(x, z) logits on the concatenation [x, z] (x through D's x path first, if it has one). With
+ * `trainSeed` (a training pass), D's input noise and dropout (if set) are applied to the joint
+ * MLP's input and hidden units with masks drawn from that seed; without it, D is deterministic.
  */
 export function jointLogits(m: Ali, x: tf.Tensor2D, z: tf.Tensor2D, trainSeed?: number): tf.Tensor2D {
-  let h = tf.concat([x, z], 1) as tf.Tensor2D;
+  let h = tf.concat([m.discriminatorX ? m.discriminatorX.apply(x) : x, z], 1) as tf.Tensor2D;
   const rate = m.discriminatorDropout ?? 0,
     sigma = m.discriminatorInputNoise ?? 0;
   if (trainSeed === undefined || (rate === 0 && sigma === 0)) return m.discriminator.apply(h);
@@ -215,7 +233,7 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
           bceWithLogits(jointLogits(m, xFake0, z, dSeedD === undefined ? undefined : dSeedD + 1), 0),
         ) as tf.Scalar,
       true,
-      m.discriminator.variables,
+      discriminatorVariables(m),
     ) as tf.Scalar;
     // 2a. D' (alice-adv): (x, x) → 1, (x, G(F(x))) → 0.
     let rLoss: tf.Scalar = tf.scalar(NaN);

@@ -94,6 +94,8 @@ describe.skipIf(!native.blas)('OpenBLAS matmul kernels on the wasm heap', () => 
       InfoboundPairSumReluGrad: true,
       InfoboundSumOfSquares: true,
       InfoboundAddScaled: true,
+      Conv2DBackpropFilter: true,
+      Conv2DBackpropInput: true,
       Identity: true,
       Cast: true,
       GatherV2: true,

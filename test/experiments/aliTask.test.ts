@@ -172,6 +172,39 @@ describe('ali task', () => {
     expect(o.error).toBeUndefined();
     expect(o.status).toBe('completed');
   });
+  it('mnist with convolutional G, F and D (ALI+MI): trains end to end, D and F get their conv layers', async () => {
+    const conv = { channels: [4, 8], kernel: 4 };
+    const cfg = tiny({
+      steps: 3,
+      batchSize: 8,
+      latentDim: 8,
+      data: { kind: 'mnist', trainSize: 100, testSize: 50 },
+      generator: { hidden: [16], activation: 'leakyRelu', conv },
+      encoder: { hidden: [16], activation: 'leakyRelu', noise: 0.7, conv },
+      discriminator: { hidden: [16], activation: 'leakyRelu', dropout: 0.2, conv },
+      vary: { variant: ['ali-mi'] },
+      evaluation: { samples: 32, reconSamples: 32, classifier: false },
+    });
+    const s = parseAli(cfg).settings[0].cfg;
+    const m = buildAli(s, IMAGE_SIZE, new Rng(1));
+    // F: 784 → conv features 7·7·8 → 16 → 8; G: 8 → 16 → 7·7·8 → transposed convs → 784; D: conv features + z
+    expect([m.encoder.inputSize, m.encoder.outputSize, m.generator.inputSize, m.generator.outputSize]).toEqual([784, 8, 8, 784]);
+    expect(m.discriminatorX!.outputSize).toBe(7 * 7 * 8);
+    expect(m.discriminator.inputSize).toBe(7 * 7 * 8 + 8);
+    disposeAli(m);
+    const o = await runExperiment(cfg, { out: out(), progress: silentProgress, backend: 'wasm' });
+    expect(o.error).toBeUndefined();
+    expect(o.status).toBe('completed');
+    expect(JSON.parse(readFileSync(join(o.dir, 'summary.json'), 'utf8')).metrics.reconError).toBeGreaterThan(0);
+  });
+  it('conv layers: rejected on the grid and beyond two stride-2 layers on 28×28 digits, naming the field', () => {
+    expect(() => prepareConfig(tiny({ encoder: { hidden: [4], conv: { channels: [4] } } }), {})).toThrow(
+      /encoder\.conv: convolutional layers need image data \(data\.kind "mnist"\), got data\.kind "grid"/,
+    );
+    expect(() => prepareConfig(tiny({ data: { kind: 'mnist' }, discriminator: { hidden: [4], conv: { channels: [4, 8, 16] } } }), {})).toThrow(
+      /discriminator\.conv\.channels: 3 stride-2 layers need the image side divisible by 8; MNIST's 28 allows at most 2/,
+    );
+  });
   it('sweep grid "variant=ali,ali-mi" sets the variant path', () => {
     expect(parseGridArg('variant=ali,ali-mi', 'ali')).toEqual({ key: 'variant', path: 'variant', values: ['ali', 'ali-mi'] });
   });

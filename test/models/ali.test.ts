@@ -37,6 +37,7 @@ function tinyAli(variant: AliVariant, o: { seed?: number; beta?: number; noise?:
     variant,
     generator: new Mlp({ sizes: [2, 16, 2] }, r, 'G'),
     encoder: new Mlp({ sizes: [2, 16, o.noise === 'learned' ? 4 : 2] }, r, 'F'),
+    discriminatorX: null,
     discriminator: new Mlp({ sizes: [4, 16, 1] }, r, 'D'),
     reconDiscriminator: variant === 'alice-adv' ? new Mlp({ sizes: [4, 16, 1] }, r, "D'") : null,
     dataDim: 2,
@@ -128,10 +129,11 @@ describe('ALICE-L2 conditional-entropy term', () => {
     m.generator.dispose();
     m.encoder.dispose();
     const r = new Rng(4);
-    m.generator = new Mlp({ sizes: [2, 2] }, r);
-    m.encoder = new Mlp({ sizes: [2, 2] }, r);
-    setLinear(m.generator, 1);
-    setLinear(m.encoder, 1);
+    const g = new Mlp({ sizes: [2, 2] }, r),
+      f = new Mlp({ sizes: [2, 2] }, r);
+    [m.generator, m.encoder] = [g, f];
+    setLinear(g, 1);
+    setLinear(f, 1);
     const xs = data.sample(16, r);
     tf.tidy(() => {
       const x = tf.tensor2d(xs, [16, 2]);
@@ -147,10 +149,11 @@ describe('ALICE-L2 conditional-entropy term', () => {
     m.generator.dispose();
     m.encoder.dispose();
     const r = new Rng(5);
-    m.generator = new Mlp({ sizes: [2, 2] }, r);
-    m.encoder = new Mlp({ sizes: [2, 2] }, r);
-    setLinear(m.generator, 2);
-    setLinear(m.encoder, 1);
+    const g = new Mlp({ sizes: [2, 2] }, r),
+      f = new Mlp({ sizes: [2, 2] }, r);
+    [m.generator, m.encoder] = [g, f];
+    setLinear(g, 2);
+    setLinear(f, 1);
     const xs = data.sample(16, r);
     let ref = 0;
     for (let i = 0; i < 16; i++) ref += xs[2 * i] ** 2 + xs[2 * i + 1] ** 2;
