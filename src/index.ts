@@ -66,6 +66,7 @@ export {
 export { createCritic, ConcatCritic, SeparableCritic, BilinearCritic, CRITIC_KINDS, type Critic, type CriticConfig, type CriticKind } from './nets/critics.js';
 export { layersCritic } from './nets/layersCritic.js';
 export { Mlp, ACTIVATIONS, type Activation, type MlpSpec } from './nets/mlp.js';
+export { ConvStack, DeconvStack, Chain, type ConvSpec, type Net } from './nets/convNets.js';
 export { StochasticEncoder, ENCODER_KINDS, type EncoderConfig, type EncoderKind } from './nets/encoders.js';
 export { createOptimizer, type OptimizerConfig } from './train/optimizer.js';
 export { Rng } from './util/rng.js';
