@@ -139,6 +139,10 @@ const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGT
 
 async function cmdRun(file: string, values: Values, extraSteps?: number, extraOverrides: { path: string; value: unknown }[] = []): Promise<number> {
   const raw = readExperimentFile(experimentPath(file));
+  const sets = ((values.set as string[] | undefined) ?? []).map(parseSet);
+  // two answers to one question: refuse rather than pick one silently
+  if (values.steps !== undefined && sets.some((o) => o.path === 'steps'))
+    throw new ConfigError('--steps and --set steps=… both give the number of training steps; use one of them');
   // The first SIGINT/SIGTERM asks the run to stop after the current step (the training loop yields
   // to the event loop, so this handler runs mid-run); the second quits at once.
   let stopSignal: NodeJS.Signals | null = null;
@@ -159,7 +163,7 @@ async function cmdRun(file: string, values: Values, extraSteps?: number, extraOv
       out: values.out as string | undefined,
       runDir: values['run-dir'] as string | undefined,
       resume: values.resume as string | undefined,
-      overrides: [...extraOverrides, ...((values.set as string[] | undefined) ?? []).map(parseSet)],
+      overrides: [...extraOverrides, ...sets],
       progress,
       shouldStop: () => stopSignal !== null,
     });

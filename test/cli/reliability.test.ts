@@ -213,6 +213,14 @@ describe.concurrent('configs are checked at load time, naming the field (exit 2,
       await expectUserError(['run', json(dir, 'cfg', cfg), '--out', out], message, out);
     });
   }
+  it('--steps together with --set steps=… is refused (which should win?), before anything is written', async () => {
+    const dir = tmp();
+    await expectUserError(
+      ['run', json(dir, 'ok', tinyMi), '--steps', '30', '--set', 'steps=20000', '--out', join(dir, 'out')],
+      /^infobound: --steps and --set steps=… both give the number of training steps; use one of them$/m,
+      join(dir, 'out'),
+    );
+  });
   it('a number JSON cannot hold (1e999) is reported as written, in a file and in --set', async () => {
     const dir = tmp();
     const p = join(dir, 'inf.json');
