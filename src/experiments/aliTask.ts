@@ -89,6 +89,7 @@ export interface AliSettingConfig {
 export interface ConvLayersConfig {
   channels: number[];
   kernel: number;
+  batchNorm: boolean;
 }
 
 export interface AliConfig {
@@ -265,6 +266,7 @@ export function buildAli(s: AliSettingConfig, dataDim: number, netRng: Rng): Ali
     channels: 1,
     widths: c.channels,
     kernel: c.kernel,
+    batchNorm: c.batchNorm,
     activation: a,
     outputActivation,
   });

@@ -75,6 +75,10 @@ const convLayers = (where: string) =>
   obj({
     channels: widths().min(1).describe('output channels of each stride-2 layer from the image side, e.g. [32, 64]: 28×28 → 14×14 → 7×7.'),
     kernel: posInt().default(4).describe('kernel side.'),
+    batchNorm: z
+      .boolean()
+      .default(false)
+      .describe("batch normalization before every layer's activation but the image-side one (the batch's own statistics, at evaluation too)."),
   })
     .optional()
     .describe(`convolutional layers (MNIST only), ${where}; absent: the network is an MLP.`);

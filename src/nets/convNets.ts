@@ -36,6 +36,29 @@ export interface ConvSpec {
   activation?: Activation;
   /** DeconvStack only: activation of the image it produces (default linear). */
   outputActivation?: Activation;
+  /**
+   * Batch normalization before the activation of every layer but the image-side one (DCGAN's and
+   * ALI's placement: not on D's or F's input layer, not on G's output layer). Statistics are always
+   * the batch's own (no running averages), at evaluation too — a sample then depends on the batch
+   * it is drawn with; the models evaluate in fixed chunks, so runs stay reproducible.
+   */
+  batchNorm?: boolean;
+}
+
+/** A learned scale γ (init 1) and shift β (init 0) per channel. */
+interface BatchNormParams {
+  gamma: tf.Variable<tf.Rank.R1>;
+  beta: tf.Variable<tf.Rank.R1>;
+}
+
+function batchNormParams(channels: number): BatchNormParams {
+  return { gamma: ownedVariable(tf.ones([channels]) as tf.Tensor1D), beta: ownedVariable(tf.zeros([channels]) as tf.Tensor1D) };
+}
+
+/** (h − mean) / √(var + 1e-5) · γ + β, moments over batch and space per channel (Ioffe & Szegedy 2015, Alg. 1). */
+function batchNorm(h: tf.Tensor4D, p: BatchNormParams): tf.Tensor4D {
+  const { mean, variance } = tf.moments(h, [0, 1, 2]);
+  return tf.batchNorm(h, mean, variance, p.beta, p.gamma, 1e-5) as tf.Tensor4D;
 }
 
 /** Any-rank activation (the layers here work on NHWC tensors). */
@@ -56,6 +79,10 @@ function activate4d(x: tf.Tensor4D, a: Activation): tf.Tensor4D {
     case 'linear':
       return x;
   }
+}
+
+function normVariables(p: BatchNormParams | null): tf.Variable[] {
+  return p ? [p.gamma, p.beta] : [];
 }
 
 /** Checks a spec and returns the feature map sides after each layer ([h, w] per layer, the image first). */
@@ -97,6 +124,8 @@ function initFilter(shape: [number, number, number, number], fanIn: number, bias
 export class ConvStack implements Net {
   readonly filters: tf.Variable<tf.Rank.R4>[] = [];
   readonly biases: tf.Variable<tf.Rank.R1>[] = [];
+  /** per layer: its batch normalization's γ and β, or null (the image-side layer, or batchNorm off). */
+  readonly norms: (BatchNormParams | null)[] = [];
   readonly sides: [number, number][];
   readonly activation: Activation;
 
@@ -109,12 +138,13 @@ export class ConvStack implements Net {
     this.activation = checkActivation(spec.activation ?? 'leakyRelu', `${name}.activation`);
     const k = spec.kernel ?? 4;
     let inC = spec.channels;
-    for (const c of spec.widths) {
+    spec.widths.forEach((c, i) => {
       const [f, b] = initFilter([k, k, inC, c], k * k * inC, c, rng);
       this.filters.push(f);
       this.biases.push(b);
+      this.norms.push(spec.batchNorm && i > 0 ? batchNormParams(c) : null);
       inC = c;
-    }
+    });
   }
 
   get inputSize(): number {
@@ -127,7 +157,7 @@ export class ConvStack implements Net {
   }
 
   get variables(): tf.Variable[] {
-    return this.filters.flatMap((f, i) => [f, this.biases[i]]);
+    return this.filters.flatMap((f, i) => [f, this.biases[i], ...normVariables(this.norms[i])]);
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
@@ -135,7 +165,9 @@ export class ConvStack implements Net {
       throw new Error(`${this.name}: expected input of shape [n, ${this.inputSize}], got [${x.shape.join(', ')}]`);
     let h = tf.reshape(x, [x.shape[0], this.spec.height, this.spec.width, this.spec.channels]) as tf.Tensor4D;
     for (let i = 0; i < this.filters.length; i++) {
-      h = activate4d(tf.add(tf.conv2d(h, this.filters[i], 2, 'same'), this.biases[i]) as tf.Tensor4D, this.activation);
+      h = tf.add(tf.conv2d(h, this.filters[i], 2, 'same'), this.biases[i]) as tf.Tensor4D;
+      const norm = this.norms[i];
+      h = activate4d(norm ? batchNorm(h, norm) : h, this.activation);
     }
     return tf.reshape(h, [x.shape[0], this.outputSize]) as tf.Tensor2D;
   }
@@ -152,6 +184,8 @@ export class ConvStack implements Net {
 export class DeconvStack implements Net {
   readonly filters: tf.Variable<tf.Rank.R4>[] = [];
   readonly biases: tf.Variable<tf.Rank.R1>[] = [];
+  /** per layer: its batch normalization's γ and β, or null (the image layer, or batchNorm off). */
+  readonly norms: (BatchNormParams | null)[] = [];
   readonly sides: [number, number][];
   readonly activation: Activation;
   readonly outputActivation: Activation;
@@ -175,6 +209,7 @@ export class DeconvStack implements Net {
       const [f, b] = initFilter([k, k, outC, inC], k * k * outC, outC, rng);
       this.filters.push(f);
       this.biases.push(b);
+      this.norms.push(spec.batchNorm && i + 2 < this.chans.length ? batchNormParams(outC) : null);
     }
   }
 
@@ -188,7 +223,7 @@ export class DeconvStack implements Net {
   }
 
   get variables(): tf.Variable[] {
-    return this.filters.flatMap((f, i) => [f, this.biases[i]]);
+    return this.filters.flatMap((f, i) => [f, this.biases[i], ...normVariables(this.norms[i])]);
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
@@ -201,7 +236,8 @@ export class DeconvStack implements Net {
     for (let i = 0; i <= last; i++) {
       const [hh, ww] = this.sides[i + 1];
       h = tf.add(tf.conv2dTranspose(h, this.filters[i], [n, hh, ww, this.chans[i + 1]], 2, 'same'), this.biases[i]) as tf.Tensor4D;
-      h = activate4d(h, i === last ? this.outputActivation : this.activation);
+      const norm = this.norms[i];
+      h = activate4d(norm ? batchNorm(h, norm) : h, i === last ? this.outputActivation : this.activation);
     }
     return tf.reshape(h, [n, this.outputSize]) as tf.Tensor2D;
   }

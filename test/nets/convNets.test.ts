@@ -64,6 +64,31 @@ describe('ConvStack and DeconvStack', () => {
     net.dispose();
   });
 
+  it('batchNorm: every layer but the image-side one normalizes each channel over the batch (γ = 1, β = 0: mean 0, variance 1)', () => {
+    const f = new ConvStack({ ...mnist, batchNorm: true, activation: 'linear' }, new Rng(1));
+    const g = new DeconvStack({ ...mnist, batchNorm: true }, new Rng(2));
+    // γ and β on F's second layer (16 channels) and G's first (8 channels), none on the image side
+    expect(f.norms.map((p) => p?.gamma.shape[0] ?? 0)).toEqual([0, 16]);
+    expect(g.norms.map((p) => p?.gamma.shape[0] ?? 0)).toEqual([8, 0]);
+    expect(f.variables).toHaveLength(6);
+    // the same filters without normalization (γ, β draw nothing from the seed)
+    const raw = new ConvStack({ ...mnist, activation: 'linear' }, new Rng(1));
+    const [mean, variance, rawVariance] = tf.tidy(() => {
+      const x = tf.randomUniform([5, 784], 0, 1, 'float32', 9) as tf.Tensor2D;
+      const m = tf.moments(tf.reshape(f.apply(x), [5, 7, 7, 16]), [0, 1, 2]);
+      const r = tf.moments(tf.reshape(raw.apply(x), [5, 7, 7, 16]), [0, 1, 2]);
+      return [m.mean.dataSync().slice(), m.variance.dataSync().slice(), r.variance.dataSync().slice()];
+    });
+    for (let c = 0; c < 16; c++) {
+      expect(Math.abs(mean[c])).toBeLessThan(1e-5);
+      // normalized by √(var + ε), ε = 1e-5: the variance becomes var / (var + ε)
+      expect(variance[c]).toBeCloseTo(rawVariance[c] / (rawVariance[c] + 1e-5), 4);
+    }
+    raw.dispose();
+    f.dispose();
+    g.dispose();
+  });
+
   it('rejects more stride-2 layers than the image side allows, naming the limit', () => {
     expect(() => new ConvStack({ ...mnist, widths: [8, 16, 32] }, new Rng(1), 'encoder.conv')).toThrow(
       'encoder.conv: 3 stride-2 conv layers need the image sides divisible by 8; a 28×28 image allows 2',
