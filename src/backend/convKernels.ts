@@ -160,6 +160,35 @@ function im2col(heap: Float32Array, g: Geometry, xOff: number, colOff: number, r
   }
 }
 
+/**
+ * Runs `body` over rows [0, R) in chunks whose cols scratch (rows × K floats) stays within
+ * `maxScratchFloats`, the scratch on the wasm heap at `colOff`. The heap view is taken after the
+ * scratch is allocated (allocation can grow the heap and replace its buffer; tensor offsets stay).
+ * The scratch is always freed; `out` too if `body` throws (the engine never sees it then).
+ */
+function overColChunks(
+  be: WasmHeapBackend,
+  out: tf.TensorInfo,
+  R: number,
+  K: number,
+  maxScratchFloats: number,
+  body: (heap: Float32Array, buf: ArrayBufferLike, colOff: number, r0: number, rows: number) => void,
+): void {
+  const chunk = Math.min(R, Math.max(1, Math.floor(maxScratchFloats / K)));
+  const cols = be.makeOutput([chunk, K], 'float32');
+  try {
+    const colOff = floatOffset(be, cols);
+    const buf = be.wasm.HEAPU8.buffer;
+    const heap = new Float32Array(buf, 0, buf.byteLength >>> 2);
+    for (let r0 = 0; r0 < R; r0 += chunk) body(heap, buf, colOff, r0, Math.min(chunk, R - r0));
+  } catch (e) {
+    be.disposeData(out.dataId);
+    throw e;
+  } finally {
+    be.disposeData(cols.dataId);
+  }
+}
+
 function nativeKernel(blas: NativeBlas, maxScratchFloats: number) {
   return (args: KernelArgs): tf.TensorInfo => {
     const be = args.backend as WasmHeapBackend;
@@ -172,28 +201,14 @@ function nativeKernel(blas: NativeBlas, maxScratchFloats: number) {
       (be.typedArrayFromHeap(out) as Float32Array).fill(0);
       return out;
     }
-    const chunk = Math.min(R, Math.max(1, Math.floor(maxScratchFloats / K)));
-    const cols = be.makeOutput([chunk, K], 'float32');
-    try {
-      // offsets are fixed; the heap's buffer is taken after the last allocation (it can grow and be replaced)
-      const xOff = floatOffset(be, x),
-        dyOff = floatOffset(be, dy),
-        outOff = floatOffset(be, out),
-        colOff = floatOffset(be, cols);
-      const buf = be.wasm.HEAPU8.buffer;
-      const heap = new Float32Array(buf, 0, buf.byteLength >>> 2);
-      for (let r0 = 0; r0 < R; r0 += chunk) {
-        const rows = Math.min(chunk, R - r0);
-        im2col(heap, g, xOff, colOff, r0, rows);
-        // dW[K, outC] (+)= cols[rows, K]ᵀ · dy[r0 : r0 + rows, outC]
-        blas.sgemm(buf, true, false, K, g.outC, rows, colOff, dyOff + r0 * g.outC, outOff, 1, 0, 0, 0, 1, r0 === 0 ? 0 : 1);
-      }
-    } catch (e) {
-      be.disposeData(out.dataId); // the engine never sees it
-      throw e;
-    } finally {
-      be.disposeData(cols.dataId);
-    }
+    const xOff = floatOffset(be, x),
+      dyOff = floatOffset(be, dy),
+      outOff = floatOffset(be, out);
+    overColChunks(be, out, R, K, maxScratchFloats, (heap, buf, colOff, r0, rows) => {
+      im2col(heap, g, xOff, colOff, r0, rows);
+      // dW[K, outC] (+)= cols[rows, K]ᵀ · dy[r0 : r0 + rows, outC]
+      blas.sgemm(buf, true, false, K, g.outC, rows, colOff, dyOff + r0 * g.outC, outOff, 1, 0, 0, 0, 1, r0 === 0 ? 0 : 1);
+    });
     return out;
   };
 }
@@ -318,27 +333,14 @@ function nativeInputKernel(blas: NativeBlas, stock: tf.KernelFunc, maxScratchFlo
     const out = be.makeOutput([g.n, g.h, g.w, g.inC], 'float32');
     (be.typedArrayFromHeap(out) as Float32Array).fill(0);
     if (R === 0 || K === 0 || g.outC === 0) return out;
-    const chunk = Math.min(R, Math.max(1, Math.floor(maxScratchFloats / K)));
-    const cols = be.makeOutput([chunk, K], 'float32');
-    try {
-      const dyOff = floatOffset(be, dy),
-        wOff = floatOffset(be, filter),
-        outOff = floatOffset(be, out),
-        colOff = floatOffset(be, cols);
-      const buf = be.wasm.HEAPU8.buffer;
-      const heap = new Float32Array(buf, 0, buf.byteLength >>> 2);
-      for (let r0 = 0; r0 < R; r0 += chunk) {
-        const rows = Math.min(chunk, R - r0);
-        // cols[rows, K] = dy[r0 : r0 + rows, outC] · W[K, outC]ᵀ
-        blas.sgemm(buf, false, true, rows, K, g.outC, dyOff + r0 * g.outC, wOff, colOff, 1, 0, 0, 0, 1, 0);
-        col2im(heap, g, outOff, colOff, r0, rows);
-      }
-    } catch (e) {
-      be.disposeData(out.dataId);
-      throw e;
-    } finally {
-      be.disposeData(cols.dataId);
-    }
+    const dyOff = floatOffset(be, dy),
+      wOff = floatOffset(be, filter),
+      outOff = floatOffset(be, out);
+    overColChunks(be, out, R, K, maxScratchFloats, (heap, buf, colOff, r0, rows) => {
+      // cols[rows, K] = dy[r0 : r0 + rows, outC] · W[K, outC]ᵀ
+      blas.sgemm(buf, false, true, rows, K, g.outC, dyOff + r0 * g.outC, wOff, colOff, 1, 0, 0, 0, 1, 0);
+      col2im(heap, g, outOff, colOff, r0, rows);
+    });
     return out;
   };
 }

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
-import { type Activation, checkActivation, LEAKY_RELU_ALPHA, ownedVariable } from './mlp.js';
+import { type Activation, activate, checkActivation, ownedVariable } from './mlp.js';
 
 /** What the models need of a network: rows [n, inputSize] → rows [n, outputSize] and its variables. */
 export interface Net {
@@ -59,26 +59,6 @@ function batchNormParams(channels: number): BatchNormParams {
 function batchNorm(h: tf.Tensor4D, p: BatchNormParams): tf.Tensor4D {
   const { mean, variance } = tf.moments(h, [0, 1, 2]);
   return tf.batchNorm(h, mean, variance, p.beta, p.gamma, 1e-5) as tf.Tensor4D;
-}
-
-/** Any-rank activation (the layers here work on NHWC tensors). */
-function activate4d(x: tf.Tensor4D, a: Activation): tf.Tensor4D {
-  switch (a) {
-    case 'relu':
-      return tf.relu(x);
-    case 'leakyRelu':
-      return tf.leakyRelu(x, LEAKY_RELU_ALPHA);
-    case 'elu':
-      return tf.elu(x);
-    case 'tanh':
-      return tf.tanh(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'softplus':
-      return tf.softplus(x);
-    case 'linear':
-      return x;
-  }
 }
 
 function normVariables(p: BatchNormParams | null): tf.Variable[] {
@@ -167,7 +147,7 @@ export class ConvStack implements Net {
     for (let i = 0; i < this.filters.length; i++) {
       h = tf.add(tf.conv2d(h, this.filters[i], 2, 'same'), this.biases[i]) as tf.Tensor4D;
       const norm = this.norms[i];
-      h = activate4d(norm ? batchNorm(h, norm) : h, this.activation);
+      h = activate(norm ? batchNorm(h, norm) : h, this.activation);
     }
     return tf.reshape(h, [x.shape[0], this.outputSize]) as tf.Tensor2D;
   }
@@ -237,7 +217,7 @@ export class DeconvStack implements Net {
       const [hh, ww] = this.sides[i + 1];
       h = tf.add(tf.conv2dTranspose(h, this.filters[i], [n, hh, ww, this.chans[i + 1]], 2, 'same'), this.biases[i]) as tf.Tensor4D;
       const norm = this.norms[i];
-      h = activate4d(norm ? batchNorm(h, norm) : h, i === last ? this.outputActivation : this.activation);
+      h = activate(norm ? batchNorm(h, norm) : h, i === last ? this.outputActivation : this.activation);
     }
     return tf.reshape(h, [n, this.outputSize]) as tf.Tensor2D;
   }

@@ -27,7 +27,8 @@ export function checkActivation(a: unknown, field: string): Activation {
   throw new Error(`${field}: unknown activation ${JSON.stringify(a)}; expected one of ${ACTIVATIONS.join(', ')}`);
 }
 
-export function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
+/** The activation elementwise, on a tensor of any rank (the conv stacks apply it to NHWC maps). */
+export function activate<T extends tf.Tensor>(x: T, a: Activation): T {
   switch (a) {
     case 'relu':
       return tf.relu(x);

@@ -10,6 +10,7 @@ import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, conv2dBackpropFilterKern
 import { loadNativeBlas } from '../../src/backend/nativeBlas.js';
 import { registerWasmKernelFixes, restoreStockWasmKernels, wasmKernelFixesRegistered } from '../../src/backend/wasmKernels.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const native = loadNativeBlas();
 const PATHS = native.blas ? (['native', 'portable'] as const) : (['portable'] as const);
@@ -124,16 +125,6 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
   expect(worst).toBeLessThanOrEqual(rel * scale);
-}
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
 }
 
 const CASES: Case[] = [

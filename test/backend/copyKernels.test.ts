@@ -7,16 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
+import { onCpu } from '../fixtures/onCpu.js';
 
 type Case = { shape: number[]; dtype: 'float32' | 'int32' | 'bool'; values: number[]; idxShape: number[]; idx: number[]; axis: number; batchDims: number };
 

@@ -12,6 +12,7 @@ import { loadNativeBlas } from '../../src/backend/nativeBlas.js';
 import { registerWasmKernelFixes, wasmMatMulKernels } from '../../src/backend/wasmKernels.js';
 import { Mlp } from '../../src/nets/mlp.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const native = loadNativeBlas();
 if (!native.blas) console.warn(`native dense stack not tested: ${native.reason}`);
@@ -81,16 +82,6 @@ function evaluate(net: Net, fused: boolean): { y: Float32Array; grads: Float32Ar
       .map((g) => g.dataSync() as Float32Array);
     return { y, grads };
   });
-}
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false; // no "install tfjs-node" banner
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
 }
 
 /** |actual − expected| ≤ rel · max(1, max|expected|) elementwise. */

@@ -9,6 +9,7 @@ import { ADD_SCALED, addScaled, SUM_OF_SQUARES, sumOfSquares } from '../../src/b
 import { loadNativeBlas } from '../../src/backend/nativeBlas.js';
 import { registerWasmKernelFixes } from '../../src/backend/wasmKernels.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const native = loadNativeBlas();
 const PATHS = native.blas ? (['native', 'portable'] as const) : (['portable'] as const);
@@ -32,16 +33,6 @@ const run = (a: ReturnType<typeof gradientSet>, b: ReturnType<typeof gradientSet
     const sum = composite ? ta.map((t, i) => tf.add(t, tf.mul(tb[i], scale))) : addScaled(ta, tb, scale);
     return { norm: norm.dataSync()[0], sum: sum.map((t) => Array.from(t.dataSync())) };
   });
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
 
 describe('gradient-set kernels on wasm', () => {
   afterAll(() => use(PATHS[0]));

@@ -9,21 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { MINE_TAIL, MINE_TAIL_GRAD, mineTail } from '../../src/backend/mineTail.js';
 import { detach } from '../../src/backend/tailOps.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const rand = (n: number, seed: number, scale = 1) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => scale * r.normal());
 };
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
 
 /** The tail composed of tf ops, as src/mi/dv.ts computes it (Belghazi et al. 2018, eqs. 10 and 12). */
 function composite(j: tf.Tensor1D, m: tf.Tensor1D, prev: tf.Scalar, r: number) {

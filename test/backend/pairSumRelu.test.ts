@@ -11,6 +11,7 @@ import { loadNativeBlas } from '../../src/backend/nativeBlas.js';
 import { registerWasmKernelFixes } from '../../src/backend/wasmKernels.js';
 import { ConcatCritic } from '../../src/nets/critics.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const native = loadNativeBlas();
 const use = (path: 'native' | 'portable') => registerWasmKernelFixes(path === 'native' ? native.blas : null);
@@ -19,16 +20,6 @@ const rand = (len: number, seed: number) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: len }, () => r.normal());
 };
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
 
 /** relu(a_i + c_j) as tfjs ops: broadcast add of [n,1,h] and [1,m,h], then Relu. */
 const composite = (a: tf.Tensor2D, c: tf.Tensor2D) => {

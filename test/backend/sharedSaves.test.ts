@@ -7,21 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { installSharedSaves, sharedSavesInstalled, uninstallSharedSaves } from '../../src/backend/sharedSaves.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const rand = (n: number, seed: number) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => r.normal());
 };
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
 
 /** Gradients of a small MINE-like tail: mean(a·b) − logSumExp(a − b) with respect to a and b. */
 const tailGrads = () =>

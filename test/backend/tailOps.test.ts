@@ -8,21 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { detach, LOG_MEAN_EXP, LOG_MEAN_EXP_GRAD, LOG_MOVING_AVERAGE, logMeanExp, logMovingAverage } from '../../src/backend/tailOps.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const rand = (n: number, seed: number, scale = 1, shift = 0) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => shift + scale * r.normal());
 };
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
 
 /** value and gradient of Σ_k w_k · logMeanExp(v) for the op, or for the composite when `composite`. */
 const valueAndGrad = (v: Float32Array, composite: boolean) =>

@@ -13,21 +13,12 @@ import { type DvEstimator, mineCorrectedBound, updateLogMovingAverage } from '..
 import { logMeanExp, stopGradient, valueWithGradientOf } from '../../src/mi/ops.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const rand = (n: number, seed: number, scale = 1, shift = 0) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => shift + scale * r.normal());
 };
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
 
 async function kernelNames(f: () => void): Promise<string[]> {
   const p = await tf.profile(() => tf.tidy(f));

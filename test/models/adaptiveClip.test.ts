@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ADD_SCALED, SUM_OF_SQUARES } from '../../src/backend/gradientSetOps.js';
 import { combineWithAdaptiveClip, globalNorm } from '../../src/models/adaptiveClip.js';
 import { Rng } from '../../src/util/rng.js';
+import { onCpu } from '../fixtures/onCpu.js';
 
 const norm = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 
@@ -43,16 +44,6 @@ describe('adaptive gradient clipping (MINE appendix)', () => {
     });
   });
 });
-
-async function onCpu<T>(f: () => T): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  try {
-    return f();
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
 
 describe('adaptive clipping on the gradient-set kernels (wasm)', () => {
   // a model's gradients: a few variables of different shapes; the MI term reaches all but one
