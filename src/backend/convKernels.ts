@@ -20,24 +20,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeBlas } from './nativeBlas.js';
-import type { KernelArgs, WasmLikeBackend } from './wasmMatMul.js';
+import { type KernelArgs, type WasmHeapBackend, floatOffset } from './wasmMatMul.js';
 
 export const CONV2D_BACKPROP_FILTER = 'Conv2DBackpropFilter';
 export const CONV2D_BACKPROP_INPUT = 'Conv2DBackpropInput';
 
 /** 64M floats (256 MB): the largest im2col scratch before the rows are split into chunks. */
 export const DEFAULT_MAX_SCRATCH_FLOATS = 64 * 1024 * 1024;
-
-interface WasmHeapBackend extends WasmLikeBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-}
-
-function floatOffset(be: WasmHeapBackend, t: tf.TensorInfo): number {
-  const d = be.dataIdMap.get(t.dataId);
-  if (!d) throw new Error('conv kernels: a tensor is not on the wasm backend');
-  return d.memoryOffset >>> 2; // unsigned: the heap may exceed 2 GB
-}
 
 interface Geometry {
   n: number;
@@ -177,7 +166,7 @@ function overColChunks(
   const chunk = Math.min(R, Math.max(1, Math.floor(maxScratchFloats / K)));
   const cols = be.makeOutput([chunk, K], 'float32');
   try {
-    const colOff = floatOffset(be, cols);
+    const colOff = floatOffset(be, cols, 'conv kernels');
     const buf = be.wasm.HEAPU8.buffer;
     const heap = new Float32Array(buf, 0, buf.byteLength >>> 2);
     for (let r0 = 0; r0 < R; r0 += chunk) body(heap, buf, colOff, r0, Math.min(chunk, R - r0));
@@ -201,9 +190,9 @@ function nativeKernel(blas: NativeBlas, maxScratchFloats: number) {
       (be.typedArrayFromHeap(out) as Float32Array).fill(0);
       return out;
     }
-    const xOff = floatOffset(be, x),
-      dyOff = floatOffset(be, dy),
-      outOff = floatOffset(be, out);
+    const xOff = floatOffset(be, x, 'conv kernels'),
+      dyOff = floatOffset(be, dy, 'conv kernels'),
+      outOff = floatOffset(be, out, 'conv kernels');
     overColChunks(be, out, R, K, maxScratchFloats, (heap, buf, colOff, r0, rows) => {
       im2col(heap, g, xOff, colOff, r0, rows);
       // dW[K, outC] (+)= cols[rows, K]ᵀ · dy[r0 : r0 + rows, outC]
@@ -333,9 +322,9 @@ function nativeInputKernel(blas: NativeBlas, stock: tf.KernelFunc, maxScratchFlo
     const out = be.makeOutput([g.n, g.h, g.w, g.inC], 'float32');
     (be.typedArrayFromHeap(out) as Float32Array).fill(0);
     if (R === 0 || K === 0 || g.outC === 0) return out;
-    const dyOff = floatOffset(be, dy),
-      wOff = floatOffset(be, filter),
-      outOff = floatOffset(be, out);
+    const dyOff = floatOffset(be, dy, 'conv kernels'),
+      wOff = floatOffset(be, filter, 'conv kernels'),
+      outOff = floatOffset(be, out, 'conv kernels');
     overColChunks(be, out, R, K, maxScratchFloats, (heap, buf, colOff, r0, rows) => {
       // cols[rows, K] = dy[r0 : r0 + rows, outC] · W[K, outC]ᵀ
       blas.sgemm(buf, false, true, rows, K, g.outC, dyOff + r0 * g.outC, wOff, colOff, 1, 0, 0, 0, 1, 0);

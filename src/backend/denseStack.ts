@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeBlas } from './nativeBlas.js';
 import { engineInternals, lastTapeNode, shareKept, tapeMode, wantedInputs } from './tapeNode.js';
-import type { KernelArgs, WasmLikeBackend } from './wasmMatMul.js';
+import { type KernelArgs, type WasmHeapBackend, type WasmLikeBackend, floatOffset } from './wasmMatMul.js';
 
 export const DENSE_FORWARD = 'InfoboundDenseForward';
 export const DENSE_BACKWARD = 'InfoboundDenseBackward';
@@ -53,19 +53,6 @@ interface BackwardAttrs {
 }
 
 const _size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
-
-/** The wasm backend's internals used here: its heap and the heap offset of a tensor's data. */
-interface WasmHeapBackend extends WasmLikeBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-}
-
-/** Float offset of a tensor's data on the wasm heap (read after the last allocation of a call). */
-function floatOffset(backend: WasmHeapBackend, t: tf.TensorInfo): number {
-  const d = backend.dataIdMap.get(t.dataId);
-  if (!d) throw new Error('dense stack: a tensor is not on the wasm backend');
-  return d.memoryOffset >> 2;
-}
 
 function checkLayers(x: tf.TensorInfo, w: tf.TensorInfo[], b: (tf.TensorInfo | undefined)[]): number[] {
   if (x.shape.length !== 2) throw new Error(`dense stack: x must be [n, in], got [${x.shape}]`);
@@ -140,16 +127,24 @@ function nativeForward(blas: NativeBlas) {
     const outs = [backend.makeOutput([n, widths[L]], 'float32')];
     if (a.keepHidden) for (let i = 1; i < L; i++) outs.push(backend.makeOutput([n, widths[i]], 'float32'));
     const plan = new Float64Array(7 + 5 * L);
-    plan.set([n, L, ACT_CODE[a.activation], ACT_CODE[a.outputActivation], a.alpha, floatOffset(backend, x), floatOffset(backend, outs[0])]);
+    plan.set([
+      n,
+      L,
+      ACT_CODE[a.activation],
+      ACT_CODE[a.outputActivation],
+      a.alpha,
+      floatOffset(backend, x, 'dense stack'),
+      floatOffset(backend, outs[0], 'dense stack'),
+    ]);
     for (let i = 0; i < L; i++) {
       const bi = b[i];
       plan.set(
         [
           widths[i],
           widths[i + 1],
-          floatOffset(backend, w[i]),
-          bi ? floatOffset(backend, bi) : -1,
-          a.keepHidden && i < L - 1 ? floatOffset(backend, outs[i + 1]) : -1,
+          floatOffset(backend, w[i], 'dense stack'),
+          bi ? floatOffset(backend, bi, 'dense stack') : -1,
+          a.keepHidden && i < L - 1 ? floatOffset(backend, outs[i + 1], 'dense stack') : -1,
         ],
         7 + 5 * i,
       );
@@ -185,9 +180,9 @@ function nativeBackward(blas: NativeBlas) {
       ACT_CODE[a.activation],
       ACT_CODE[a.outputActivation],
       a.alpha,
-      floatOffset(backend, dy),
-      y ? floatOffset(backend, y) : -1,
-      dx ? floatOffset(backend, dx) : -1,
+      floatOffset(backend, dy, 'dense stack'),
+      y ? floatOffset(backend, y, 'dense stack') : -1,
+      dx ? floatOffset(backend, dx, 'dense stack') : -1,
       lowest,
     ]);
     for (let i = 0; i < L; i++) {
@@ -197,10 +192,10 @@ function nativeBackward(blas: NativeBlas) {
         [
           widths[i],
           widths[i + 1],
-          floatOffset(backend, w[i]),
-          floatOffset(backend, i === 0 ? x : h[i - 1]),
-          dwi ? floatOffset(backend, dwi) : -1,
-          dbi ? floatOffset(backend, dbi) : -1,
+          floatOffset(backend, w[i], 'dense stack'),
+          floatOffset(backend, i === 0 ? x : h[i - 1], 'dense stack'),
+          dwi ? floatOffset(backend, dwi, 'dense stack') : -1,
+          dbi ? floatOffset(backend, dbi, 'dense stack') : -1,
         ],
         9 + 6 * i,
       );

@@ -11,17 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeBlas } from './nativeBlas.js';
-import type { KernelArgs, WasmLikeBackend } from './wasmMatMul.js';
+import { type KernelArgs, type WasmHeapBackend, floatOffset } from './wasmMatMul.js';
 
 export const SUM_OF_SQUARES = 'InfoboundSumOfSquares';
 export const ADD_SCALED = 'InfoboundAddScaled';
 
-interface WasmHeapBackend extends WasmLikeBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-}
-
-const floatOffset = (be: WasmHeapBackend, t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset >> 2;
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 
 function listInputs(inputs: Record<string, tf.TensorInfo | undefined>, prefix: string, count: number): tf.TensorInfo[] {
@@ -41,7 +35,7 @@ function sumOfSquaresKernel(blas: NativeBlas | null) {
     if (blas) {
       const plan = new Float64Array(1 + 2 * xs.length);
       plan[0] = xs.length;
-      xs.forEach((x, i) => plan.set([floatOffset(be, x), size(x.shape)], 1 + 2 * i));
+      xs.forEach((x, i) => plan.set([floatOffset(be, x, 'gradient set op'), size(x.shape)], 1 + 2 * i));
       total = blas.sumSquares(be.wasm.HEAPU8.buffer, plan);
     } else {
       for (const x of xs) {
@@ -68,7 +62,12 @@ function addScaledKernel(blas: NativeBlas | null) {
     if (blas) {
       const plan = new Float64Array(2 + 4 * count);
       plan.set([count, s]);
-      as.forEach((a, i) => plan.set([floatOffset(be, a), floatOffset(be, bs[i]), floatOffset(be, outs[i]), size(a.shape)], 2 + 4 * i));
+      as.forEach((a, i) =>
+        plan.set(
+          [floatOffset(be, a, 'gradient set op'), floatOffset(be, bs[i], 'gradient set op'), floatOffset(be, outs[i], 'gradient set op'), size(a.shape)],
+          2 + 4 * i,
+        ),
+      );
       blas.axpyMany(be.wasm.HEAPU8.buffer, plan);
     } else {
       const sf = Math.fround(s);

@@ -16,16 +16,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { engineInternals, lastTapeNode, shareKept, tapeMode, wantedInputs } from './tapeNode.js';
 import type { NativeBlas } from './nativeBlas.js';
-import type { KernelArgs, WasmLikeBackend } from './wasmMatMul.js';
+import { type KernelArgs, type WasmHeapBackend, floatOffset } from './wasmMatMul.js';
 
 export const PAIR_SUM_RELU = 'InfoboundPairSumRelu';
 export const PAIR_SUM_RELU_GRAD = 'InfoboundPairSumReluGrad';
-
-interface WasmHeapBackend extends WasmLikeBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-}
-const floatOffset = (be: WasmHeapBackend, t: tf.TensorInfo) => (be.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset >> 2;
 
 function forwardKernel(blas: NativeBlas, args: KernelArgs): tf.TensorInfo {
   const { a, c } = args.inputs as Record<string, tf.TensorInfo>;
@@ -36,7 +30,10 @@ function forwardKernel(blas: NativeBlas, args: KernelArgs): tf.TensorInfo {
   const be = args.backend;
   const out = be.makeOutput([n * m, h], 'float32');
   const hb = be as WasmHeapBackend;
-  blas.pairSumRelu(hb.wasm.HEAPU8.buffer, Float64Array.of(floatOffset(hb, a), floatOffset(hb, c), floatOffset(hb, out), n, m, h));
+  blas.pairSumRelu(
+    hb.wasm.HEAPU8.buffer,
+    Float64Array.of(floatOffset(hb, a, 'pair sum relu'), floatOffset(hb, c, 'pair sum relu'), floatOffset(hb, out, 'pair sum relu'), n, m, h),
+  );
   return out;
 }
 
@@ -51,8 +48,11 @@ function backwardKernel(blas: NativeBlas, args: KernelArgs): tf.TensorInfo[] {
   if (dA) outs.push(dA);
   if (dC) outs.push(dC);
   const hb = be as WasmHeapBackend;
-  const off = (t: tf.TensorInfo | null) => (t ? floatOffset(hb, t) : -1);
-  blas.pairSumReluGrad(hb.wasm.HEAPU8.buffer, Float64Array.of(floatOffset(hb, dy), floatOffset(hb, out), off(dA), off(dC), n, m, h));
+  const off = (t: tf.TensorInfo | null) => (t ? floatOffset(hb, t, 'pair sum relu') : -1);
+  blas.pairSumReluGrad(
+    hb.wasm.HEAPU8.buffer,
+    Float64Array.of(floatOffset(hb, dy, 'pair sum relu'), floatOffset(hb, out, 'pair sum relu'), off(dA), off(dC), n, m, h),
+  );
   return outs;
 }
 

@@ -25,6 +25,18 @@ export interface WasmLikeBackend {
   /** A view of the tensor's bytes on the wasm heap; invalidated when the heap grows (any allocation). */
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
+/** BackendWasm's heap and the heap offset of each tensor's data, for kernels that call the native addon. */
+export interface WasmHeapBackend extends WasmLikeBackend {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
+}
+
+/** Float offset of a tensor's data on the wasm heap (unsigned: the heap may exceed 2 GB); `who` names the kernel in the error. */
+export function floatOffset(be: WasmHeapBackend, t: tf.TensorInfo, who = 'wasm kernel'): number {
+  const d = be.dataIdMap.get(t.dataId);
+  if (!d) throw new Error(`${who}: a tensor is not on the wasm backend`);
+  return d.memoryOffset >>> 2;
+}
 export type KernelArgs = { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmLikeBackend; attrs: Record<string, unknown> };
 type StockArgs = Parameters<tf.KernelFunc>[0];
 
