@@ -40,13 +40,12 @@ import { applyRateSchedule, createOptimizer, parseOptimizerConfig, type Optimize
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';
 import { renderAliFigures, type AliEval, type AliTrace } from './aliFigures.js';
-import type { FigureOptions } from './figureOutput.js';
 import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import type { NetConfig } from './ganTask.js';
-import { expandVary } from './paths.js';
+import { expandVary, type VaryingExperiment } from './paths.js';
 import { TASK_SCHEMAS } from './schema.js';
 import { logTrainStep } from './trainTrace.js';
 
@@ -92,15 +91,7 @@ export interface ConvLayersConfig {
   batchNorm: boolean;
 }
 
-export interface AliConfig {
-  name: string;
-  task: 'ali';
-  seed: number;
-  logEvery: number;
-  vary: { path: string; values: unknown[] }[];
-  settings: { label: string; values: Record<string, unknown>; cfg: AliSettingConfig }[];
-  figures: FigureOptions;
-}
+export type AliConfig = VaryingExperiment<'ali', AliSettingConfig>;
 
 /**
  * One setting from the schema's validated, defaulted object (src/experiments/schema.ts: types,

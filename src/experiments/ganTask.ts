@@ -25,9 +25,8 @@ import type { RunContext, RunFailure, TaskResult } from './context.js';
 import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
-import type { FigureOptions } from './figureOutput.js';
 import { renderGanFigures, type GanEval, type GanTrace } from './ganFigures.js';
-import { expandVary } from './paths.js';
+import { expandVary, type VaryingExperiment } from './paths.js';
 import { TASK_SCHEMAS } from './schema.js';
 import { logTrainStep } from './trainTrace.js';
 
@@ -75,15 +74,7 @@ export interface GanSettingConfig {
   };
 }
 
-export interface GanConfig {
-  name: string;
-  task: 'gan';
-  seed: number;
-  logEvery: number;
-  vary: { path: string; values: unknown[] }[];
-  settings: { label: string; values: Record<string, unknown>; cfg: GanSettingConfig }[];
-  figures: FigureOptions;
-}
+export type GanConfig = VaryingExperiment<'gan', GanSettingConfig>;
 
 /**
  * One setting from the schema's validated, defaulted object (src/experiments/schema.ts: types,

@@ -37,10 +37,9 @@ import { ArrayExports } from './arrayExports.js';
 import { AllDiverged, appendFailures, divergenceGuard, failureRows, recordDivergence } from './failures.js';
 import { parseCriticConfig } from './criticConfig.js';
 import { samplerOf, type NetConfig } from './ganTask.js';
-import type { FigureOptions } from './figureOutput.js';
 import { renderInfoGanFigures } from './infoGanFigures.js';
 import { TASK_SCHEMAS } from './schema.js';
-import { expandVary } from './paths.js';
+import { expandVary, type VaryingExperiment } from './paths.js';
 import { logTrainStep } from './trainTrace.js';
 
 /** The MI term: an estimator of src/mi, InfoGAN's Q head, or none (plain GAN reference). */
@@ -70,15 +69,7 @@ export interface InfoGanSettingConfig {
   };
 }
 
-export interface InfoGanConfig {
-  name: string;
-  task: 'infogan';
-  seed: number;
-  logEvery: number;
-  vary: { path: string; values: unknown[] }[];
-  settings: { label: string; values: Record<string, unknown>; cfg: InfoGanSettingConfig }[];
-  figures: FigureOptions;
-}
+export type InfoGanConfig = VaryingExperiment<'infogan', InfoGanSettingConfig>;
 
 /** `"mine"`, `{ "kind": "eta-mine", … }`, `"infogan"` or `"none"`; unknown kinds list every valid one. */
 export function parseCodeMi(v: unknown, path: string): CodeMiConfig {

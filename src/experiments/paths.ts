@@ -1,5 +1,6 @@
 /** Reads and writes values at dotted paths ("data.rho") in plain JSON objects (for `vary` and sweep grids). */
 import { ConfigError, expectObject, isObject } from '../config/validate.js';
+import type { FigureOptions } from './figureOutput.js';
 
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
@@ -33,6 +34,24 @@ export interface VaryAxis {
   values: unknown[];
 }
 
+/** One combination of an experiment's `vary`: its label, the values it set and the parsed setting. */
+export interface Setting<C> {
+  label: string;
+  values: Record<string, unknown>;
+  cfg: C;
+}
+
+/** A parsed experiment whose settings come from `vary` (the gan, infogan and ali tasks). */
+export interface VaryingExperiment<T extends string, C> {
+  name: string;
+  task: T;
+  seed: number;
+  logEvery: number;
+  vary: VaryAxis[];
+  settings: Setting<C>[];
+  figures: FigureOptions;
+}
+
 /**
  * Expands an experiment's `vary` (config paths → value lists) into one parsed setting per
  * combination: the raw config with the combination applied, parsed by the task's `parseSetting`.
@@ -40,7 +59,7 @@ export interface VaryAxis {
 export function expandVary<C>(
   raw: Record<string, unknown>,
   parseSetting: (raw: Record<string, unknown>) => C,
-): { vary: VaryAxis[]; settings: { label: string; values: Record<string, unknown>; cfg: C }[] } {
+): { vary: VaryAxis[]; settings: Setting<C>[] } {
   const vary =
     raw.vary === undefined
       ? []
