@@ -56,10 +56,7 @@ export interface VaryingExperiment<T extends string, C> {
  * Expands an experiment's `vary` (config paths → value lists) into one parsed setting per
  * combination: the raw config with the combination applied, parsed by the task's `parseSetting`.
  */
-export function expandVary<C>(
-  raw: Record<string, unknown>,
-  parseSetting: (raw: Record<string, unknown>) => C,
-): { vary: VaryAxis[]; settings: Setting<C>[] } {
+export function expandVary<C>(raw: Record<string, unknown>, parseSetting: (raw: Record<string, unknown>) => C): { vary: VaryAxis[]; settings: Setting<C>[] } {
   const vary =
     raw.vary === undefined
       ? []
