@@ -7,14 +7,13 @@
  * A bad one is one line on stderr and exit 2, and no run directory exists. Progress goes to
  * stderr; stdout holds the result only (with --json: exactly one JSON object).
  */
-import { execFileSync } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ready } from '../backend/backend.js';
 import { ConfigError } from '../config/validate.js';
 import { parseCriticConfig } from '../experiments/criticConfig.js';
 import { parseColumns, readArrayFile, selectColumns, type ArrayTable } from '../io/arrayFile.js';
-import { claimRunDir, makeRunId, RunDir } from '../io/runDir.js';
+import { claimRunDir, gitCommit, makeRunId, RunDir } from '../io/runDir.js';
 import { estimateMI, resolveEstimateOptions, type EstimateOptions, type EstimateResult } from '../mi/estimateMI.js';
 import { lineChart, type LineSeries } from '../plot/lineChart.js';
 import { createProgress } from './progress.js';
@@ -133,16 +132,6 @@ function asFlagError(e: unknown): never {
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 function toJson(r: EstimateResult, describe: Inputs['describe']): string {
   return JSON.stringify({ ...r, inputs: describe }, (_k, v) => (typeof v === 'number' ? finite(v) : v));
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return null;
-  }
 }
 
 function curvesChart(r: EstimateResult): Buffer {

@@ -4,13 +4,12 @@
  * task, and write summary.json — also when the run fails or is interrupted, so a partial run
  * always leaves a readable record.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend/backend.js';
 import { ConfigError, expectObject, num, parseConfigJson } from '../config/validate.js';
 import { checkOutputDir } from '../io/outputDir.js';
-import { claimRunDir, makeRunId, RunDir } from '../io/runDir.js';
+import { claimRunDir, gitCommit, makeRunId, RunDir } from '../io/runDir.js';
 import { DEFAULT_DIVERGENCE_LIMIT, DivergenceError, StopRequested } from '../train/loop.js';
 import type { Progress, RunFailure, TaskResult } from './context.js';
 import { AllDiverged, describeFailure } from './failures.js';
@@ -123,16 +122,6 @@ export function prepareConfig(raw: Record<string, unknown>, opts: Pick<RunOption
 function recordedConfig(cfg: unknown, divergenceLimit: number): Record<string, unknown> {
   const c = cfg && typeof cfg === 'object' && 'source' in (cfg as object) ? { ...(cfg as object), source: undefined } : (cfg as object);
   return { ...c, divergenceLimit };
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return null;
-  }
 }
 
 export async function runExperiment(raw: Record<string, unknown>, opts: RunOptions): Promise<RunOutcome> {

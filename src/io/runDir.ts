@@ -3,6 +3,7 @@
  * renamed), so an interrupted run never leaves a half-written summary or PNG; metrics.jsonl is
  * appended one complete line per logged step, so it is readable up to the last step that finished.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -63,4 +64,15 @@ export function makeRunId(seed: number, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const t = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
   return `${t}-s${seed}`;
+}
+
+/** The commit of the git checkout the run was started in (recorded in run.json), or null outside one. */
+export function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return null;
+  }
 }
