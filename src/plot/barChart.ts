@@ -3,6 +3,7 @@
  * estimator (series), from a sweep.
  */
 import {
+  type ChartFrameOptions,
   drawAxes,
   drawFrameBorder,
   FONTS,
@@ -30,16 +31,10 @@ export interface BarSeries {
   color?: string;
 }
 
-export interface BarChartOptions {
+export interface BarChartOptions extends ChartFrameOptions {
   /** group labels along x (long or crowded labels are slanted). */
   categories: string[];
   series: BarSeries[];
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  /** canvas size in pixels (default 800 × 500). */
-  width?: number;
-  height?: number;
   /** fixed y range; default from 0 (or the lowest bar) to the highest bar or error bar, padded. */
   yRange?: [number, number];
   /** print each value above its bar (default true; labels wider than their bar are left out). */

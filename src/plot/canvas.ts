@@ -400,6 +400,16 @@ function drawSwatch(ctx: DrawContext, e: LegendEntry, x: number, cy: number): vo
 // ---------------------------------------------------------------------------------------------
 // axes
 
+/** The labels and canvas size every chart's options share. */
+export interface ChartFrameOptions {
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
+  /** canvas size in pixels (default 800 × 500; in panels, the panel's size). */
+  width?: number;
+  height?: number;
+}
+
 /** What an axes box shows; the layout decides where everything goes. */
 export interface AxesSpec {
   title?: string;

@@ -11,6 +11,7 @@
  * grid values), or 1-2-5 / decade ticks when there are more than 12 of them.
  */
 import {
+  type ChartFrameOptions,
   drawAxes,
   drawFrameBorder,
   drawTitle,
@@ -52,14 +53,8 @@ export interface ErrorBarSeries {
   color?: string;
 }
 
-export interface ErrorBarChartOptions {
+export interface ErrorBarChartOptions extends ChartFrameOptions {
   series: ErrorBarSeries[];
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  /** canvas size in pixels (default 800 × 500; in panels, the panel's size). */
-  width?: number;
-  height?: number;
   /** base-10 log x axis, a 0 placed at a marked position left of an axis break (see the module note). */
   xLog?: boolean;
   /** the y range reaches down (or up) to 0, with a 3% margin past it, e.g. for counts and percentages. */

@@ -5,6 +5,7 @@
 import type { DrawContext } from './drawContext.js';
 import { createFigure, type RenderOptions } from './figure.js';
 import {
+  type ChartFrameOptions,
   clampPx,
   drawAxes,
   drawFrameBorder,
@@ -59,15 +60,9 @@ export interface RefLine {
   dashed?: boolean;
 }
 
-export interface LineChartOptions {
+export interface LineChartOptions extends ChartFrameOptions {
   series: LineSeries[];
   refLines?: RefLine[];
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  /** canvas size in pixels (default 800 × 500). */
-  width?: number;
-  height?: number;
   /** fixed axis ranges; default: the finite data (x tight, y padded by 5%, bands and ref lines included). */
   xRange?: [number, number];
   yRange?: [number, number];

@@ -5,6 +5,7 @@
 import type { DrawContext } from './drawContext.js';
 import { createFigure, type RenderOptions } from './figure.js';
 import {
+  type ChartFrameOptions,
   drawAxes,
   drawFrameBorder,
   drawLegend,
@@ -47,18 +48,12 @@ export interface PointGroup {
   classNames?: string[];
 }
 
-export interface ScatterOptions {
+export interface ScatterOptions extends ChartFrameOptions {
   groups: PointGroup[];
   /** interleaved [x0, y0, …] drawn as black "+" marks, open in the middle and under the points (e.g. a mixture's mode centres). */
   markers?: ArrayLike<number>;
   /** legend label of the markers (default "mode centres"). */
   markerName?: string;
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  /** canvas size in pixels (default 800 × 500; in panels, the panel size). */
-  width?: number;
-  height?: number;
   /** fixed axis ranges; default: the finite points (markers included) padded by 5%. */
   xRange?: [number, number];
   yRange?: [number, number];
