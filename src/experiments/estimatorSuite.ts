@@ -237,7 +237,7 @@ export async function runMiSuite(cfg: MiSuiteConfig, ctx: RunContext): Promise<T
           cells.set(key, row);
           rows.push(row);
         }
-        row.seeds.push({
+        const seedRow = {
           seed: s,
           trueMI: sample.trueMI,
           estimate: r.estimate,
@@ -245,24 +245,15 @@ export async function runMiSuite(cfg: MiSuiteConfig, ctx: RunContext): Promise<T
           steps: r.steps,
           bestStep: r.perSeed[0].bestStep,
           wallSeconds: r.wallSeconds,
-        });
+        };
+        row.seeds.push(seedRow);
         row.warnings.push(...r.warnings.map((w) => `seed ${s}: ${w.replace(/^seed 0: /, '')}`));
         const est = row.seeds.map((x) => x.estimate);
         row.trueMI = meanStd(row.seeds.map((x) => x.trueMI)).mean;
         ({ mean: row.mean, std: row.std } = meanStd(est));
         row.bias = meanStd(row.seeds.map((x) => x.estimate - x.trueMI)).mean;
         row.trainMean = meanStd(row.seeds.map((x) => x.trainEstimate)).mean;
-        ctx.out.appendMetrics({
-          task: t.label,
-          estimator: e.label,
-          seed: s,
-          trueMI: sample.trueMI,
-          estimate: r.estimate,
-          trainEstimate: r.trainEstimate,
-          steps: r.steps,
-          bestStep: r.perSeed[0].bestStep,
-          wallSeconds: r.wallSeconds,
-        });
+        ctx.out.appendMetrics({ task: t.label, estimator: e.label, ...seedRow });
         ctx.progress.note(
           `${t.label} × ${e.label} seed ${s + 1}: ${fmt(r.estimate)} nats held out (true ${fmt(sample.trueMI)}, train ${fmt(r.trainEstimate)}) in ${r.wallSeconds.toFixed(1)} s`,
         );
