@@ -5,7 +5,8 @@
  */
 import { initBackend } from '../backend/backend.js';
 import { StopRequested } from '../train/loop.js';
-import { settingsOf, trainEstimator } from './miBenchmark.js';
+import { trainEstimator } from './estimatorTraining.js';
+import { settingsOf } from './miBenchmarkConfig.js';
 import type { MiWorkerJob, MiWorkerMessage } from './miWorkers.js';
 
 /** progress ticks at most this often: one IPC message a step would cost more than a small step */

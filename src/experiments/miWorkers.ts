@@ -17,9 +17,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../backend/backend.js';
+import { localBlasThreads } from '../backend/blasThreads.js';
 import { StopRequested } from '../train/loop.js';
-import type { EstimatorRun, EstimatorRunContext, MiBenchmarkConfig, MiSetting } from './miBenchmark.js';
-import { localBlasThreads } from './sweep/localExecutor.js';
+import type { EstimatorRun, EstimatorRunContext } from './estimatorTraining.js';
+import type { MiBenchmarkConfig, MiSetting } from './miBenchmarkConfig.js';
 
 /** What the parent sends a child: one estimator of one setting to train. */
 export interface MiWorkerJob {

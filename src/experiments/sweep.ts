@@ -23,9 +23,10 @@ export {
   type SweepCell,
   type SweepRecord,
   type CellStatus,
+  type ComparisonRow,
   type SlurmSettings,
 } from './sweep/plan.js';
-export { compareCells, comparedMetrics, readCellOutcome, writeComparison, type ComparisonRow } from './sweep/collect.js';
+export { compareCells, comparedMetrics, readCellOutcome, writeComparison } from './sweep/collect.js';
 export { follow, type Executor } from './sweep/executor.js';
 export { LocalExecutor } from './sweep/localExecutor.js';
 export { SlurmExecutor } from './sweep/slurmExecutor.js';

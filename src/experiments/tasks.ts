@@ -8,7 +8,8 @@ import { parseAli, runAli, type AliConfig } from './aliTask.js';
 import { parseGan, runGan, type GanConfig } from './ganTask.js';
 import { parseIb, runIb, type IbConfig } from './ibTask.js';
 import { parseInfoGan, runInfoGan, type InfoGanConfig } from './infoGanTask.js';
-import { parseMiBenchmark, runMiBenchmark, type MiBenchmarkConfig } from './miBenchmark.js';
+import { runMiBenchmark } from './miBenchmark.js';
+import { parseMiBenchmark, type MiBenchmarkConfig } from './miBenchmarkConfig.js';
 import { parseMiSuite, runMiSuite, type MiSuiteConfig } from './estimatorSuite.js';
 
 export interface Task<C> {

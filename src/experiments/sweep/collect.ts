@@ -13,7 +13,7 @@ import { errorBarChart, errorBarPanels } from '../../plot/errorBarChart.js';
 import type { RenderOptions } from '../../plot/figure.js';
 import { DEFAULT_FIGURE_OPTIONS } from '../figureOutput.js';
 import { cellFacts, numericAxisOf, sweepLineChart, sweepLineData, metricLabel, TRADE_OFF, tradeOffPanels, useLogAxis } from './lineFigures.js';
-import { valueLabel, type CellStatus, type GridAxis, type Sweep, type SweepCell, type SweepRecord } from './plan.js';
+import { valueLabel, type CellStatus, type ComparisonRow, type GridAxis, type Sweep, type SweepCell, type SweepRecord } from './plan.js';
 
 export interface CellOutcome {
   status: CellStatus;
@@ -63,14 +63,6 @@ export function applyOutcome(cell: SweepCell, o: CellOutcome): void {
   else delete cell.error;
   if (o.metrics) cell.metrics = o.metrics;
   else delete cell.metrics;
-}
-
-export interface ComparisonRow {
-  cell: string;
-  values: Record<string, unknown>;
-  seeds: number;
-  failed: { seed: number; error: string }[];
-  metrics: Record<string, { mean: number; std: number; n: number }>;
 }
 
 /** "k/n seeds" when only k of the n seeds that completed reported a metric (n = 0 for none), else "". */

@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import type { ErrorBarChartOptions, ErrorBarSeries } from '../../plot/errorBarChart.js';
 import type { FigureFormat } from '../../plot/figure.js';
 import { parseFigureOptions } from '../figureOutput.js';
-import type { ComparisonRow } from './collect.js';
-import { valueLabel, type GridAxis, type SweepCell } from './plan.js';
+import { valueLabel, type ComparisonRow, type GridAxis, type SweepCell } from './plan.js';
 
 /** A grid key usable as x: at least two values, all finite numbers. */
 export function isNumericAxis(axis: { values: unknown[] }): boolean {

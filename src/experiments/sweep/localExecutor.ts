@@ -4,18 +4,11 @@
  * forwarded to the running cells, which stop after their current step and record `interrupted`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
+import { localBlasThreads } from '../../backend/blasThreads.js';
 import { applyOutcome, readCellOutcome } from './collect.js';
 import type { Executor } from './executor.js';
 import { cellArgs, type Sweep, type SweepCell } from './plan.js';
-
-/**
- * OpenBLAS starts a spinning thread per core in every process: with P cells at once each gets its
- * share of the cores (a user's OPENBLAS_NUM_THREADS wins). The thread count changes results (README).
- */
-export function localBlasThreads(parallel: number, env: NodeJS.ProcessEnv = process.env): string {
-  return env.OPENBLAS_NUM_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / parallel)));
-}
 
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;

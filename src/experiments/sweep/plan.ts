@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError } from '../../config/validate.js';
 import { claimRunDir, makeRunId, RunDir } from '../../io/runDir.js';
-import { labelOfEstimator, type MiBenchmarkConfig } from '../miBenchmark.js';
+import { labelOfEstimator, type MiBenchmarkConfig } from '../miBenchmarkConfig.js';
 import { cartesian } from '../paths.js';
 import { prepareConfig } from '../runExperiment.js';
 
@@ -80,6 +80,15 @@ export interface SweepCell {
   slurm?: { jobId: string; taskId: number; log: string };
   /** earlier attempts, moved to attempts/<cell>.<n> by `sweep resume`. */
   attempts?: number;
+}
+
+/** One grid point of a comparison: mean ± population std of each metric over the seeds that completed. */
+export interface ComparisonRow {
+  cell: string;
+  values: Record<string, unknown>;
+  seeds: number;
+  failed: { seed: number; error: string }[];
+  metrics: Record<string, { mean: number; std: number; n: number }>;
 }
 
 export interface SlurmSettings {
