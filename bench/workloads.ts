@@ -10,7 +10,7 @@ import { createEstimator, parseEstimatorConfig } from '../src/mi/registry.js';
 import { disposeGan, ganTrainStep } from '../src/models/gan.js';
 import { createIbModel, disposeIbModel, ibTrainStep } from '../src/models/ib.js';
 import { createCritic } from '../src/nets/critics.js';
-import { miTrainStep } from '../src/train/miStep.js';
+import { miTrainStep } from '../src/mi/miStep.js';
 import { createOptimizer } from '../src/train/optimizer.js';
 import { Rng } from '../src/util/rng.js';
 

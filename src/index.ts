@@ -33,7 +33,7 @@ export {
   type CriticStepTensors,
   type VariableLike,
 } from './mi/miRegularizer.js';
-export { combineWithAdaptiveClip, globalNorm, type ClippedGradients } from './models/adaptiveClip.js';
+export { combineWithAdaptiveClip, globalNorm, type ClippedGradients } from './mi/adaptiveClip.js';
 
 // Pure bounds (Poole et al. 2019) and the estimators built on them.
 export { donskerVaradhan, nwj, etaDonskerVaradhan, infoNce, jensenShannon, smileDv } from './mi/bounds.js';
@@ -45,8 +45,8 @@ export { NwjEstimator, InfoNceEstimator, JsEstimator, SmileEstimator } from './m
 export { driftPenalty, DEFAULT_REGULARIZER, type RegularizerConfig } from './mi/regularizer.js';
 export { logMeanExp, stopGradient, scoresFromMatrix } from './mi/ops.js';
 export { ksgMutualInformation } from './mi/ksg.js';
-export { miTrainStep, type MiLearner, type MiStepNumbers } from './train/miStep.js';
-export { criticScores } from './train/criticScores.js';
+export { miTrainStep, type MiLearner, type MiStepNumbers } from './mi/miStep.js';
+export { criticScores } from './mi/criticScores.js';
 
 // Estimating MI from a user's data.
 export {

@@ -1,6 +1,6 @@
 /**
  * One-kernel operations on a whole set of gradients (one tensor per variable), for adaptive
- * gradient clipping (src/models/adaptiveClip.ts) and anything else that treats a model's gradients
+ * gradient clipping (src/mi/adaptiveClip.ts) and anything else that treats a model's gradients
  * as one vector. tfjs needs two kernels per tensor for a squared norm (Square, Sum) plus AddN, and
  * two per tensor for g_a + s·g_b; here each is one kernel for the whole set (native with the addon,
  * JavaScript on the wasm heap without it; the tf composite on other backends).

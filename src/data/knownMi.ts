@@ -29,10 +29,9 @@
 import { z } from 'zod';
 import { computedDefault, int, nonNeg, nonNegInt, obj, parseWith, positive, posInt } from '../config/schemaTools.js';
 import { ConfigError } from '../config/validate.js';
-import { digamma } from '../mi/ksg.js';
 import { cholesky, logDetSpd, principalBlock } from '../util/linalg.js';
 import { Rng } from '../util/rng.js';
-import { logGamma, normalCdf } from '../util/special.js';
+import { digamma, logGamma, normalCdf } from '../util/special.js';
 
 export const KNOWN_MI_KINDS = ['gaussian-dense', 'gaussian-sparse', 'gaussian-random', 'student-t', 'transformed', 'independent', 'onehot'] as const;
 export type KnownMiKind = (typeof KNOWN_MI_KINDS)[number];

@@ -8,7 +8,7 @@ import type { Pooling } from '../mi/baseEstimator.js';
 import { WindowedEstimate } from '../mi/window.js';
 import { createCritic } from '../nets/critics.js';
 import { DEFAULT_DIVERGENCE_LIMIT, runLoop } from '../train/loop.js';
-import { miTrainStep } from '../train/miStep.js';
+import { miTrainStep } from '../mi/miStep.js';
 import { createOptimizer } from '../train/optimizer.js';
 import { withCleanup } from '../util/cleanup.js';
 import { deriveSeed } from '../util/hash.js';

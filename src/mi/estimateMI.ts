@@ -36,7 +36,7 @@ import { ready } from '../backend/backend.js';
 import { ConfigError } from '../config/validate.js';
 import { meanStd } from '../eval/miStats.js';
 import { createCritic, type Critic, type CriticConfig } from '../nets/critics.js';
-import { miTrainStep } from '../train/miStep.js';
+import { miTrainStep } from './miStep.js';
 import { createOptimizer } from '../train/optimizer.js';
 import { deriveSeed } from '../util/hash.js';
 import { Rng } from '../util/rng.js';

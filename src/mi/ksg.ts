@@ -3,26 +3,7 @@
  * Grassberger 2004, "Estimating mutual information", Phys. Rev. E 69, 066138, algorithm 1), a
  * non-neural baseline for the neural estimators. Plain float64 TypeScript, no tfjs.
  */
-
-/**
- * The digamma function ψ(x) = d/dx log Γ(x), for x > 0.
- *
- * The recurrence ψ(x) = ψ(x + 1) − 1/x lifts x to ≥ 10, where the asymptotic series
- *   ψ(x) ≈ log x − 1/(2x) − Σ_{j=1..7} B_{2j} / (2j·x^{2j})
- *        = log x − 1/(2x) − 1/(12x²) + 1/(120x⁴) − 1/(252x⁶) + 1/(240x⁸) − 1/(132x¹⁰)
- *          + 691/(32760x¹²) − 1/(12x¹⁴)
- * has truncation error below 3617/(8160·x¹⁶) < 10⁻¹⁶, so rounding dominates (~1e-15).
- */
-export function digamma(x: number): number {
-  if (!(x > 0) || !Number.isFinite(x)) throw new Error(`digamma: x must be a finite positive number, got ${x}`);
-  let r = 0;
-  while (x < 10) {
-    r -= 1 / x;
-    x += 1;
-  }
-  const f = 1 / (x * x);
-  return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132 - f * (691 / 32760 - f / 12))))));
-}
+import { digamma } from '../util/special.js';
 
 type Samples = Float32Array | Float64Array | readonly number[];
 

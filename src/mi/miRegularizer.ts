@@ -19,11 +19,11 @@
  * a fresh critic (estimateMI) after training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { criticScores } from '../train/criticScores.js';
+import { criticScores } from './criticScores.js';
 import { createCritic, type Critic, type CriticConfig } from '../nets/critics.js';
 import { createOptimizer, type OptimizerConfig } from '../train/optimizer.js';
 import { Rng } from '../util/rng.js';
-import { combineWithAdaptiveClip, globalNorm } from '../models/adaptiveClip.js';
+import { combineWithAdaptiveClip, globalNorm } from './adaptiveClip.js';
 import type { MIEstimator } from './interface.js';
 import { createEstimator, parseEstimatorConfig, type EstimatorConfig, type EstimatorKind } from './registry.js';
 

@@ -22,7 +22,7 @@ import { createOptimizer, type OptimizerConfig } from '../train/optimizer.js';
 import { PolyakAverage } from '../train/polyak.js';
 import { getOptimizerState, savedToTensor, setOptimizerState, tensorToSaved, type SavedArray } from '../train/optimizerState.js';
 import type { Rng } from '../util/rng.js';
-import { globalNorm } from './adaptiveClip.js';
+import { globalNorm } from '../mi/adaptiveClip.js';
 import { vibRate } from './vib.js';
 
 export interface IbModelConfig {

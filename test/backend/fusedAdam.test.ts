@@ -14,7 +14,7 @@ import { correlatedGaussians } from '../../src/data/correlatedGaussians.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
 import { createCritic } from '../../src/nets/critics.js';
 import { Mlp } from '../../src/nets/mlp.js';
-import { miTrainStep } from '../../src/train/miStep.js';
+import { miTrainStep } from '../../src/mi/miStep.js';
 import { Rng } from '../../src/util/rng.js';
 
 const native = loadNativeBlas();

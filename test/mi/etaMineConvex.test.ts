@@ -12,8 +12,8 @@ import { EtaMineConvex } from '../../src/mi/etaMineConvex.js';
 import { estimateMI } from '../../src/mi/estimateMI.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
 import { ConcatCritic } from '../../src/nets/critics.js';
-import { miTrainStep } from '../../src/train/miStep.js';
-import { criticScores } from '../../src/train/criticScores.js';
+import { miTrainStep } from '../../src/mi/miStep.js';
+import { criticScores } from '../../src/mi/criticScores.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** Random features: joint rows ~ N(μ, 1), marginal rows ~ N(0, 1) in d dims. */

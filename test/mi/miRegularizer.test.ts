@@ -11,7 +11,7 @@ import { MIRegularizer } from '../../src/mi/miRegularizer.js';
 import { createCritic } from '../../src/nets/critics.js';
 import { layersCritic } from '../../src/nets/layersCritic.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
-import { miTrainStep } from '../../src/train/miStep.js';
+import { miTrainStep } from '../../src/mi/miStep.js';
 import { Rng } from '../../src/util/rng.js';
 
 const N = 64;

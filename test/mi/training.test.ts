@@ -11,7 +11,7 @@ import { oneHotPairs } from '../../src/data/oneHot.js';
 import type { PairSampler } from '../../src/data/types.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
 import { createCritic, type CriticConfig } from '../../src/nets/critics.js';
-import { miTrainStep } from '../../src/train/miStep.js';
+import { miTrainStep } from '../../src/mi/miStep.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** Trains and returns the mean estimate of the last `tail` steps; yields to the event loop every 200 steps (vitest's worker RPC must stay responsive). */

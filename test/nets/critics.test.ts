@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BilinearCritic, createCritic } from '../../src/nets/critics.js';
 import { Mlp } from '../../src/nets/mlp.js';
-import { miTrainStep } from '../../src/train/miStep.js';
+import { miTrainStep } from '../../src/mi/miStep.js';
 import { createEstimator, parseEstimatorConfig } from '../../src/mi/registry.js';
 import { Rng } from '../../src/util/rng.js';
 

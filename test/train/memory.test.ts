@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { correlatedGaussians } from '../../src/data/correlatedGaussians.js';
 import { createEstimator, ESTIMATOR_KINDS, parseEstimatorConfig } from '../../src/mi/registry.js';
 import { createCritic } from '../../src/nets/critics.js';
-import { miTrainStep } from '../../src/train/miStep.js';
+import { miTrainStep } from '../../src/mi/miStep.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('tensor count stays flat over training', () => {

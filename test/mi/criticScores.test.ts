@@ -1,5 +1,5 @@
 /**
- * criticScores (src/train/criticScores.ts) with 'shuffle' sampling scores the joint pairs (x_i, y_i)
+ * criticScores (src/mi/criticScores.ts) with 'shuffle' sampling scores the joint pairs (x_i, y_i)
  * and the marginal pairs (x_i, y_π(i)) in one critic pass over 2n rows: for every critic kind the
  * scores are those of two separate passes, the gradients equal to float rounding, and a concat
  * critic runs one dense stack each way instead of two.
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DENSE_BACKWARD, DENSE_FORWARD } from '../../src/backend/denseStack.js';
 import { type Critic, createCritic, type CriticConfig } from '../../src/nets/critics.js';
 import { layersCritic } from '../../src/nets/layersCritic.js';
-import { criticScores } from '../../src/train/criticScores.js';
+import { criticScores } from '../../src/mi/criticScores.js';
 import { Rng } from '../../src/util/rng.js';
 
 const N = 24,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { ADD_SCALED, SUM_OF_SQUARES } from '../../src/backend/gradientSetOps.js';
-import { combineWithAdaptiveClip, globalNorm } from '../../src/models/adaptiveClip.js';
+import { combineWithAdaptiveClip, globalNorm } from '../../src/mi/adaptiveClip.js';
 import { Rng } from '../../src/util/rng.js';
 import { onCpu } from '../fixtures/onCpu.js';
 

@@ -1,8 +1,8 @@
 /** Evaluates a critic the way an estimator asks: shuffled marginal pairs or the full score matrix. */
 import * as tf from '@tensorflow/tfjs';
 import type { Critic } from '../nets/critics.js';
-import type { CriticScores, Sampling } from '../mi/interface.js';
-import { scoresFromMatrix } from '../mi/ops.js';
+import type { CriticScores, Sampling } from './interface.js';
+import { scoresFromMatrix } from './ops.js';
 
 /**
  * x [n, dx], y [n, dy] are aligned samples of P_XY. For 'shuffle', marginal samples of P_X ⊗ P_Y are

@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Critic } from '../nets/critics.js';
-import type { MIEstimator } from '../mi/interface.js';
+import type { MIEstimator } from './interface.js';
 import { requireFinite, type PairBatch } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
-import { estimatorTerm, trainCritic } from '../mi/miRegularizer.js';
+import { estimatorTerm, trainCritic } from './miRegularizer.js';
 
 export interface MiStepNumbers {
   estimate: number;
