@@ -209,7 +209,7 @@ describe('ali task', () => {
     expect(parseGridArg('variant=ali,ali-mi', 'ali')).toEqual({ key: 'variant', path: 'variant', values: ['ali', 'ali-mi'] });
   });
   it('the shipped ali experiments validate', () => {
-    for (const f of ['ali-25gaussians', 'ali-mnist', 'ali-mnist-conv'])
+    for (const f of ['ali-25gaussians', 'ali-mnist', 'ali-mnist-conv', 'ali-mnist-infonce'])
       expect(() => prepareConfig(readExperimentFile(join('experiments', `${f}.json`)), {})).not.toThrow();
   });
 });
