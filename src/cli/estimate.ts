@@ -13,7 +13,7 @@ import { ready } from '../backend/backend.js';
 import { ConfigError } from '../config/validate.js';
 import { parseCriticConfig } from '../experiments/criticConfig.js';
 import { parseColumns, readArrayFile, selectColumns, type ArrayTable } from '../io/arrayFile.js';
-import { claimRunDir, gitCommit, makeRunId, RunDir } from '../io/runDir.js';
+import { claimRunDir, gitCommit, makeRunId, packageVersion, RunDir } from '../io/runDir.js';
 import { estimateMI, resolveEstimateOptions, type EstimateOptions, type EstimateResult } from '../mi/estimateMI.js';
 import { lineChart, type LineSeries } from '../plot/lineChart.js';
 import { createProgress } from './progress.js';
@@ -223,6 +223,7 @@ export async function cmdEstimate(argv: string[]): Promise<number> {
   const record: Record<string, unknown> = {
     command: 'estimate',
     seed: resolved.seed,
+    infobound: packageVersion(),
     gitCommit: gitCommit(),
     node: process.version,
     argv: process.argv.slice(2),

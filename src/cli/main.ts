@@ -3,13 +3,14 @@
  * The infobound command line. The backend is chosen here, once, from --backend or
  * INFOBOUND_BACKEND; library code never chooses it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfigJson } from '../config/validate.js';
 import { describeFailure } from '../experiments/failures.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
+import { packageVersion } from '../io/runDir.js';
 import { createProgress } from './progress.js';
 import { cmdReport } from './report.js';
 import { PACKAGE_ROOT, experimentPath } from './experimentPath.js';
@@ -118,14 +119,6 @@ export function joinNegativeValues(argv: string[]): string[] {
 /** The commands, for the unknown-command message (keep in step with the dispatch in main). */
 const COMMANDS = ['start', 'run', 'sweep', 'estimate', 'suite', 'report', 'eval', 'train-classifier', 'validate', 'schema', 'list', 'help'];
 
-function version(): string {
-  try {
-    return String((JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version);
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** Files of a stopped run that exist, for the message that points to them. */
 function kept(dir: string): string {
   const files = ['summary.json', 'metrics.jsonl', 'checkpoint.bin', 'table.md'].filter((f) => existsSync(join(dir, f)));
@@ -195,7 +188,7 @@ async function cmdRun(file: string, values: Values, extraSteps?: number, extraOv
 export async function main(argv: string[]): Promise<number> {
   argv = joinNegativeValues(argv);
   if (argv[0] === '--version' || argv[0] === 'version') {
-    process.stdout.write(`infobound ${version()}\n`);
+    process.stdout.write(`infobound ${packageVersion()}\n`);
     return 0;
   }
   // eval and train-classifier parse their own flags
@@ -228,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const [cmd, ...rest] = positionals;
   if (values.version) {
-    process.stdout.write(`infobound ${version()}\n`);
+    process.stdout.write(`infobound ${packageVersion()}\n`);
     return 0;
   }
   if (values.help || cmd === undefined || cmd === 'help') {

@@ -9,7 +9,7 @@ import { basename, resolve } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend/backend.js';
 import { ConfigError, expectObject, num, parseConfigJson } from '../config/validate.js';
 import { checkOutputDir } from '../io/outputDir.js';
-import { claimRunDir, gitCommit, makeRunId, RunDir } from '../io/runDir.js';
+import { claimRunDir, gitCommit, makeRunId, packageVersion, RunDir } from '../io/runDir.js';
 import { DEFAULT_DIVERGENCE_LIMIT, DivergenceError, StopRequested } from '../train/loop.js';
 import type { Progress, RunFailure, TaskResult } from './context.js';
 import { AllDiverged, describeFailure } from './failures.js';
@@ -169,6 +169,7 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
       kernels: backend.kernels,
       kernelsNote: backend.kernelsNote,
     },
+    infobound: packageVersion(),
     gitCommit: gitCommit(),
     node: process.version,
     argv: process.argv.slice(2),

@@ -42,6 +42,8 @@ describe('runExperiment (mi-benchmark)', () => {
     expect(summary.status).toBe('completed');
     expect(summary.seed).toBe(1);
     expect(summary.backend.name).toBe('wasm');
+    // the run names infobound's own version (package.json), not only the checkout's git commit
+    expect(JSON.parse(readFileSync(join(o.dir, 'run.json'), 'utf8')).infobound).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     // two estimators × two levels + KSG × two levels
     expect(summary.rows).toHaveLength(6);
     expect(summary.rows[0]).toMatchObject({ estimator: 'mine', trueMI: 0.5 });
