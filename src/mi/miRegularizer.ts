@@ -26,6 +26,7 @@ import { Rng } from '../util/rng.js';
 import { combineWithAdaptiveClip, globalNorm } from './adaptiveClip.js';
 import type { MIEstimator } from './interface.js';
 import { createEstimator, parseEstimatorConfig, type EstimatorConfig, type EstimatorKind } from './registry.js';
+import { namedNumbers } from '../train/stepNumbers.js';
 
 /** The tensors an MI term computes on one pair (x, y). All are scalars. */
 export interface MiTermOutput {
@@ -396,11 +397,7 @@ export class MIRegularizer {
       optimizer.applyGradients(grads);
       return tf.stack(STEP_FIELDS.map((f) => info[f]));
     });
-    const v = t.dataSync();
-    t.dispose();
-    const out = {} as MIStepInfo;
-    STEP_FIELDS.forEach((f, i) => (out[f] = v[i]));
-    return out;
+    return namedNumbers(STEP_FIELDS, t);
   }
 
   /** Serializable state of the estimator (moving averages, η) for checkpoints. */

@@ -9,6 +9,7 @@ import type { MIEstimator } from './interface.js';
 import { requireFinite, type PairBatch } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
 import { estimatorTerm, trainCritic } from './miRegularizer.js';
+import { namedNumbers } from '../train/stepNumbers.js';
 
 export interface MiStepNumbers {
   estimate: number;
@@ -55,9 +56,5 @@ export function miTrainStep(l: MiLearner, batch: PairBatch, rng: Rng): MiStepNum
     };
     return tf.stack(FIELDS.map((f) => out[f]));
   });
-  const v = stats.dataSync();
-  stats.dispose();
-  const out = {} as MiStepNumbers;
-  FIELDS.forEach((f, i) => (out[f] = v[i]));
-  return out;
+  return namedNumbers(FIELDS, stats);
 }

@@ -23,6 +23,7 @@ import type { Net } from '../nets/convNets.js';
 import { activate, mapRows, type Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
 import { bceWithLogits } from './gan.js';
+import { namedNumbers } from '../train/stepNumbers.js';
 
 export const ALI_VARIANTS = ['ali', 'alice-l2', 'alice-adv', 'ali-mi'] as const;
 export type AliVariant = (typeof ALI_VARIANTS)[number];
@@ -278,11 +279,7 @@ export function aliTrainStep(m: Ali, real: Float32Array, rng: Rng): AliStepNumbe
     tf.dispose([aliceLoss]);
     return stats;
   });
-  const v = out.dataSync();
-  out.dispose();
-  const res = {} as AliStepNumbers;
-  ALI_FIELDS.forEach((f, i) => (res[f] = v[i]));
-  return res;
+  return namedNumbers(ALI_FIELDS, out);
 }
 
 /** The encoder's mean F(x) (μ(x) for a learned-σ encoder): [n, dataDim] → [n, latentDim]. */

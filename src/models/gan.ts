@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type MIRegularizer, regularizedUpdate } from '../mi/miRegularizer.js';
 import type { Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
+import { namedNumbers } from '../train/stepNumbers.js';
 
 export interface Gan {
   generator: Mlp;
@@ -120,9 +121,5 @@ export function ganTrainStep(m: Gan, real: Float32Array, rng: Rng, opts: GanStep
     });
     return tf.stack([dLoss, g.taskLoss, g.mi, g.criticLoss, g.jointTerm, g.marginalTerm, g.penalty, g.taskGradNorm, g.miGradNorm, g.clipScale]);
   });
-  const v = out.dataSync();
-  out.dispose();
-  const res = {} as GanStepNumbers;
-  GAN_FIELDS.forEach((f, i) => (res[f] = v[i]));
-  return res;
+  return namedNumbers(GAN_FIELDS, out);
 }

@@ -24,6 +24,7 @@ import { getOptimizerState, savedToTensor, setOptimizerState, tensorToSaved, typ
 import type { Rng } from '../util/rng.js';
 import { globalNorm } from '../mi/adaptiveClip.js';
 import { vibRate } from './vib.js';
+import { namedNumbers } from '../train/stepNumbers.js';
 
 export interface IbModelConfig {
   inputDim: number;
@@ -226,11 +227,7 @@ export function ibTrainStep(m: IbModel, x: Float32Array, labels: Int32Array, rng
     return stats;
   });
   m.average?.update();
-  const v = out.dataSync();
-  out.dispose();
-  const res = {} as IbStepNumbers;
-  IB_FIELDS.forEach((f, i) => (res[f] = v[i]));
-  return res;
+  return namedNumbers(IB_FIELDS, out);
 }
 
 /**

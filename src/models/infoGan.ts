@@ -17,6 +17,7 @@ import { type MIRegularizer, type MiTerm, regularizedUpdate } from '../mi/miRegu
 import type { Mlp } from '../nets/mlp.js';
 import type { Rng } from '../util/rng.js';
 import { bceWithLogits } from './gan.js';
+import { namedNumbers } from '../train/stepNumbers.js';
 
 /** The code c: `categorical` one-hot categories (0 = none) then `continuous` U(−1, 1) coordinates. */
 export interface CodeSpec {
@@ -229,9 +230,5 @@ export function infoGanTrainStep(m: InfoGan, real: Float32Array, rng: Rng): Info
     const accuracy = g.extras.codeAccuracy ?? tf.scalar(NaN);
     return tf.stack([dLoss, g.taskLoss, g.mi, g.criticLoss, g.jointTerm, g.marginalTerm, g.penalty, g.taskGradNorm, g.miGradNorm, g.clipScale, accuracy]);
   });
-  const v = out.dataSync();
-  out.dispose();
-  const res = {} as InfoGanStepNumbers;
-  INFOGAN_FIELDS.forEach((f, i) => (res[f] = v[i]));
-  return res;
+  return namedNumbers(INFOGAN_FIELDS, out);
 }
