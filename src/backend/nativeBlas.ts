@@ -11,8 +11,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../util/packageInfo.js';
 
 export interface NativeBlas {
   /**
@@ -89,7 +89,7 @@ export function openblasCoreType(cpuinfo: string): string | null {
   return null;
 }
 
-const ADDON_PATH = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'native/build/Release/infobound_blas.node');
+const ADDON_PATH = join(PACKAGE_ROOT, 'native/build/Release/infobound_blas.node');
 
 let cached: NativeLoad | null = null;
 

@@ -1,11 +1,8 @@
 /** Where the CLI finds experiments: a path as given, else a shipped experiment by name. */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ConfigError } from '../config/validate.js';
-
-/** The installed package's root (src/cli/ or dist/cli/ → two levels up). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { PACKAGE_ROOT } from '../util/packageInfo.js';
 
 /** `arg` if it exists, else `experiments/<arg>.json` of the package; an error naming both otherwise. */
 export function experimentPath(arg: string): string {

@@ -10,10 +10,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseConfigJson } from '../config/validate.js';
 import { describeFailure } from '../experiments/failures.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
-import { packageVersion } from '../io/runDir.js';
+import { PACKAGE_ROOT, packageVersion } from '../util/packageInfo.js';
 import { createProgress } from './progress.js';
 import { cmdReport } from './report.js';
-import { PACKAGE_ROOT, experimentPath } from './experimentPath.js';
+import { experimentPath } from './experimentPath.js';
 
 /** steps of the `start` job: about a minute and a half on one core (the shipped experiment's budget). */
 const START_STEPS = 5000;

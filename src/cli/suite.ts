@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, expectObject } from '../config/validate.js';
 import { readExperimentFile, runExperiment } from '../experiments/runExperiment.js';
 import { createProgress } from './progress.js';
-import { PACKAGE_ROOT } from './experimentPath.js';
+import { PACKAGE_ROOT } from '../util/packageInfo.js';
 
 export const SUITE_USAGE = `infobound suite [--quick] [--estimators a,b] [--seeds N] [--steps N] [--seed S] [--json] [--out DIR] [--backend B] [--file F]
   runs experiments/mi-suite.json (or F): every estimator on tasks with known MI; writes table.md/json and bias-heatmap.png

@@ -10,8 +10,8 @@
  * MNIST MLPs (Simard et al. 2003 use elastic distortions; shifts alone give most of the gain).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../util/packageInfo.js';
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_HEIGHT, IMAGE_SIZE, IMAGE_WIDTH, NUM_CLASSES, type ImageDataset } from '../data/mnist.js';
 import { Mlp } from '../nets/mlp.js';
@@ -19,7 +19,7 @@ import { runLoop } from '../train/loop.js';
 import { Rng } from '../util/rng.js';
 
 /** models/mnist-classifier in the package root (the same path from src/eval and dist/eval). */
-export const DEFAULT_CLASSIFIER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'mnist-classifier');
+export const DEFAULT_CLASSIFIER_DIR = join(PACKAGE_ROOT, 'models', 'mnist-classifier');
 export const TRAIN_CLASSIFIER_COMMAND = 'infobound train-classifier';
 
 /** The shipped model's settings (`infobound train-classifier` with no flags reproduces it). */

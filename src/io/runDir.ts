@@ -4,9 +4,8 @@
  * appended one complete line per logged step, so it is readable up to the last step that finished.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export class RunDir {
   private readonly metricsPath: string;
@@ -75,19 +74,5 @@ export function gitCommit(): string | null {
       .trim();
   } catch {
     return null;
-  }
-}
-
-/**
- * infobound's own version, from the package.json two levels above this module (src/io/ in a
- * checkout, dist/io/ in the installed package); "unknown" if it cannot be read. Recorded in run.json
- * beside gitCommit, which names the user's checkout, not infobound's.
- */
-export function packageVersion(): string {
-  try {
-    const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
-    return String((JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version ?? 'unknown');
-  } catch {
-    return 'unknown';
   }
 }
