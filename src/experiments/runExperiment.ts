@@ -157,6 +157,7 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
   const dir = opts.resume ?? opts.runDir ?? claimRunDir(resolve(opts.out ?? 'outputs', String(resolvedRaw.name)), makeRunId(seed));
   const out = new RunDir(dir);
   const started = new Date();
+  const commit = gitCommit();
   const record = {
     experiment: resolvedRaw.name,
     task: resolvedRaw.task,
@@ -171,7 +172,7 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
       kernelsNote: backend.kernelsNote,
     },
     infobound: packageVersion(),
-    gitCommit: gitCommit(),
+    gitCommit: commit,
     node: process.version,
     argv: process.argv.slice(2),
     pid: process.pid,
@@ -181,7 +182,7 @@ export async function runExperiment(raw: Record<string, unknown>, opts: RunOptio
           startedAt: previous.run.startedAt,
           resumes: [
             ...((previous.run.resumes as unknown[]) ?? []),
-            { at: started.toISOString(), pid: process.pid, argv: process.argv.slice(2), gitCommit: gitCommit(), backend: backend.name },
+            { at: started.toISOString(), pid: process.pid, argv: process.argv.slice(2), gitCommit: commit, backend: backend.name },
           ],
         }
       : {}),
